@@ -1,0 +1,8 @@
+"""sklstm: LSTM models for sequences as ordinary scikit-learn estimators."""
+
+from ._regressor import LSTMRegressor
+from ._window import SlidingWindow
+
+__version__ = "0.1.0"
+
+__all__ = ["LSTMRegressor", "SlidingWindow", "__version__"]
