@@ -1,0 +1,105 @@
+"""Batches cut from whole arrays, and the time-ordered validation split.
+
+skorch's default Dataset fetches and collates one sample at a time; here a
+batch is gathered with one fancy index over the (possibly strided) input, so
+windows from :class:`~sklstm.SlidingWindow` are only copied a batch at a time.
+"""
+
+import math
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+__all__ = ["BatchIterator", "SequenceDataset", "TailSplit"]
+
+
+class SequenceDataset(Dataset):
+    """Sequences ``X`` and optional targets ``y`` served a batch at a time.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_steps, n_features)
+        Any float array, strided views included; it is never modified.
+    y : array-like of shape (n_samples, ...) or None
+        Targets; converted to a tensor once.
+    dtype : numpy dtype, default=np.float32
+        dtype of the ``X`` batches handed to the module.
+    """
+
+    def __init__(self, X, y=None, dtype=np.float32):
+        self.X = X
+        self.y = None if y is None else torch.as_tensor(y)
+        self.dtype = dtype
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        X, y = self.batch(np.asarray([index]))
+        return X[0], (None if y is None else y[0])
+
+    def batch(self, indices):
+        """Return ``(X[indices], y[indices])`` as tensors for an int array of rows."""
+        # Fancy indexing always copies, so the tensor owns writable,
+        # contiguous memory even when X is a read-only strided view.
+        X = torch.from_numpy(np.asarray(self.X[indices], dtype=self.dtype))
+        return X, (None if self.y is None else self.y[torch.from_numpy(indices)])
+
+    def split(self, n_first):
+        """Split into the first ``n_first`` rows and the rest, without copying."""
+        return (
+            SequenceDataset(
+                self.X[:n_first], self._y_part(slice(None, n_first)), self.dtype
+            ),
+            SequenceDataset(
+                self.X[n_first:], self._y_part(slice(n_first, None)), self.dtype
+            ),
+        )
+
+    def _y_part(self, rows):
+        return None if self.y is None else self.y[rows]
+
+
+class BatchIterator:
+    """Iterate over a :class:`SequenceDataset` in batches, like a DataLoader.
+
+    Shuffling draws from torch's global generator, which the estimators seed
+    from ``random_state`` for the duration of ``fit``.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        n_samples = len(self.dataset)
+        if self.shuffle:
+            order = torch.randperm(n_samples).numpy()
+        else:
+            order = np.arange(n_samples)
+        for start in range(0, n_samples, self.batch_size):
+            yield self.dataset.batch(order[start : start + self.batch_size])
+
+
+class TailSplit:
+    """Hold out the last ``fraction`` of the rows, in the order given, for validation.
+
+    skorch's ``ValidSplit`` draws validation rows at random (or stratified);
+    for time series that validates on the past, so here the held-out rows are
+    always the most recent ones.
+    """
+
+    def __init__(self, fraction):
+        self.fraction = fraction
+
+    def n_valid(self, n_samples):
+        """Number of rows held out from ``n_samples``."""
+        return int(np.ceil(self.fraction * n_samples))
+
+    def __call__(self, dataset, y=None, groups=None):
+        return dataset.split(len(dataset) - self.n_valid(len(dataset)))

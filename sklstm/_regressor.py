@@ -1,0 +1,195 @@
+"""LSTMRegressor: a scikit-learn regressor around a skorch-trained LSTM."""
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNetRegressor
+
+from ._base import BaseLSTM
+
+__all__ = ["LSTMRegressor"]
+
+
+class LSTMRegressor(RegressorMixin, BaseLSTM):
+    """LSTM regressor for sequences, trained with skorch.
+
+    An ``nn.LSTM`` reads each sequence, its final hidden state feeds a linear
+    layer, and the mean squared error is minimised with mini-batches. The
+    fitted skorch net is kept in ``net_``.
+
+    Parameters
+    ----------
+    hidden_size : int, default=64
+        Units in each recurrent layer (per direction).
+
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+
+    dropout : float, default=0.0
+        Dropout probability in ``[0, 1)`` between stacked layers and before
+        the output layer.
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequence backwards.
+
+    max_epochs : int, default=100
+        Maximum number of passes over the training rows.
+
+    batch_size : int, default=32
+        Rows per mini-batch.
+
+    lr : float, default=1e-3
+        Learning rate of the optimizer.
+
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
+        The ``torch.optim`` optimizer, with its defaults apart from ``lr`` and
+        ``weight_decay``.
+
+    weight_decay : float, default=0.0
+        L2 penalty (decoupled for ``"adamw"``).
+
+    early_stopping : bool, default=False
+        Whether to hold out the **last** ``validation_fraction`` of the rows,
+        in the order given, stop when their loss has not improved by ``tol``
+        for ``n_iter_no_change`` epochs, and restore the weights of the best
+        epoch. Rows are never shuffled into the validation set: with time
+        series that would validate on the past.
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows (the most recent ones) held out when
+        ``early_stopping=True``; rounded up to whole rows.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+
+    tol : float, default=1e-4
+        Minimum decrease of the validation loss that counts as improvement.
+
+    device : str, default="cpu"
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"`` (a GPU when
+        PyTorch sees one, else the CPU).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling. An int makes a
+        CPU fit reproducible bit for bit. Torch's global generator is
+        restored after ``fit``.
+
+    verbose : int, default=0
+        ``0`` is silent; ``1`` or more prints skorch's table of losses after
+        each epoch.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNetRegressor
+        The trained skorch net; its ``module_`` is the torch module.
+
+    n_features_in_ : int
+        ``X.shape[1]`` seen during :term:`fit`, following scikit-learn: for
+        sequences this is the number of time steps.
+
+    input_shape_ : tuple of int
+        ``(n_steps, n_features)`` of one sequence seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of a DataFrame ``X`` seen during fit.
+
+    n_outputs_ : int
+        Number of targets.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Training loss (mean squared error) of each epoch.
+
+    validation_scores_ : list of float or None
+        Validation loss (mean squared error, lower is better) of each epoch
+        when ``early_stopping=True``, else None. Unlike
+        :class:`~sklearn.neural_network.MLPRegressor`, these are losses, not
+        :math:`R^2` scores.
+
+    best_epoch_ : int
+        The epoch (counted from 1) whose weights the model holds: the lowest
+        validation loss with early stopping, else the last epoch.
+
+    device_ : str
+        Device the weights live on.
+
+    See Also
+    --------
+    SlidingWindow : Turns a table of rows into the windows this model reads.
+
+    Notes
+    -----
+    ``X`` of shape ``(n_samples, n_steps)`` is a batch of univariate
+    sequences; ``(n_samples, n_steps, n_features)`` is multivariate. On CPU,
+    predictions are computed in float64 so that they do not depend on the
+    batch they were computed in.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(64, 5, 2))
+    >>> y = X[:, -1, 0] + X[:, -2, 1]
+    >>> model = LSTMRegressor(hidden_size=8, max_epochs=3, random_state=0).fit(X, y)
+    >>> model.predict(X[:2]).shape
+    (2,)
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Training sequences.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The fitted estimator.
+        """
+        X, y = self._validate_input(X, y, reset=True)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"LSTMRegressor needs a numeric y; got dtype {y.dtype}. "
+                "For labels, use a classifier."
+            )
+        self._y_ndim = y.ndim
+        y = np.array(y, dtype=np.float32).reshape(len(y), -1)  # a copy torch may own
+        self.n_outputs_ = y.shape[1]
+        self._fit_net(X, torch.from_numpy(y), self.n_outputs_)
+        return self
+
+    def predict(self, X):
+        """Predict targets for sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences shaped like those seen in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs), dtype float64
+            Predicted values.
+        """
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        y_pred = self._forward(X)
+        return y_pred.ravel() if self._y_ndim == 1 else y_pred
+
+    def _make_net(self, **params):
+        return NeuralNetRegressor(criterion=torch.nn.MSELoss, **params)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,271 @@
+import pickle
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.metrics import root_mean_squared_error
+from sklearn.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    TimeSeriesSplit,
+    cross_val_score,
+)
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from skorch import NeuralNetRegressor
+from skorch.exceptions import DeviceWarning
+
+from sklstm import LSTMRegressor, SlidingWindow
+
+FAST = dict(hidden_size=8, max_epochs=3, random_state=0)
+
+
+def forecaster(window=16, **lstm_params):
+    params = dict(hidden_size=16, max_epochs=30, lr=1e-2, random_state=0)
+    return Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("window", SlidingWindow(window=window)),
+            ("lstm", LSTMRegressor(**{**params, **lstm_params})),
+        ]
+    )
+
+
+def test_pipeline_beats_the_naive_forecast(series):
+    X, y = series
+    n_train = 300
+    model = forecaster().fit(X[:n_train], y[:n_train])
+    # Held-out rows are windowed with the history before them, as in production.
+    predicted = model.predict(X)[n_train:]
+    rmse = root_mean_squared_error(y[n_train:], predicted)
+    naive_rmse = root_mean_squared_error(y[n_train:], X[n_train:, 0])
+    assert rmse < 0.7 * naive_rmse
+
+
+def test_grid_search_with_time_series_split(series):
+    X, y = series
+    search = GridSearchCV(
+        forecaster(max_epochs=2),
+        {"window__window": [4, 8], "lstm__hidden_size": [4, 8]},
+        cv=TimeSeriesSplit(3),
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.named_steps["window"].window in (4, 8)
+    assert search.predict(X).shape == y.shape
+
+
+def test_randomized_search_and_cross_val_score(series):
+    X, y = series
+    search = RandomizedSearchCV(
+        forecaster(max_epochs=2),
+        {"lstm__lr": [1e-3, 1e-2], "lstm__num_layers": [1, 2]},
+        n_iter=2,
+        cv=TimeSeriesSplit(2),
+        random_state=0,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+    scores = cross_val_score(forecaster(max_epochs=2), X, y, cv=TimeSeriesSplit(3))
+    assert scores.shape == (3,)
+    assert np.isfinite(scores).all()
+
+
+def test_transformed_target_regressor_predicts_in_original_units(series):
+    X, y = series
+    y_far = 1000.0 + 50.0 * y
+    model = TransformedTargetRegressor(
+        regressor=forecaster(), transformer=StandardScaler()
+    ).fit(X[:300], y_far[:300])
+    predicted = model.predict(X)[300:]
+    assert 900 < predicted.mean() < 1100
+    assert root_mean_squared_error(
+        y_far[300:], predicted
+    ) < 0.7 * root_mean_squared_error(y_far[300:], 1000.0 + 50.0 * X[300:, 0])
+
+
+def test_joblib_round_trip_in_a_fresh_process(series, tmp_path):
+    X, y = series
+    model = forecaster(max_epochs=3).fit(X, y)
+    joblib.dump(model, tmp_path / "model.joblib")
+    np.save(tmp_path / "X.npy", X)
+    script = (
+        "import joblib, numpy as np;"
+        f"model = joblib.load({str(tmp_path / 'model.joblib')!r});"
+        f"X = np.load({str(tmp_path / 'X.npy')!r});"
+        f"np.save({str(tmp_path / 'pred.npy')!r}, model.predict(X))"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), model.predict(X))
+
+
+def test_early_stopping_validates_on_the_last_rows():
+    X = np.zeros((100, 3, 1))
+    y = np.r_[np.zeros(90), np.full(10, 1000.0)]
+    model = LSTMRegressor(
+        max_epochs=1, lr=1e-6, early_stopping=True, validation_fraction=0.1
+    ).fit(X, y)
+    # Only the last 10 rows have target 1000: they, and only they, are validated.
+    assert model.validation_scores_[0] > 9e5
+    assert model.loss_curve_[0] < 10.0
+
+
+def test_early_stopping_restores_the_best_epoch(sequences):
+    X, y = sequences
+    model = LSTMRegressor(
+        hidden_size=8,
+        max_epochs=40,
+        lr=0.05,
+        early_stopping=True,
+        n_iter_no_change=3,
+        random_state=0,
+    ).fit(X, y)
+    best = int(np.argmin(model.validation_scores_))
+    assert model.best_epoch_ == best + 1
+    assert model.n_iter_ == len(model.validation_scores_) == len(model.loss_curve_)
+    assert model.n_iter_ < 40
+    n_valid = 20
+    valid_mse = np.mean((model.predict(X[-n_valid:]) - y[-n_valid:]) ** 2)
+    np.testing.assert_allclose(valid_mse, model.validation_scores_[best], rtol=1e-4)
+
+
+def test_fitted_attributes(sequences):
+    X, y = sequences
+    model = LSTMRegressor(**FAST).fit(X, y)
+    assert isinstance(model.net_, NeuralNetRegressor)
+    assert isinstance(model.net_.module_, torch.nn.Module)
+    assert model.n_features_in_ == 10
+    assert model.input_shape_ == (10, 2)
+    assert model.n_outputs_ == 1
+    assert model.n_iter_ == 3 == len(model.loss_curve_)
+    assert model.best_epoch_ == 3
+    assert model.validation_scores_ is None
+    assert model.device_ == "cpu"
+
+
+def test_same_seed_same_model_other_seed_other_model(sequences):
+    X, y = sequences
+    first = LSTMRegressor(**FAST).fit(X, y).predict(X)
+    again = clone(LSTMRegressor(**FAST)).fit(X, y).predict(X)
+    other = LSTMRegressor(**{**FAST, "random_state": 1}).fit(X, y).predict(X)
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+
+
+def test_seeded_fit_leaves_torch_global_generator_alone(sequences):
+    X, y = sequences
+    state = torch.random.get_rng_state()
+    LSTMRegressor(**FAST).fit(X, y)
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_unseeded_fits_differ(sequences):
+    X, y = sequences
+    params = {**FAST, "random_state": None}
+    first = LSTMRegressor(**params).fit(X, y).predict(X)
+    second = LSTMRegressor(**params).fit(X, y).predict(X)
+    assert not np.array_equal(first, second)
+
+
+def test_predictions_do_not_depend_on_batching(sequences):
+    X, y = sequences
+    model = LSTMRegressor(**FAST).fit(X, y)
+    whole = model.predict(X)
+    one_by_one = np.concatenate([model.predict(X[i : i + 1]) for i in range(len(X))])
+    # float32 inference differs by ~1e-7 between batch sizes; float64 by ~1e-16.
+    np.testing.assert_allclose(whole, one_by_one, rtol=1e-12, atol=1e-12)
+    assert whole.dtype == np.float64
+
+
+def test_univariate_2d_input_is_one_feature_per_step(sequences):
+    X, y = sequences
+    X_2d = X[:, :, 0]
+    from_2d = LSTMRegressor(**FAST).fit(X_2d, y)
+    from_3d = LSTMRegressor(**FAST).fit(X_2d[:, :, np.newaxis], y)
+    assert from_2d.input_shape_ == (10, 1)
+    np.testing.assert_array_equal(from_2d.predict(X_2d), from_3d.predict(X_2d))
+
+
+def test_multi_output(sequences):
+    X, y = sequences
+    Y = np.column_stack([y, -y, 2 * y])
+    model = LSTMRegressor(**FAST).fit(X, Y)
+    assert model.n_outputs_ == 3
+    assert model.predict(X).shape == (200, 3)
+
+
+def test_pandas_input(series):
+    X, y = series
+    frame = pd.DataFrame(X, columns=["sine", "cosine"])
+    model = forecaster(max_epochs=2).fit(frame, pd.Series(y))
+    np.testing.assert_array_equal(model.feature_names_in_, ["sine", "cosine"])
+    from_arrays = forecaster(max_epochs=2).fit(X, y)
+    np.testing.assert_array_equal(model.predict(frame), from_arrays.predict(X))
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd", "rmsprop"])
+def test_each_optimizer_trains(sequences, optimizer):
+    X, y = sequences
+    model = LSTMRegressor(**{**FAST, "optimizer": optimizer}).fit(X, y)
+    assert isinstance(model.net_.optimizer_, model.net_.optimizer)
+    assert np.isfinite(model.loss_curve_).all()
+
+
+def test_stacked_bidirectional_with_dropout(sequences):
+    X, y = sequences
+    model = LSTMRegressor(
+        **FAST, num_layers=2, bidirectional=True, dropout=0.2, weight_decay=1e-4
+    ).fit(X, y)
+    lstm = model.net_.module_.lstm
+    assert (lstm.num_layers, lstm.bidirectional, lstm.dropout) == (2, True, 0.2)
+    assert model.net_.module_.head.in_features == 16
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_model_loads_and_predicts_on_a_cpu_machine(sequences):
+    X, y = sequences
+    model = LSTMRegressor(**FAST).fit(X, y)
+    expected = model.predict(X)
+    # What a CUDA fit leaves behind, as far as it can be built without a GPU.
+    model.net_.device = model.device_ = "cuda"
+    with pytest.warns(DeviceWarning):
+        loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.device_ == "cpu"
+    np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+@pytest.mark.cuda
+def test_cuda_fit_predict_and_cpu_reload(sequences, tmp_path):
+    X, y = sequences
+    model = LSTMRegressor(**FAST, device="cuda").fit(X, y)
+    assert next(model.net_.module_.parameters()).is_cuda
+    predicted = model.predict(X)
+    assert predicted.dtype == np.float64
+    joblib.dump(model, tmp_path / "model.joblib")
+    np.save(tmp_path / "X.npy", X)
+    script = (
+        "import joblib, numpy as np;"
+        f"model = joblib.load({str(tmp_path / 'model.joblib')!r});"
+        "assert model.device_ == 'cpu';"
+        f"np.save({str(tmp_path / 'pred.npy')!r}, "
+        f"model.predict(np.load({str(tmp_path / 'X.npy')!r})))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script],
+        check=True,
+        env={**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""},
+    )
+    np.testing.assert_allclose(np.load(tmp_path / "pred.npy"), predicted, atol=1e-5)
+
+
+@pytest.mark.cuda
+def test_cuda_pipeline_with_auto_device(series):
+    X, y = series
+    model = forecaster(max_epochs=3, device="auto").fit(X, y)
+    assert model.named_steps["lstm"].device_ == "cuda"
+    assert np.isfinite(model.predict(X)).all()
