@@ -1,0 +1,1 @@
+"""Utilities for people who test or extend sklstm."""

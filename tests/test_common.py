@@ -1,0 +1,27 @@
+"""scikit-learn's estimator checks over every public estimator."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklstm import LSTMRegressor, SlidingWindow
+from sklstm.utils.estimator_checks import expected_failed_checks
+
+ESTIMATORS = [
+    SlidingWindow(),
+    SlidingWindow(window=1, padding="zero"),
+    # Smallest settings that still fit the checks' data to R^2 > 0.5.
+    LSTMRegressor(hidden_size=16, max_epochs=30, lr=2e-2, random_state=0),
+    LSTMRegressor(
+        hidden_size=16,
+        num_layers=2,
+        bidirectional=True,
+        dropout=0.1,
+        max_epochs=30,
+        lr=2e-2,
+        random_state=0,
+    ),
+]
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
