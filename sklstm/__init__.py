@@ -1,8 +1,9 @@
 """sklstm: LSTM models for sequences as ordinary scikit-learn estimators."""
 
+from ._classifier import LSTMClassifier
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
 
 __version__ = "0.1.0"
 
-__all__ = ["LSTMRegressor", "SlidingWindow", "__version__"]
+__all__ = ["LSTMClassifier", "LSTMRegressor", "SlidingWindow", "__version__"]

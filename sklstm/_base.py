@@ -1,8 +1,7 @@
-"""Shared estimator machinery: validation, device, seeding and the skorch net."""
+"""Machinery shared by the estimators: parameters, validation, training, inference."""
 
-import contextlib
 import copy
-import re
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,12 +9,14 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping
 
 from ._data import BatchIterator, SequenceDataset, TailSplit
-from ._modules import LSTMNet
-from ._validation import check_float32_range
+from ._device import resolve_device, seeded_torch
+from ._modules import RecurrentNet
+from ._validation import check_float32_range, check_sequence_shape, check_token_ids
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -23,76 +24,68 @@ _OPTIMIZERS = {
     "sgd": torch.optim.SGD,
     "rmsprop": torch.optim.RMSprop,
 }
-_DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
-# Large batches at predict time: no gradients are kept, so memory is small.
+# The parameters of RecurrentNet that the estimators expose under the same name.
+_ARCHITECTURE = (
+    "hidden_size",
+    "num_layers",
+    "dropout",
+    "bidirectional",
+    "cell",
+    "proj_size",
+    "pooling",
+    "conv_channels",
+    "conv_kernel_size",
+    "layer_norm",
+    "n_tokens",
+    "embedding_dim",
+)
+_MODULE_PREFIX = "module__"
+# Large batches at predict time: no gradients are kept, so memory stays small.
 _PREDICT_BATCH_SIZE = 4096
 
 
-def resolve_device(device, estimator_name):
-    """Check a ``device`` string against the machine and return the torch device.
-
-    ``"auto"`` picks ``"cuda"`` when PyTorch sees a GPU and ``"cpu"`` otherwise.
-    """
-    if not isinstance(device, str) or not _DEVICE_PATTERN.match(device):
-        raise ValueError(
-            f"The 'device' parameter of {estimator_name} must be 'cpu', 'cuda', "
-            f"'cuda:N', 'mps' or 'auto'. Got {device!r} instead."
-        )
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"{estimator_name} got device={device!r}, but PyTorch sees no CUDA "
-                "GPU on this machine (torch.cuda.is_available() is False). Use "
-                "device='cpu', or device='auto' to take a GPU only when there is one."
-            )
-        index = torch.device(device).index
-        if index is not None and index >= torch.cuda.device_count():
-            raise ValueError(
-                f"{estimator_name} got device={device!r}, but this machine has "
-                f"{torch.cuda.device_count()} CUDA device(s), numbered from 0."
-            )
-    if device == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(
-            f"{estimator_name} got device='mps', but the MPS backend is not "
-            "available on this machine. Use device='cpu' or device='auto'."
-        )
-    return device
+def _positive_int():
+    return [Interval(Integral, 1, None, closed="left")]
 
 
-@contextlib.contextmanager
-def seeded_torch(seed, device):
-    """Seed torch's global generators inside, restore them on exit."""
-    if torch.device(device).type == "cuda" or torch.cuda.is_initialized():
-        devices = list(range(torch.cuda.device_count()))
-    else:
-        devices = []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
+def _has_attention(estimator):
+    return estimator.module is None and estimator.pooling == "attention"
 
 
 class BaseLSTM(BaseEstimator):
     """Parameters, validation, training and inference common to all estimators.
 
-    Subclasses provide ``_make_net(module_params, **net_params)`` and the
-    target handling of ``fit``/``predict``.
+    Subclasses implement ``fit``/``predict`` around ``_validate_input``,
+    ``_fit_net`` and ``_forward``, and provide ``_make_net(**params)``, which
+    returns the skorch net with its criterion.
+
+    ``set_params(module__<name>=value)`` updates ``module_params``, so that
+    grid searches can tune a custom ``module``'s arguments as in skorch.
     """
 
     _parameter_constraints: dict = {
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": _positive_int(),
+        "num_layers": _positive_int(),
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "bidirectional": ["boolean"],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "cell": [StrOptions({"lstm", "gru"})],
+        "proj_size": [Interval(Integral, 0, None, closed="left")],
+        "pooling": [StrOptions({"last", "mean", "max", "attention"})],
+        "conv_channels": [*_positive_int(), None],
+        "conv_kernel_size": _positive_int(),
+        "layer_norm": ["boolean"],
+        "n_tokens": [Interval(Integral, 2, None, closed="left"), None],
+        "embedding_dim": _positive_int(),
+        "module": [type, None],
+        "module_params": [dict, None],
+        "max_epochs": _positive_int(),
+        "batch_size": _positive_int(),
         "lr": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": _positive_int(),
         "tol": [Interval(Real, 0, None, closed="left")],
         "device": [str],
         "random_state": ["random_state"],
@@ -106,6 +99,16 @@ class BaseLSTM(BaseEstimator):
         num_layers: int = 1,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        cell: str = "lstm",
+        proj_size: int = 0,
+        pooling: str = "last",
+        conv_channels: int | None = None,
+        conv_kernel_size: int = 3,
+        layer_norm: bool = False,
+        n_tokens: int | None = None,
+        embedding_dim: int = 32,
+        module: type | None = None,
+        module_params: dict | None = None,
         max_epochs: int = 100,
         batch_size: int = 32,
         lr: float = 1e-3,
@@ -123,6 +126,16 @@ class BaseLSTM(BaseEstimator):
         self.num_layers = num_layers
         self.dropout = dropout
         self.bidirectional = bidirectional
+        self.cell = cell
+        self.proj_size = proj_size
+        self.pooling = pooling
+        self.conv_channels = conv_channels
+        self.conv_kernel_size = conv_kernel_size
+        self.layer_norm = layer_norm
+        self.n_tokens = n_tokens
+        self.embedding_dim = embedding_dim
+        self.module = module
+        self.module_params = module_params
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -136,113 +149,113 @@ class BaseLSTM(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def set_params(self, **params):
+        """Set parameters; ``module__<name>=value`` updates ``module_params``.
+
+        This routes grid-search keys such as ``lstm__module__width`` to a
+        custom ``module``, as in skorch.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
+        prefixed = [key for key in params if key.startswith(_MODULE_PREFIX)]
+        routed = {key.removeprefix(_MODULE_PREFIX): params.pop(key) for key in prefixed}
+        super().set_params(**params)
+        if routed:
+            self.module_params = {**(self.module_params or {}), **routed}
+        return self
+
     # -- validation ---------------------------------------------------------
 
-    def _validate_input(self, X, y="no_validation", *, reset):
-        """Validate ``X`` (and ``y``); return ``X`` as a 3-D float array.
+    # How y is checked by validate_data; the classifier keeps labels as they are.
+    _y_checks = {"multi_output": True, "y_numeric": True}
 
-        scikit-learn's ``n_features_in_`` is ``X.shape[1]``, which for
-        sequences is the number of steps; the features per step (last axis)
-        are checked here with messages that say which axis is wrong.
-        """
-        params = dict(
-            reset=reset,
-            ensure_2d=False,
-            allow_nd=True,
-            dtype=[np.float32, np.float64],
-        )
+    def _validate_input(self, X, y="no_validation", *, reset):
+        """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens)."""
+        params = dict(reset=reset, ensure_2d=False, allow_nd=True)
+        params["dtype"] = "numeric" if self._tokens else [np.float32, np.float64]
         X_only = isinstance(y, str) and y == "no_validation"
         if X_only:
             X = validate_data(self, X, **params)
         else:
-            X, y = validate_data(
-                self, X, y, multi_output=True, y_numeric=True, **params
-            )
-            check_float32_range(y, "y")
+            X, y = validate_data(self, X, y, **self._y_checks, **params)
         check_float32_range(X, "X")
-        X = self._check_sequence_shape(X, reset)
+        X = check_sequence_shape(self, X, reset, tokens=self._tokens)
+        if self._tokens:
+            X = check_token_ids(X, self.n_tokens, type(self).__name__)
         return X if X_only else (X, y)
 
-    def _check_sequence_shape(self, X, reset):
-        name = type(self).__name__
-        if X.ndim not in (2, 3):
-            raise ValueError(
-                f"{name} expects X of shape (n_samples, n_steps) for univariate "
-                "sequences or (n_samples, n_steps, n_features); got an array with "
-                f"{X.ndim} dimension(s), shape {X.shape}. Reshape your data: a single "
-                "sequence is X.reshape(1, -1), and a series of rows becomes "
-                "sequences through SlidingWindow."
-            )
-        if X.ndim == 2:
-            X = X[:, :, np.newaxis]
-        n_steps, n_features = X.shape[1:]
-        if n_steps == 0 or n_features == 0:
-            raise ValueError(
-                f"{name} needs at least 1 time step and 1 feature; got X of shape "
-                f"{X.shape}."
-            )
-        if reset:
-            self.n_features_in_ = n_steps
-            self.input_shape_ = (n_steps, n_features)
-            return X
-        fitted_steps, fitted_features = self.input_shape_
-        if n_steps != fitted_steps:
-            raise ValueError(
-                f"X has {n_steps} features, but {name} is expecting {fitted_steps} "
-                f"features as input: X.shape[1] is the number of time steps, and "
-                f"{name} was fitted on sequences of {fitted_steps} steps. Use the "
-                f"same window length as in fit (e.g. SlidingWindow(window="
-                f"{fitted_steps}))."
-            )
-        if n_features != fitted_features:
-            raise ValueError(
-                f"X has {n_features} feature(s) per time step (last axis), but "
-                f"{name} was fitted with {fitted_features}. A 2-D X is read as "
-                "univariate sequences (1 feature per step)."
-            )
-        return X
+    @property
+    def _tokens(self):
+        return self.module is None and self.n_tokens is not None
 
-    def _check_enough_rows(self, n_samples):
-        if not self.early_stopping:
-            return
-        n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
-        if n_samples - n_valid < 1:
-            raise ValueError(
-                f"early_stopping=True holds out the last validation_fraction="
-                f"{self.validation_fraction} of the rows for validation, which leaves "
-                f"no training row out of n_samples={n_samples}. Pass at least 2 rows, "
-                "lower validation_fraction, or set early_stopping=False."
+    def _check_params(self, n_samples):
+        """Checks across parameters and data that single constraints cannot make."""
+        name = type(self).__name__
+        if self.module is None:
+            if self.proj_size and self.cell != "lstm":
+                raise ValueError(
+                    f"{name}: proj_size is only supported with cell='lstm'."
+                )
+            if self.proj_size >= self.hidden_size:
+                raise ValueError(
+                    f"{name}: proj_size={self.proj_size} must be smaller than "
+                    f"hidden_size={self.hidden_size} (or 0 for no projection)."
+                )
+            if self.module_params:
+                raise ValueError(
+                    f"{name} got module_params={self.module_params!r}, but module is "
+                    "None: module_params are passed to a custom module only."
+                )
+        elif not issubclass(self.module, torch.nn.Module):
+            raise TypeError(
+                f"{name}: module must be a torch.nn.Module subclass; got "
+                f"{self.module!r}."
             )
+        if self.early_stopping:
+            n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
+            if n_samples - n_valid < 1:
+                raise ValueError(
+                    "early_stopping=True holds out the last validation_fraction="
+                    f"{self.validation_fraction} of the rows for validation, which "
+                    f"leaves no training row out of n_samples={n_samples}. Pass at "
+                    "least 2 rows, lower validation_fraction, or set "
+                    "early_stopping=False."
+                )
 
     # -- training -----------------------------------------------------------
 
-    def _module_params(self, n_features, n_outputs):
-        return {
-            "n_features": n_features,
-            "n_outputs": n_outputs,
-            "hidden_size": self.hidden_size,
-            "num_layers": self.num_layers,
-            "dropout": self.dropout,
-            "bidirectional": self.bidirectional,
-        }
+    def _module_and_params(self, n_features, n_outputs):
+        sizes = {"n_features": n_features, "n_outputs": n_outputs}
+        if self.module is None:
+            return RecurrentNet, {
+                **sizes,
+                **{k: getattr(self, k) for k in _ARCHITECTURE},
+            }
+        params = dict(self.module_params or {})
+        accepted = inspect.signature(self.module).parameters
+        sizes = {k: v for k, v in sizes.items() if k in accepted and k not in params}
+        return self.module, {**sizes, **params}
 
     def _net_params(self, device):
         callbacks = []
         if self.early_stopping:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss",
-                        patience=self.n_iter_no_change,
-                        threshold=self.tol,
-                        threshold_mode="abs",
-                        load_best=True,
-                    ),
-                )
+            stopper = EarlyStopping(
+                monitor="valid_loss",
+                patience=self.n_iter_no_change,
+                threshold=self.tol,
+                threshold_mode="abs",
+                load_best=True,
             )
+            callbacks.append(("early_stopping", stopper))
         return {
-            "module": LSTMNet,
             "optimizer": _OPTIMIZERS[self.optimizer],
             "optimizer__weight_decay": self.weight_decay,
             "lr": self.lr,
@@ -260,21 +273,32 @@ class BaseLSTM(BaseEstimator):
             "verbose": int(self.verbose),
         }
 
-    def _fit_net(self, X, y, n_outputs):
+    def _fit_net(self, X, y, n_outputs, **net_params):
         """Build the skorch net in ``net_`` and train it on validated data."""
-        self._check_enough_rows(len(X))
+        self._check_params(len(X))
         device = resolve_device(self.device, type(self).__name__)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        module_params = self._module_params(X.shape[2], n_outputs)
+        n_features = 1 if X.ndim == 2 else X.shape[2]
+        module, module_params = self._module_and_params(n_features, n_outputs)
         net = self._make_net(
+            module=module,
             **{f"module__{key}": value for key, value in module_params.items()},
             **self._net_params(device),
+            **net_params,
         )
         with seeded_torch(seed, device):
-            net.fit(SequenceDataset(X, y), y=None)
+            dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
+            net.fit(dataset, y=None)  # the targets travel in the dataset
         self.net_ = net
         self.device_ = device
         self._record_history(net)
+
+    def _input_dtype(self, training):
+        if self._tokens:
+            return np.int64
+        if training or torch.device(self.device_).type != "cpu":
+            return np.float32
+        return np.float64
 
     def _record_history(self, net):
         history = net.history
@@ -290,24 +314,49 @@ class BaseLSTM(BaseEstimator):
 
     # -- inference ----------------------------------------------------------
 
-    def _forward(self, X):
-        """Run the fitted module over validated 3-D ``X``; return float64 outputs.
+    def _forward(self, X, **forward_params):
+        """Run the fitted module over validated ``X``; return float64 outputs.
 
         On CPU the module runs in float64 (on a copy), so results do not
         depend on how rows are batched; on GPUs it runs in float32.
         """
         module = self.net_.module_
         if torch.device(self.device_).type == "cpu":
-            module, dtype = copy.deepcopy(module).to(torch.float64), np.float64
-        else:
-            dtype = np.float32
+            module = copy.deepcopy(module).to(torch.float64)
         module.eval()
+        dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
         outputs = []
-        batches = BatchIterator(SequenceDataset(X, dtype=dtype), _PREDICT_BATCH_SIZE)
         with torch.inference_mode():
-            for X_batch, _ in batches:
-                outputs.append(module(X_batch.to(self.device_)).cpu().numpy())
-        return np.concatenate(outputs).astype(np.float64, copy=False)
+            for X_batch, _ in BatchIterator(dataset, _PREDICT_BATCH_SIZE):
+                out = module(X_batch.to(self.device_), **forward_params)
+                out = out if isinstance(out, tuple) else (out,)
+                outputs.append([part.cpu().numpy() for part in out])
+        parts = [
+            np.concatenate(column).astype(np.float64, copy=False)
+            for column in zip(*outputs, strict=True)
+        ]
+        return parts[0] if len(parts) == 1 else tuple(parts)
+
+    @available_if(_has_attention)
+    def attention_weights(self, X):
+        """Attention weights over the time steps of each sequence.
+
+        Available when ``pooling="attention"``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences shaped like those seen in ``fit``.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_steps)
+            Non-negative weights summing to 1 over each row's steps (padding
+            steps of token sequences get 0).
+        """
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        return self._forward(X, return_attention=True)[1]
 
     def __setstate__(self, state):
         super().__setstate__(state)

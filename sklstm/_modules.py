@@ -3,31 +3,116 @@
 import torch
 from torch import nn
 
-__all__ = ["LSTMNet"]
+__all__ = ["AttentionPooling", "RecurrentNet", "pool_over_time"]
+
+_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 
-class LSTMNet(nn.Module):
-    """Recurrent encoder whose final hidden state feeds a linear head.
+class AttentionPooling(nn.Module):
+    """Additive (Bahdanau-style) attention over time steps.
+
+    ``score_t = v^T tanh(W h_t)``; the weights are the softmax of the scores
+    over the unmasked steps, and the output is the weighted sum of ``h_t``.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Size of each step's vector ``h_t``.
+    n_hidden : int
+        Size of the attention layer ``W``.
+
+    Shape
+    -----
+    - Input: ``(batch, time, n_inputs)`` and an optional bool mask ``(batch, time)``
+      that is False at padding steps.
+    - Output: ``(batch, n_inputs)`` and the weights ``(batch, time)``, summing to 1.
+    """
+
+    def __init__(self, n_inputs: int, n_hidden: int):
+        super().__init__()
+        self.project = nn.Linear(n_inputs, n_hidden)
+        self.score = nn.Linear(n_hidden, 1, bias=False)
+
+    def forward(self, outputs, mask=None):
+        scores = self.score(torch.tanh(self.project(outputs))).squeeze(-1)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=1)
+        return torch.bmm(weights.unsqueeze(1), outputs).squeeze(1), weights
+
+
+def pool_over_time(outputs, pooling, mask=None, n_directions=1):
+    """Reduce ``(batch, time, size)`` recurrent outputs to ``(batch, size)``.
+
+    ``"last"`` takes the forward direction at the last unmasked step and the
+    backward direction (second half of ``size``) at the first one;
+    ``"mean"`` and ``"max"`` reduce over the unmasked steps.
+    """
+    if pooling == "mean":
+        if mask is None:
+            return outputs.mean(dim=1)
+        weights = mask.unsqueeze(-1).to(outputs.dtype)
+        return (outputs * weights).sum(dim=1) / weights.sum(dim=1)
+    if pooling == "max":
+        if mask is not None:
+            outputs = outputs.masked_fill(~mask.unsqueeze(-1), float("-inf"))
+        return outputs.max(dim=1).values
+    batch, n_steps, size = outputs.shape
+    if mask is None:
+        last = torch.full((batch,), n_steps - 1, device=outputs.device)
+        first = torch.zeros(batch, dtype=torch.long, device=outputs.device)
+    else:
+        steps = torch.arange(n_steps, device=outputs.device)
+        last = torch.where(mask, steps, -1).max(dim=1).values
+        first = torch.where(mask, steps, n_steps).min(dim=1).values
+    rows = torch.arange(batch, device=outputs.device)
+    forward = outputs[rows, last]
+    if n_directions == 1:
+        return forward
+    half = size // 2
+    return torch.cat([forward[:, :half], outputs[rows, first, half:]], dim=1)
+
+
+class RecurrentNet(nn.Module):
+    """Optional embedding and Conv1d front end, a recurrent encoder, pooling, a head.
 
     Parameters
     ----------
     n_features : int
-        Number of input features per time step.
+        Features per time step (ignored when ``n_tokens`` is set).
     n_outputs : int, default=1
-        Number of values predicted per sequence.
+        Values predicted per sequence (regression targets or class logits).
     hidden_size : int, default=64
-        Number of units in each recurrent layer (per direction).
+        Units in each recurrent layer, per direction.
     num_layers : int, default=1
-        Number of stacked recurrent layers.
+        Stacked recurrent layers.
     dropout : float, default=0.0
-        Dropout probability between stacked layers and before the head.
+        Dropout between stacked layers and before the head.
     bidirectional : bool, default=False
         Whether each layer also reads the sequence backwards.
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent cell.
+    proj_size : int, default=0
+        LSTM projection size (0 = none); see :class:`torch.nn.LSTM`.
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        How the outputs over time become one vector.
+    conv_channels : int or None, default=None
+        Channels of a Conv1d + ReLU layer before the recurrent layers.
+    conv_kernel_size : int, default=3
+        Kernel size of that layer (``"same"`` padding: the length is kept).
+    layer_norm : bool, default=False
+        Layer normalisation of the recurrent outputs.
+    n_tokens : int or None, default=None
+        Vocabulary size: inputs are token ids embedded with ``nn.Embedding``;
+        id 0 is padding and masked from pooling.
+    embedding_dim : int, default=32
+        Embedding size when ``n_tokens`` is set.
 
     Shape
     -----
-    - Input: ``(batch, time, n_features)``
-    - Output: ``(batch, n_outputs)``
+    - Input: ``(batch, time, n_features)`` floats, or ``(batch, time)`` token ids.
+    - Output: ``(batch, n_outputs)``; with ``return_attention=True`` also the
+      attention weights ``(batch, time)``.
     """
 
     def __init__(
@@ -38,25 +123,63 @@ class LSTMNet(nn.Module):
         num_layers: int = 1,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        cell: str = "lstm",
+        proj_size: int = 0,
+        pooling: str = "last",
+        conv_channels: int | None = None,
+        conv_kernel_size: int = 3,
+        layer_norm: bool = False,
+        n_tokens: int | None = None,
+        embedding_dim: int = 32,
     ):
         super().__init__()
-        self.lstm = nn.LSTM(
+        self.pooling = pooling
+        self.embedding = None
+        if n_tokens is not None:
+            self.embedding = nn.Embedding(n_tokens, embedding_dim, padding_idx=0)
+            n_features = embedding_dim
+        self.conv = None
+        if conv_channels is not None:
+            self.conv = nn.Conv1d(
+                n_features, conv_channels, conv_kernel_size, padding="same"
+            )
+            n_features = conv_channels
+        extra = {"proj_size": proj_size} if cell == "lstm" else {}
+        self.rnn = _CELLS[cell](
             n_features,
             hidden_size,
             num_layers=num_layers,
             batch_first=True,
-            # nn.LSTM only applies dropout between layers and warns with one.
+            # torch applies dropout only between layers and warns with one.
             dropout=dropout if num_layers > 1 else 0.0,
             bidirectional=bidirectional,
+            **extra,
+        )
+        self.n_directions = 2 if bidirectional else 1
+        n_encoded = self.n_directions * (proj_size or hidden_size)
+        self.norm = nn.LayerNorm(n_encoded) if layer_norm else None
+        self.attention = (
+            AttentionPooling(n_encoded, hidden_size) if pooling == "attention" else None
         )
         self.dropout = nn.Dropout(dropout)
-        n_directions = 2 if bidirectional else 1
-        self.head = nn.Linear(n_directions * hidden_size, n_outputs)
+        self.head = nn.Linear(n_encoded, n_outputs)
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        _, (h_n, _) = self.lstm(X)
-        # h_n is (num_layers * n_directions, batch, hidden): the last layer's
-        # states are the final ones, forward then backward.
-        n_directions = 2 if self.lstm.bidirectional else 1
-        last = torch.cat(tuple(h_n[-n_directions:]), dim=-1)
-        return self.head(self.dropout(last))
+    def forward(self, X, return_attention=False):
+        mask = None
+        if self.embedding is not None:
+            mask = X != 0
+            # A row of padding only would leave nothing to pool: keep it all.
+            mask = mask | ~mask.any(dim=1, keepdim=True)
+            X = self.embedding(X)
+        if self.conv is not None:
+            X = torch.relu(self.conv(X.transpose(1, 2))).transpose(1, 2)
+        outputs, _ = self.rnn(X)
+        if self.norm is not None:
+            outputs = self.norm(outputs)
+        weights = None
+        if self.attention is not None:
+            pooled, weights = self.attention(outputs, mask)
+        else:
+            pooled = pool_over_time(outputs, self.pooling, mask, self.n_directions)
+        prediction = self.head(self.dropout(pooled))
+        return (prediction, weights) if return_attention else prediction

@@ -7,77 +7,25 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetRegressor
 
 from ._base import BaseLSTM
+from ._docstrings import fill_shared_doc
+from ._validation import check_float32_range
 
 __all__ = ["LSTMRegressor"]
 
 
+@fill_shared_doc
 class LSTMRegressor(RegressorMixin, BaseLSTM):
     """LSTM regressor for sequences, trained with skorch.
 
-    An ``nn.LSTM`` reads each sequence, its final hidden state feeds a linear
-    layer, and the mean squared error is minimised with mini-batches. The
-    fitted skorch net is kept in ``net_``.
+    A recurrent network (LSTM by default; GRU, stacked, bidirectional,
+    attention pooling, CNN front end or a custom module as parameters) reads
+    each sequence, a linear layer maps the pooled state to the targets, and
+    the mean squared error is minimised with mini-batches. The fitted skorch
+    net is kept in ``net_``.
 
     Parameters
     ----------
-    hidden_size : int, default=64
-        Units in each recurrent layer (per direction).
-
-    num_layers : int, default=1
-        Number of stacked LSTM layers.
-
-    dropout : float, default=0.0
-        Dropout probability in ``[0, 1)`` between stacked layers and before
-        the output layer.
-
-    bidirectional : bool, default=False
-        Whether each layer also reads the sequence backwards.
-
-    max_epochs : int, default=100
-        Maximum number of passes over the training rows.
-
-    batch_size : int, default=32
-        Rows per mini-batch.
-
-    lr : float, default=1e-3
-        Learning rate of the optimizer.
-
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
-        The ``torch.optim`` optimizer, with its defaults apart from ``lr`` and
-        ``weight_decay``.
-
-    weight_decay : float, default=0.0
-        L2 penalty (decoupled for ``"adamw"``).
-
-    early_stopping : bool, default=False
-        Whether to hold out the **last** ``validation_fraction`` of the rows,
-        in the order given, stop when their loss has not improved by ``tol``
-        for ``n_iter_no_change`` epochs, and restore the weights of the best
-        epoch. Rows are never shuffled into the validation set: with time
-        series that would validate on the past.
-
-    validation_fraction : float, default=0.1
-        Fraction of the rows (the most recent ones) held out when
-        ``early_stopping=True``; rounded up to whole rows.
-
-    n_iter_no_change : int, default=10
-        Epochs without improvement before training stops.
-
-    tol : float, default=1e-4
-        Minimum decrease of the validation loss that counts as improvement.
-
-    device : str, default="cpu"
-        ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"`` (a GPU when
-        PyTorch sees one, else the CPU).
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout and shuffling. An int makes a
-        CPU fit reproducible bit for bit. Torch's global generator is
-        restored after ``fit``.
-
-    verbose : int, default=0
-        ``0`` is silent; ``1`` or more prints skorch's table of losses after
-        each epoch.
+    {shared_parameters}
 
     Attributes
     ----------
@@ -89,7 +37,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         sequences this is the number of time steps.
 
     input_shape_ : tuple of int
-        ``(n_steps, n_features)`` of one sequence seen during fit.
+        ``(n_steps, n_features)`` of one sequence seen during fit
+        (``(n_steps,)`` for token ids).
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame ``X`` seen during fit.
@@ -157,6 +106,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             The fitted estimator.
         """
         X, y = self._validate_input(X, y, reset=True)
+        check_float32_range(y, "y")
         if y.dtype.kind not in "biuf":
             raise ValueError(
                 f"LSTMRegressor needs a numeric y; got dtype {y.dtype}. "

@@ -1,8 +1,8 @@
-"""Input checks shared by all estimators that scikit-learn's validation lacks."""
+"""Input checks for sequences that scikit-learn's validation does not make."""
 
 import numpy as np
 
-__all__ = ["check_float32_range"]
+__all__ = ["check_float32_range", "check_sequence_shape", "check_token_ids"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -22,3 +22,69 @@ def check_float32_range(array, input_name):
             f"(absolute values up to {_FLOAT32_MAX:.3g} are supported). Rescale "
             f"{input_name}, e.g. with StandardScaler."
         )
+
+
+def check_token_ids(X, n_tokens, estimator_name):
+    """Return 2-D token ids ``X`` as int64, or raise naming the offending values."""
+    if X.ndim != 2:
+        raise ValueError(
+            f"{estimator_name} with n_tokens={n_tokens} expects X of token ids with "
+            f"shape (n_samples, n_steps); got an array of shape {X.shape}."
+        )
+    if X.dtype.kind == "f" and not np.array_equal(X, np.round(X)):
+        raise ValueError(
+            f"{estimator_name} with n_tokens={n_tokens} expects integer token ids in "
+            "X; got non-integer values."
+        )
+    low, high = X.min(), X.max()
+    if low < 0 or high >= n_tokens:
+        raise ValueError(
+            f"X contains token ids from {low:g} to {high:g}, but {estimator_name} was "
+            f"set up with n_tokens={n_tokens}: ids must be in [0, {n_tokens - 1}] (0 "
+            "is padding). Raise n_tokens to the vocabulary size."
+        )
+    return X.astype(np.int64)
+
+
+def check_sequence_shape(estimator, X, reset, tokens=False):
+    """Check the steps and features of ``X`` against ``fit``; return it 3-D.
+
+    scikit-learn's ``n_features_in_`` is ``X.shape[1]``, which for sequences
+    is the number of steps. The features per step (last axis) are checked
+    here, with messages that say which axis is wrong. Token ids stay 2-D.
+    """
+    name = type(estimator).__name__
+    if X.ndim not in (2, 3):
+        raise ValueError(
+            f"{name} expects X of shape (n_samples, n_steps) for univariate "
+            "sequences or (n_samples, n_steps, n_features); got an array with "
+            f"{X.ndim} dimension(s), shape {X.shape}. Reshape your data: a single "
+            "sequence is X.reshape(1, -1), and a series of rows becomes "
+            "sequences through SlidingWindow."
+        )
+    if X.ndim == 2 and not tokens:
+        X = X[:, :, np.newaxis]
+    if 0 in X.shape[1:]:
+        raise ValueError(
+            f"{name} needs at least 1 time step and 1 feature; got X of shape "
+            f"{X.shape}."
+        )
+    if reset:
+        estimator.n_features_in_ = X.shape[1]
+        estimator.input_shape_ = X.shape[1:]
+        return X
+    fitted_steps = estimator.input_shape_[0]
+    if X.shape[1] != fitted_steps:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {name} is expecting {fitted_steps} "
+            f"features as input: X.shape[1] is the number of time steps, and {name} "
+            f"was fitted on sequences of {fitted_steps} steps. Use the same window "
+            f"length as in fit (e.g. SlidingWindow(window={fitted_steps}))."
+        )
+    if X.shape[1:] != estimator.input_shape_:
+        raise ValueError(
+            f"X has {X.shape[2]} feature(s) per time step (last axis), but {name} "
+            f"was fitted with {estimator.input_shape_[1]}. A 2-D X is read as "
+            "univariate sequences (1 feature per step)."
+        )
+    return X

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklstm import LSTMRegressor, SlidingWindow
+from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindow
 from sklstm.utils.estimator_checks import expected_failed_checks
 
 ESTIMATORS = [
@@ -19,6 +19,17 @@ ESTIMATORS = [
         lr=2e-2,
         random_state=0,
     ),
+    LSTMRegressor(
+        hidden_size=16,
+        cell="gru",
+        pooling="attention",
+        conv_channels=8,
+        layer_norm=True,
+        max_epochs=30,
+        lr=2e-2,
+        random_state=0,
+    ),
+    LSTMClassifier(hidden_size=16, max_epochs=30, lr=2e-2, random_state=0),
 ]
 
 

@@ -221,7 +221,7 @@ def test_stacked_bidirectional_with_dropout(sequences):
     model = LSTMRegressor(
         **FAST, num_layers=2, bidirectional=True, dropout=0.2, weight_decay=1e-4
     ).fit(X, y)
-    lstm = model.net_.module_.lstm
+    lstm = model.net_.module_.rnn
     assert (lstm.num_layers, lstm.bidirectional, lstm.dropout) == (2, True, 0.2)
     assert model.net_.module_.head.in_features == 16
 

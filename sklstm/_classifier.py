@@ -1,0 +1,274 @@
+"""LSTMClassifier: a scikit-learn classifier around a skorch-trained LSTM."""
+
+import numpy as np
+import torch
+from scipy.special import log_softmax, softmax
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNetClassifier
+
+from ._base import BaseLSTM
+from ._docstrings import fill_shared_doc
+
+__all__ = ["LSTMClassifier"]
+
+
+@fill_shared_doc
+class LSTMClassifier(ClassifierMixin, BaseLSTM):
+    """LSTM classifier for sequences, trained with skorch.
+
+    The network of :class:`LSTMRegressor` with one output per class, trained
+    with cross-entropy. Labels may be of any type (ints, strings, pandas
+    categoricals); binary and multiclass problems are handled alike.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss: ``{label: weight}``,
+        ``"balanced"`` for ``n_samples / (n_classes * np.bincount(y))``, or
+        None for equal weights.
+
+    {shared_parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net; its ``module_`` is the torch module, which
+        returns one logit per class.
+
+    n_features_in_ : int
+        ``X.shape[1]`` seen during :term:`fit`: for sequences, the number of
+        time steps.
+
+    input_shape_ : tuple of int
+        ``(n_steps, n_features)`` of one sequence seen during fit
+        (``(n_steps,)`` for token ids).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of a DataFrame ``X`` seen during fit.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Training loss (cross-entropy) of each epoch.
+
+    validation_scores_ : list of float or None
+        Validation loss (cross-entropy, lower is better) of each epoch when
+        ``early_stopping=True``, else None.
+
+    best_epoch_ : int
+        The epoch (counted from 1) whose weights the model holds.
+
+    device_ : str
+        Device the weights live on.
+
+    See Also
+    --------
+    LSTMRegressor : The same network for regression.
+
+    Notes
+    -----
+    Early stopping validates on the **last** ``validation_fraction`` of the
+    rows in the order given, without stratification: keeping time order
+    matters more for sequences recorded over time. If the rows are not in
+    time order and classes are sorted, shuffle them before ``fit`` so that
+    every class appears among the last rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(80, 6, 2))
+    >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    >>> clf = LSTMClassifier(hidden_size=8, max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X[:2]).sum(axis=1)
+    array([1., 1.])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseLSTM._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+    _y_checks = {"multi_output": False}
+
+    def __init__(
+        self,
+        *,
+        class_weight: dict | str | None = None,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        cell: str = "lstm",
+        proj_size: int = 0,
+        pooling: str = "last",
+        conv_channels: int | None = None,
+        conv_kernel_size: int = 3,
+        layer_norm: bool = False,
+        n_tokens: int | None = None,
+        embedding_dim: int = 32,
+        module: type | None = None,
+        module_params: dict | None = None,
+        max_epochs: int = 100,
+        batch_size: int = 32,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        device: str = "cpu",
+        random_state=None,
+        verbose: int = 0,
+    ):
+        super().__init__(
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout,
+            bidirectional=bidirectional,
+            cell=cell,
+            proj_size=proj_size,
+            pooling=pooling,
+            conv_channels=conv_channels,
+            conv_kernel_size=conv_kernel_size,
+            layer_norm=layer_norm,
+            n_tokens=n_tokens,
+            embedding_dim=embedding_dim,
+            module=module,
+            module_params=module_params,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            weight_decay=weight_decay,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Training sequences (token ids of shape (n_samples, n_steps) when
+            ``n_tokens`` is set).
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : LSTMClassifier
+            The fitted estimator.
+        """
+        X, y = self._validate_input(X, y, reset=True)
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "LSTMClassifier needs samples of at least 2 classes in y; got 1 "
+                f"class: {self.classes_[0]!r}."
+            )
+        weight = None
+        if self.class_weight is not None:
+            weights = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y
+            )
+            weight = torch.as_tensor(weights, dtype=torch.float32)
+        self._fit_net(
+            X,
+            torch.from_numpy(y_encoded.astype(np.int64)),
+            len(self.classes_),
+            criterion__weight=weight,
+        )
+        return self
+
+    def decision_function(self, X):
+        """Class scores of the network (logits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences shaped like those seen in :meth:`fit`.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the score of ``classes_[1]`` relative to
+            ``classes_[0]`` (positive means ``classes_[1]``); otherwise one
+            logit per class, in the order of ``classes_``.
+        """
+        logits = self._logits(X)
+        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        return self._forward(self._validate_input(X, reset=False))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences shaped like those seen in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), dtype float64
+            Probabilities in the order of ``classes_``; each row sums to 1.
+        """
+        return softmax(self._logits(X), axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences shaped like those seen in :meth:`fit`.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes), dtype float64
+            Log-probabilities in the order of ``classes_``.
+        """
+        return log_softmax(self._logits(X), axis=1)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences shaped like those seen in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The most probable class of each sequence.
+        """
+        logits = self._logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def _make_net(self, **params):
+        return NeuralNetClassifier(criterion=torch.nn.CrossEntropyLoss, **params)

@@ -1,0 +1,55 @@
+"""Which device to train on, and seeding torch without touching the caller's state."""
+
+import contextlib
+import re
+
+import torch
+
+__all__ = ["resolve_device", "seeded_torch"]
+
+_DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+def resolve_device(device, estimator_name):
+    """Check a ``device`` string against the machine and return the torch device.
+
+    ``"auto"`` picks ``"cuda"`` when PyTorch sees a GPU and ``"cpu"`` otherwise.
+    """
+    if not isinstance(device, str) or not _DEVICE_PATTERN.match(device):
+        raise ValueError(
+            f"The 'device' parameter of {estimator_name} must be 'cpu', 'cuda', "
+            f"'cuda:N', 'mps' or 'auto'. Got {device!r} instead."
+        )
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"{estimator_name} got device={device!r}, but PyTorch sees no CUDA "
+                "GPU on this machine (torch.cuda.is_available() is False). Use "
+                "device='cpu', or device='auto' to take a GPU only when there is one."
+            )
+        index = torch.device(device).index
+        if index is not None and index >= torch.cuda.device_count():
+            raise ValueError(
+                f"{estimator_name} got device={device!r}, but this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s), numbered from 0."
+            )
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"{estimator_name} got device='mps', but the MPS backend is not "
+            "available on this machine. Use device='cpu' or device='auto'."
+        )
+    return device
+
+
+@contextlib.contextmanager
+def seeded_torch(seed, device):
+    """Seed torch's global generators inside, restore them on exit."""
+    if torch.device(device).type == "cuda" or torch.cuda.is_initialized():
+        devices = list(range(torch.cuda.device_count()))
+    else:
+        devices = []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield

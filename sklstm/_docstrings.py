@@ -1,0 +1,117 @@
+"""Docstring sections shared by the estimators, written once."""
+
+__all__ = ["fill_shared_doc"]
+
+_MARKER = "    {shared_parameters}\n"
+
+SHARED_PARAMETERS = """\
+    hidden_size : int, default=64
+        Units in each recurrent layer (per direction).
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    dropout : float, default=0.0
+        Dropout probability in ``[0, 1)`` between stacked layers and before
+        the output layer.
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequence backwards.
+
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent cell: ``torch.nn.LSTM`` or ``torch.nn.GRU``.
+
+    proj_size : int, default=0
+        Size of the LSTM's projection of its hidden state (0 = none); must be
+        smaller than ``hidden_size``. LSTM only.
+
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        How the outputs over time become one vector: the final state (both
+        directions' final states when bidirectional), their mean, their
+        maximum, or a learned additive attention whose weights
+        ``attention_weights(X)`` returns.
+
+    conv_channels : int or None, default=None
+        When set, a Conv1d layer with this many channels and a ReLU run over
+        time before the recurrent layers (CNN-LSTM).
+
+    conv_kernel_size : int, default=3
+        Kernel size of that Conv1d layer; sequences keep their length.
+
+    layer_norm : bool, default=False
+        Layer normalisation of the recurrent outputs.
+
+    n_tokens : int or None, default=None
+        When set, ``X`` holds integer token ids of shape
+        ``(n_samples, n_steps)`` in ``[0, n_tokens)``, embedded with
+        ``torch.nn.Embedding``; id 0 is padding, left out of pooling.
+
+    embedding_dim : int, default=32
+        Size of the token embeddings when ``n_tokens`` is set.
+
+    module : torch.nn.Module subclass or None, default=None
+        A custom network replacing the architecture above (whose parameters
+        are then ignored). It is built with ``module_params``, plus
+        ``n_features`` and ``n_outputs`` when its ``__init__`` takes them,
+        reads ``(batch, n_steps, n_features)`` and returns
+        ``(batch, n_outputs)``.
+
+    module_params : dict or None, default=None
+        Keyword arguments of ``module``. ``set_params(module__<name>=value)``
+        updates one entry, so a grid search can tune them as
+        ``{"lstm__module__width": [8, 16]}``, as in skorch.
+
+    max_epochs : int, default=100
+        Maximum number of passes over the training rows.
+
+    batch_size : int, default=32
+        Rows per mini-batch; rows are shuffled every epoch.
+
+    lr : float, default=1e-3
+        Learning rate of the optimizer.
+
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
+        The ``torch.optim`` optimizer, with its defaults apart from ``lr``
+        and ``weight_decay``.
+
+    weight_decay : float, default=0.0
+        L2 penalty (decoupled for ``"adamw"``).
+
+    early_stopping : bool, default=False
+        Whether to hold out the **last** ``validation_fraction`` of the
+        rows, in the order given, stop when their loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and restore the weights of
+        the best epoch. Rows are never shuffled into the validation set:
+        with time series that would validate on the past.
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows (the most recent ones) held out when
+        ``early_stopping=True``; rounded up to whole rows.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+
+    tol : float, default=1e-4
+        Minimum decrease of the validation loss that counts as improvement.
+
+    device : str, default="cpu"
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"`` (a GPU
+        when PyTorch sees one, else the CPU).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling. An int makes a
+        CPU fit reproducible bit for bit. Torch's global random state is
+        restored after ``fit``.
+
+    verbose : int, default=0
+        ``0`` is silent; ``1`` or more prints skorch's table of losses after
+        each epoch.
+"""
+
+
+def fill_shared_doc(cls):
+    """Class decorator: put the shared parameter descriptions in ``cls.__doc__``."""
+    if _MARKER not in cls.__doc__:
+        raise ValueError(f"{cls.__name__}'s docstring lacks the shared marker.")
+    cls.__doc__ = cls.__doc__.replace(_MARKER, SHARED_PARAMETERS)
+    return cls
