@@ -292,6 +292,19 @@ class BaseLSTM(BaseEstimator):
         self.net_ = net
         self.device_ = device
         self._record_history(net)
+        self._prepare_inference()
+
+    def _prepare_inference(self):
+        """Keep the module that ``predict`` runs: a float64 copy on CPU.
+
+        Built once per fit (and on unpickling) rather than per call: copying
+        the weights costs about a third of a millisecond, a third of the
+        latency of predicting one window.
+        """
+        module = self.net_.module_
+        if torch.device(self.device_).type == "cpu":
+            module = copy.deepcopy(module).to(torch.float64)
+        self._inference_module = module.eval()
 
     def _input_dtype(self, training):
         if self._tokens:
@@ -320,10 +333,8 @@ class BaseLSTM(BaseEstimator):
         On CPU the module runs in float64 (on a copy), so results do not
         depend on how rows are batched; on GPUs it runs in float32.
         """
-        module = self.net_.module_
-        if torch.device(self.device_).type == "cpu":
-            module = copy.deepcopy(module).to(torch.float64)
-        module.eval()
+        module = self._inference_module
+        module.eval()  # skorch leaves the CUDA module, shared with training, as is
         dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
         outputs = []
         with torch.inference_mode():
@@ -358,12 +369,19 @@ class BaseLSTM(BaseEstimator):
         X = self._validate_input(X, reset=False)
         return self._forward(X, return_attention=True)[1]
 
+    def __getstate__(self):
+        # Copy before dropping: BaseEstimator returns the live __dict__.
+        state = dict(super().__getstate__())
+        state.pop("_inference_module", None)  # rebuilt from net_ on loading
+        return state
+
     def __setstate__(self, state):
         super().__setstate__(state)
-        # skorch maps a CUDA-trained net to the CPU (with a DeviceWarning) when
-        # no GPU is present; predict on the device the weights now live on.
         if "net_" in state:
+            # skorch maps a CUDA-trained net to the CPU (with a DeviceWarning)
+            # when no GPU is present: predict where the weights now live.
             self.device_ = str(self.net_.device)
+            self._prepare_inference()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
