@@ -1,9 +1,16 @@
 """sklstm: LSTM models for sequences as ordinary scikit-learn estimators."""
 
 from ._classifier import LSTMClassifier
+from ._display import TrainingHistoryDisplay
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
 
 __version__ = "0.1.0"
 
-__all__ = ["LSTMClassifier", "LSTMRegressor", "SlidingWindow", "__version__"]
+__all__ = [
+    "LSTMClassifier",
+    "LSTMRegressor",
+    "SlidingWindow",
+    "TrainingHistoryDisplay",
+    "__version__",
+]

@@ -2,28 +2,25 @@
 
 import copy
 import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping
 
 from ._data import BatchIterator, SequenceDataset, TailSplit
-from ._device import resolve_device, seeded_torch
+from ._device import resolve_device, torch_random_state
 from ._modules import RecurrentNet
+from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
 from ._validation import check_float32_range, check_sequence_shape, check_token_ids
+from .exceptions import TrainingDivergedError
 
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-    "rmsprop": torch.optim.RMSprop,
-}
 # The parameters of RecurrentNet that the estimators expose under the same name.
 _ARCHITECTURE = (
     "hidden_size",
@@ -39,7 +36,11 @@ _ARCHITECTURE = (
     "n_tokens",
     "embedding_dim",
 )
-_MODULE_PREFIX = "module__"
+# set_params(prefix<name>=value) updates one entry of these dict parameters.
+_ROUTED_PREFIXES = {
+    "module__": "module_params",
+    "lr_scheduler__": "lr_scheduler_params",
+}
 # Large batches at predict time: no gradients are kept, so memory stays small.
 _PREDICT_BATCH_SIZE = 4096
 
@@ -55,9 +56,11 @@ def _has_attention(estimator):
 class BaseLSTM(BaseEstimator):
     """Parameters, validation, training and inference common to all estimators.
 
-    Subclasses implement ``fit``/``predict`` around ``_validate_input``,
-    ``_fit_net`` and ``_forward``, and provide ``_make_net(**params)``, which
-    returns the skorch net with its criterion.
+    Subclasses implement ``fit``/``partial_fit``/``predict`` around ``_fit``
+    and ``_forward``, and provide ``_encode_target(y, continuing, ...)``,
+    which returns the target tensor, the number of outputs and extra net
+    parameters, and ``_make_net(amp, **params)``, which returns the skorch
+    net with its criterion.
 
     ``set_params(module__<name>=value)`` updates ``module_params``, so that
     grid searches can tune a custom ``module``'s arguments as in skorch.
@@ -81,12 +84,18 @@ class BaseLSTM(BaseEstimator):
         "max_epochs": _positive_int(),
         "batch_size": _positive_int(),
         "lr": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": _positive_int(),
         "tol": [Interval(Real, 0, None, closed="left")],
+        "lr_scheduler": [StrOptions(set(SCHEDULERS)), type, None],
+        "lr_scheduler_params": [dict, None],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "amp": ["boolean"],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -118,6 +127,12 @@ class BaseLSTM(BaseEstimator):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
+        lr_scheduler: str | type | None = None,
+        lr_scheduler_params: dict | None = None,
+        clip_grad_norm: float | None = None,
+        amp: bool = False,
+        callbacks: list | None = None,
+        warm_start: bool = False,
         device: str = "cpu",
         random_state=None,
         verbose: int = 0,
@@ -145,6 +160,12 @@ class BaseLSTM(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.lr_scheduler = lr_scheduler
+        self.lr_scheduler_params = lr_scheduler_params
+        self.clip_grad_norm = clip_grad_norm
+        self.amp = amp
+        self.callbacks = callbacks
+        self.warm_start = warm_start
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -152,6 +173,7 @@ class BaseLSTM(BaseEstimator):
     def set_params(self, **params):
         """Set parameters; ``module__<name>=value`` updates ``module_params``.
 
+        Likewise ``lr_scheduler__<name>=value`` updates ``lr_scheduler_params``.
         This routes grid-search keys such as ``lstm__module__width`` to a
         custom ``module``, as in skorch.
 
@@ -165,11 +187,14 @@ class BaseLSTM(BaseEstimator):
         self : estimator instance
             The estimator.
         """
-        prefixed = [key for key in params if key.startswith(_MODULE_PREFIX)]
-        routed = {key.removeprefix(_MODULE_PREFIX): params.pop(key) for key in prefixed}
+        routed = {}
+        for prefix, target in _ROUTED_PREFIXES.items():
+            keys = [key for key in params if key.startswith(prefix)]
+            if keys:
+                routed[target] = {k.removeprefix(prefix): params.pop(k) for k in keys}
         super().set_params(**params)
-        if routed:
-            self.module_params = {**(self.module_params or {}), **routed}
+        for target, values in routed.items():
+            setattr(self, target, {**(getattr(self, target) or {}), **values})
         return self
 
     # -- validation ---------------------------------------------------------
@@ -196,7 +221,7 @@ class BaseLSTM(BaseEstimator):
     def _tokens(self):
         return self.module is None and self.n_tokens is not None
 
-    def _check_params(self, n_samples):
+    def _check_params(self, n_samples, partial=False):
         """Checks across parameters and data that single constraints cannot make."""
         name = type(self).__name__
         if self.module is None:
@@ -219,7 +244,7 @@ class BaseLSTM(BaseEstimator):
                 f"{name}: module must be a torch.nn.Module subclass; got "
                 f"{self.module!r}."
             )
-        if self.early_stopping:
+        if self.early_stopping and not partial:
             n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
             if n_samples - n_valid < 1:
                 raise ValueError(
@@ -244,55 +269,74 @@ class BaseLSTM(BaseEstimator):
         sizes = {k: v for k, v in sizes.items() if k in accepted and k not in params}
         return self.module, {**sizes, **params}
 
-    def _net_params(self, device):
-        callbacks = []
-        if self.early_stopping:
-            stopper = EarlyStopping(
-                monitor="valid_loss",
-                patience=self.n_iter_no_change,
-                threshold=self.tol,
-                threshold_mode="abs",
-                load_best=True,
-            )
-            callbacks.append(("early_stopping", stopper))
-        return {
-            "optimizer": _OPTIMIZERS[self.optimizer],
-            "optimizer__weight_decay": self.weight_decay,
-            "lr": self.lr,
-            "max_epochs": self.max_epochs,
-            "batch_size": self.batch_size,
-            "iterator_train": BatchIterator,
-            "iterator_train__shuffle": True,
-            "iterator_valid": BatchIterator,
-            "dataset": SequenceDataset,
-            "train_split": (
-                TailSplit(self.validation_fraction) if self.early_stopping else None
-            ),
-            "callbacks": callbacks,
-            "device": device,
-            "verbose": int(self.verbose),
-        }
+    def _fit(self, X, y, *, partial, **target_params):
+        """Validate, encode the target, and train: the body of fit and partial_fit.
 
-    def _fit_net(self, X, y, n_outputs, **net_params):
-        """Build the skorch net in ``net_`` and train it on validated data."""
-        self._check_params(len(X))
-        device = resolve_device(self.device, type(self).__name__)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        n_features = 1 if X.ndim == 2 else X.shape[2]
-        module, module_params = self._module_and_params(n_features, n_outputs)
-        net = self._make_net(
-            module=module,
-            **{f"module__{key}": value for key, value in module_params.items()},
-            **self._net_params(device),
-            **net_params,
-        )
-        with seeded_torch(seed, device):
-            dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
-            net.fit(dataset, y=None)  # the targets travel in the dataset
-        self.net_ = net
-        self.device_ = device
+        A fitted estimator continues from its weights (and random state) in
+        ``partial_fit`` and, with ``warm_start=True``, in ``fit``.
+        """
+        continuing = hasattr(self, "net_") and (partial or self.warm_start)
+        X, y = self._validate_input(X, y, reset=not continuing)
+        y, n_outputs, net_params = self._encode_target(y, continuing, **target_params)
+        self._check_params(len(X), partial)
+        if continuing:
+            net, device, random_state = self.net_, self.device_, self._torch_rng_state
+        else:
+            device = resolve_device(self.device, type(self).__name__)
+            random_state = check_random_state(self.random_state).randint(
+                np.iinfo(np.int32).max
+            )
+            net = self._build_net(X, n_outputs, device, partial, **net_params)
+        n_before = self.n_iter_ if continuing else 0
+        epochs = 1 if partial else self.max_epochs
+        dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
+        diverged = None
+        with torch_random_state(random_state, device) as generator:
+            try:
+                net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
+            except TrainingDivergedError as error:
+                diverged = error
+        self._torch_rng_state = generator.state
+        self.net_, self.device_ = net, device
         self._record_history(net)
         self._prepare_inference()
+        if diverged is not None:
+            raise diverged
+        self._report_early_end(net, self.n_iter_ - n_before, epochs, partial)
+        return self
+
+    def _build_net(self, X, n_outputs, device, partial, **net_params):
+        n_features = 1 if X.ndim == 2 else X.shape[2]
+        module, module_params = self._module_and_params(n_features, n_outputs)
+        amp = self.amp and torch.device(device).type == "cuda"
+        if self.amp and not amp:
+            warnings.warn(
+                f"amp=True has no effect on device={device!r}: mixed precision is "
+                "used on CUDA GPUs only. Training runs in float32.",
+                UserWarning,
+                stacklevel=5,
+            )
+        validation = self.early_stopping and not partial
+        return self._make_net(
+            amp=amp,
+            module=module,
+            **{f"module__{key}": value for key, value in module_params.items()},
+            optimizer=OPTIMIZERS[self.optimizer],
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=True,
+            iterator_valid=BatchIterator,
+            dataset=SequenceDataset,
+            train_split=TailSplit(self.validation_fraction) if validation else None,
+            callbacks=build_callbacks(self, partial),
+            device=device,
+            # verbose=1 draws a progress bar; 2 prints skorch's table.
+            verbose=int(self.verbose >= 2),
+            **net_params,
+        )
 
     def _prepare_inference(self):
         """Keep the module that ``predict`` runs: a float64 copy on CPU.
@@ -314,16 +358,39 @@ class BaseLSTM(BaseEstimator):
         return np.float64
 
     def _record_history(self, net):
-        history = net.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = list(history[:, "train_loss"])
-        if self.early_stopping:
-            self.validation_scores_ = list(history[:, "valid_loss"])
-            early_stopping = dict(net.callbacks_)["early_stopping"]
-            self.best_epoch_ = int(early_stopping.best_epoch_)
-        else:
-            self.validation_scores_ = None
-            self.best_epoch_ = self.n_iter_
+        rows = [row for row in net.history if "train_loss" in row]
+        self.history_ = history_frame(rows)
+        self.n_iter_ = len(rows)
+        self.loss_curve_ = [row["train_loss"] for row in rows]
+        self.validation_scores_ = None
+        self.best_epoch_ = self.n_iter_
+        if "valid_loss" in self.history_:
+            self.validation_scores_ = self.history_["valid_loss"].tolist()
+            stopper = dict(net.callbacks_).get("early_stopping")
+            if stopper is not None and stopper.best_epoch_:
+                self.best_epoch_ = int(stopper.best_epoch_)
+
+    def _report_early_end(self, net, epochs_run, epochs_asked, partial):
+        """Warn when training ended by an interruption, or before converging."""
+        stopper = dict(net.callbacks_).get("early_stopping")
+        stopped_early = stopper is not None and stopper.misses_ >= stopper.patience
+        if epochs_run < epochs_asked and not stopped_early:
+            warnings.warn(
+                f"Training was interrupted after {epochs_run} of {epochs_asked} "
+                f"epochs; the model keeps the weights of epoch {self.best_epoch_} "
+                "(the best validation loss with early stopping, else the last "
+                "completed epoch) and can predict.",
+                UserWarning,
+                stacklevel=5,
+            )
+        elif stopper is not None and not partial and self.best_epoch_ == self.n_iter_:
+            warnings.warn(
+                f"max_epochs={self.max_epochs} ended while the validation loss was "
+                "still improving (the last epoch was the best). Raise max_epochs, "
+                "or lr, for a better fit.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
 
     # -- inference ----------------------------------------------------------
 

@@ -10,6 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
 
+from ._amp import AmpNeuralNetClassifier
 from ._base import BaseLSTM
 from ._docstrings import fill_shared_doc
 
@@ -54,7 +55,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Column names of a DataFrame ``X`` seen during fit.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs completed, over all calls of a continued fit.
+
+    history_ : pandas.DataFrame
+        One row per completed epoch: ``epoch``, ``train_loss``,
+        ``valid_loss`` (with early stopping), ``lr`` and ``dur`` (seconds).
+        Plot it with :class:`TrainingHistoryDisplay`.
 
     loss_curve_ : list of float
         Training loss (cross-entropy) of each epoch.
@@ -128,6 +134,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
+        lr_scheduler: str | type | None = None,
+        lr_scheduler_params: dict | None = None,
+        clip_grad_norm: float | None = None,
+        amp: bool = False,
+        callbacks: list | None = None,
+        warm_start: bool = False,
         device: str = "cpu",
         random_state=None,
         verbose: int = 0,
@@ -156,6 +168,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
             tol=tol,
+            lr_scheduler=lr_scheduler,
+            lr_scheduler_params=lr_scheduler_params,
+            clip_grad_norm=clip_grad_norm,
+            amp=amp,
+            callbacks=callbacks,
+            warm_start=warm_start,
             device=device,
             random_state=random_state,
             verbose=verbose,
@@ -180,9 +198,46 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self : LSTMClassifier
             The fitted estimator.
         """
-        X, y = self._validate_input(X, y, reset=True)
+        return self._fit(X, y, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """Train for one epoch on ``X, y``, continuing from the current weights.
+
+        The first call builds the network. There is no validation split or
+        early stopping. ``k`` calls on the same data give the same model as
+        ``fit`` with ``max_epochs=k`` (bit for bit on CPU, same seed).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Training sequences.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        classes : array-like of shape (n_classes,), default=None
+            Every class that any call will see. Needed in the first call
+            when its ``y`` does not contain them all; ignored afterwards.
+
+        Returns
+        -------
+        self : LSTMClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, partial=True, classes=classes)
+
+    def _encode_target(self, y, continuing, classes=None):
         check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if not continuing:
+            self.classes_ = np.unique(y if classes is None else classes)
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not in classes_ "
+                f"{self.classes_.tolist()}; pass every label in `classes` on the "
+                "first call to partial_fit."
+            )
         if len(self.classes_) < 2:
             raise ValueError(
                 "LSTMClassifier needs samples of at least 2 classes in y; got 1 "
@@ -194,13 +249,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 self.class_weight, classes=self.classes_, y=y
             )
             weight = torch.as_tensor(weights, dtype=torch.float32)
-        self._fit_net(
-            X,
-            torch.from_numpy(y_encoded.astype(np.int64)),
+        codes = np.searchsorted(self.classes_, y).astype(np.int64)
+        return (
+            torch.from_numpy(codes),
             len(self.classes_),
-            criterion__weight=weight,
+            {"criterion__weight": weight},
         )
-        return self
 
     def decision_function(self, X):
         """Class scores of the network (logits).
@@ -270,5 +324,6 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         logits = self._logits(X)
         return self.classes_[np.argmax(logits, axis=1)]
 
-    def _make_net(self, **params):
-        return NeuralNetClassifier(criterion=torch.nn.CrossEntropyLoss, **params)
+    def _make_net(self, amp, **params):
+        net_class = AmpNeuralNetClassifier if amp else NeuralNetClassifier
+        return net_class(criterion=torch.nn.CrossEntropyLoss, **params)

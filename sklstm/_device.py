@@ -2,10 +2,11 @@
 
 import contextlib
 import re
+import types
 
 import torch
 
-__all__ = ["resolve_device", "seeded_torch"]
+__all__ = ["resolve_device", "torch_random_state"]
 
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -44,12 +45,23 @@ def resolve_device(device, estimator_name):
 
 
 @contextlib.contextmanager
-def seeded_torch(seed, device):
-    """Seed torch's global generators inside, restore them on exit."""
+def torch_random_state(seed_or_state, device):
+    """Run with torch's generators seeded (int) or set (a saved CPU state).
+
+    Yields an object whose ``state`` is the CPU generator state at exit, to
+    continue from in a later call; the caller's own state is restored.
+    """
     if torch.device(device).type == "cuda" or torch.cuda.is_initialized():
         devices = list(range(torch.cuda.device_count()))
     else:
         devices = []
+    generator = types.SimpleNamespace(state=None)
     with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
+        if isinstance(seed_or_state, torch.Tensor):
+            torch.set_rng_state(seed_or_state)
+        else:
+            torch.manual_seed(seed_or_state)
+        try:
+            yield generator
+        finally:
+            generator.state = torch.get_rng_state()

@@ -94,6 +94,37 @@ SHARED_PARAMETERS = """\
     tol : float, default=1e-4
         Minimum decrease of the validation loss that counts as improvement.
 
+    lr_scheduler : {"plateau", "cosine", "step"}, torch scheduler class or None, \
+            default=None
+        Learning-rate schedule, stepped once per epoch (skorch's
+        ``LRScheduler``): ``"plateau"`` halves the rate when the loss (the
+        validation loss with early stopping, else the training loss) has not
+        improved for 5 epochs (``ReduceLROnPlateau(factor=0.5, patience=5)``);
+        ``"cosine"`` anneals it to 0 over ``max_epochs``
+        (``CosineAnnealingLR(T_max=max_epochs)``); ``"step"`` divides it by 10
+        every third of ``max_epochs`` (``StepLR``). A class from
+        ``torch.optim.lr_scheduler`` is built with ``lr_scheduler_params``.
+
+    lr_scheduler_params : dict or None, default=None
+        Keyword arguments of the scheduler, overriding the defaults above.
+        ``set_params(lr_scheduler__<name>=value)`` updates one entry.
+
+    clip_grad_norm : float or None, default=None
+        Clip the gradients' total norm to this value before each step.
+
+    amp : bool, default=False
+        Train with mixed precision (float16 autocast and gradient scaling) on
+        CUDA. On other devices it has no effect, with a warning.
+
+    callbacks : list or None, default=None
+        Extra skorch callbacks (instances or ``(name, callback)`` tuples),
+        copied into each fit.
+
+    warm_start : bool, default=False
+        When fitted already, ``fit`` continues training the current network
+        for ``max_epochs`` more epochs (keeping its optimizer state) instead
+        of starting anew.
+
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"`` (a GPU
         when PyTorch sees one, else the CPU).
@@ -104,8 +135,9 @@ SHARED_PARAMETERS = """\
         restored after ``fit``.
 
     verbose : int, default=0
-        ``0`` is silent; ``1`` or more prints skorch's table of losses after
-        each epoch.
+        ``0`` is silent; ``1`` shows a progress bar over epochs with the
+        losses and the time left (tqdm: text in a terminal, a widget in
+        Jupyter); ``2`` prints skorch's table of losses after each epoch.
 """
 
 

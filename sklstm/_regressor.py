@@ -6,6 +6,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetRegressor
 
+from ._amp import AmpNeuralNetRegressor
 from ._base import BaseLSTM
 from ._docstrings import fill_shared_doc
 from ._validation import check_float32_range
@@ -47,7 +48,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Number of targets.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs completed, over all calls of a continued fit.
+
+    history_ : pandas.DataFrame
+        One row per completed epoch: ``epoch``, ``train_loss``,
+        ``valid_loss`` (with early stopping), ``lr`` and ``dur`` (seconds).
+        Plot it with :class:`TrainingHistoryDisplay`.
 
     loss_curve_ : list of float
         Training loss (mean squared error) of each epoch.
@@ -105,18 +111,47 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self : LSTMRegressor
             The fitted estimator.
         """
-        X, y = self._validate_input(X, y, reset=True)
+        return self._fit(X, y, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Train for one epoch on ``X, y``, continuing from the current weights.
+
+        The first call builds the network. There is no validation split or
+        early stopping. ``k`` calls on the same data give the same model as
+        ``fit`` with ``max_epochs=k`` (bit for bit on CPU, same seed).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Training sequences.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, partial=True)
+
+    def _encode_target(self, y, continuing):
         check_float32_range(y, "y")
         if y.dtype.kind not in "biuf":
             raise ValueError(
                 f"LSTMRegressor needs a numeric y; got dtype {y.dtype}. "
-                "For labels, use a classifier."
+                "For labels, use LSTMClassifier."
             )
-        self._y_ndim = y.ndim
-        y = np.array(y, dtype=np.float32).reshape(len(y), -1)  # a copy torch may own
-        self.n_outputs_ = y.shape[1]
-        self._fit_net(X, torch.from_numpy(y), self.n_outputs_)
-        return self
+        Y = np.array(y, dtype=np.float32).reshape(len(y), -1)  # a copy torch may own
+        if continuing and (y.ndim, Y.shape[1]) != (self._y_ndim, self.n_outputs_):
+            raise ValueError(
+                f"y has shape {y.shape}, but LSTMRegressor was fitted on "
+                f"{self.n_outputs_} target(s) of {self._y_ndim} dimension(s); a "
+                "continued fit (warm_start or partial_fit) needs the same targets."
+            )
+        self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
+        return torch.from_numpy(Y), self.n_outputs_, {}
 
     def predict(self, X):
         """Predict targets for sequences.
@@ -136,8 +171,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y_pred = self._forward(X)
         return y_pred.ravel() if self._y_ndim == 1 else y_pred
 
-    def _make_net(self, **params):
-        return NeuralNetRegressor(criterion=torch.nn.MSELoss, **params)
+    def _make_net(self, amp, **params):
+        net_class = AmpNeuralNetRegressor if amp else NeuralNetRegressor
+        return net_class(criterion=torch.nn.MSELoss, **params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

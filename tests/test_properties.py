@@ -92,6 +92,7 @@ def fit_without_training(X, y):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(skorch.NeuralNet, "fit", tripwire)
+        patch.setattr(skorch.NeuralNet, "partial_fit", tripwire)
         LSTMRegressor(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
 
 

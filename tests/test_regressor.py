@@ -104,6 +104,7 @@ def test_joblib_round_trip_in_a_fresh_process(series, tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), model.predict(X))
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_early_stopping_validates_on_the_last_rows():
     X = np.zeros((100, 3, 1))
     y = np.r_[np.zeros(90), np.full(10, 1000.0)]

@@ -27,6 +27,7 @@ def no_training(monkeypatch):
         raise TrainingStarted
 
     monkeypatch.setattr(skorch.NeuralNet, "fit", fit)
+    monkeypatch.setattr(skorch.NeuralNet, "partial_fit", fit)
 
 
 TINY = {"hidden_size": 4, "max_epochs": 2, "random_state": 0}

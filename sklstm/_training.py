@@ -1,0 +1,117 @@
+"""How an estimator's training options become a skorch net's callbacks and settings."""
+
+import copy
+
+import pandas as pd
+import torch
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    GradientNormClipping,
+    LRScheduler,
+)
+from torch.optim import lr_scheduler
+
+from ._callbacks import EpochProgressBar, RecordLearningRate, WeightGuard
+
+__all__ = ["OPTIMIZERS", "SCHEDULERS", "build_callbacks", "history_frame"]
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+# Named schedules: the torch class and its defaults, given the estimator.
+SCHEDULERS = {
+    "plateau": (
+        lr_scheduler.ReduceLROnPlateau,
+        lambda estimator: {"factor": 0.5, "patience": 5},
+    ),
+    "cosine": (
+        lr_scheduler.CosineAnnealingLR,
+        lambda estimator: {"T_max": estimator.max_epochs},
+    ),
+    "step": (
+        lr_scheduler.StepLR,
+        lambda estimator: {
+            "step_size": max(1, estimator.max_epochs // 3),
+            "gamma": 0.1,
+        },
+    ),
+}
+_SCHEDULER_BASES = (lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau)
+
+
+def _scheduler(estimator):
+    choice, params = estimator.lr_scheduler, dict(estimator.lr_scheduler_params or {})
+    if isinstance(choice, str):
+        policy, defaults = SCHEDULERS[choice]
+        params = {**defaults(estimator), **params}
+    elif issubclass(choice, _SCHEDULER_BASES):
+        policy = choice
+    else:
+        raise TypeError(
+            f"lr_scheduler must be 'plateau', 'cosine', 'step', None or a torch "
+            f"learning-rate scheduler class; got {choice!r}."
+        )
+    # ReduceLROnPlateau watches a loss: the validation loss when there is one.
+    monitor = "valid_loss" if estimator.early_stopping else "train_loss"
+    return LRScheduler(policy=policy, monitor=monitor, **params)
+
+
+def _user_callbacks(callbacks):
+    """Deep copies of the user's callbacks (skorch sets attributes on them), named."""
+    named = []
+    for index, item in enumerate(callbacks or []):
+        name, callback = item if isinstance(item, tuple) else (f"user_{index}", item)
+        if not isinstance(name, str) or not isinstance(callback, Callback):
+            raise TypeError(
+                "callbacks must be a list of skorch Callback instances or "
+                f"(name, Callback) tuples; got {item!r}."
+            )
+        named.append((name, copy.deepcopy(callback)))
+    return named
+
+
+def build_callbacks(estimator, partial):
+    """The skorch callbacks for ``estimator``'s options, in the order they must run.
+
+    The weight guard snapshots an epoch before early stopping may end it, and
+    the progress bar updates before it too.
+    """
+    early = estimator.early_stopping and not partial
+    callbacks = [
+        ("weight_guard", WeightGuard(restore_on_interrupt=not early)),
+        ("record_lr", RecordLearningRate()),
+    ]
+    if estimator.verbose == 1:
+        total = 1 if partial else estimator.max_epochs
+        bar = EpochProgressBar(total, desc=type(estimator).__name__)
+        callbacks.append(("progress_bar", bar))
+    if estimator.clip_grad_norm is not None:
+        clipping = GradientNormClipping(gradient_clip_value=estimator.clip_grad_norm)
+        callbacks.append(("clip_grad_norm", clipping))
+    if estimator.lr_scheduler is not None:
+        callbacks.append(("lr_scheduler", _scheduler(estimator)))
+    if early:
+        stopper = EarlyStopping(
+            monitor="valid_loss",
+            patience=estimator.n_iter_no_change,
+            threshold=estimator.tol,
+            threshold_mode="abs",
+            load_best=True,
+        )
+        callbacks.append(("early_stopping", stopper))
+    return callbacks + _user_callbacks(estimator.callbacks)
+
+
+def history_frame(rows):
+    """skorch history rows of completed epochs as a DataFrame, one row an epoch."""
+    columns = ["epoch", "train_loss", "valid_loss", "lr", "dur"]
+    frame = pd.DataFrame([{key: row.get(key) for key in columns} for row in rows])
+    frame = frame.reindex(columns=columns)
+    if frame["valid_loss"].isna().all():
+        frame = frame.drop(columns="valid_loss")
+    return frame.astype({"epoch": "int64"}) if len(frame) else frame

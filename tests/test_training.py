@@ -1,0 +1,297 @@
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from skorch.callbacks import Callback
+
+from sklstm import LSTMClassifier, LSTMRegressor, TrainingHistoryDisplay
+from sklstm.exceptions import TrainingDivergedError
+
+FAST = dict(hidden_size=8, lr=1e-2, random_state=0)
+
+
+def task(n_samples=120):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, 6, 2))
+    return X, X[:, -1, 0] - 0.5 * X[:, -2, 1]
+
+
+def learning_rates(model):
+    return model.history_["lr"].to_numpy()
+
+
+def test_cosine_schedule_anneals_to_zero_over_max_epochs():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=5, lr_scheduler="cosine").fit(X, y)
+    expected = [0.01 * (1 + math.cos(math.pi * e / 5)) / 2 for e in range(5)]
+    np.testing.assert_allclose(learning_rates(model), expected, rtol=1e-9)
+
+
+def test_step_schedule_divides_by_ten_every_third_of_training():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=6, lr_scheduler="step").fit(X, y)
+    np.testing.assert_allclose(
+        learning_rates(model), [1e-2, 1e-2, 1e-3, 1e-3, 1e-4, 1e-4], rtol=1e-9
+    )
+
+
+def test_plateau_schedule_halves_when_the_loss_stalls():
+    X, y = task()
+    # A threshold no loss can beat makes every epoch a plateau.
+    params = {"patience": 0, "threshold": 10.0}
+    model = LSTMRegressor(
+        **FAST, max_epochs=4, lr_scheduler="plateau", lr_scheduler_params=params
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        learning_rates(model), [1e-2, 5e-3, 2.5e-3, 1.25e-3], rtol=1e-9
+    )
+
+
+def test_torch_scheduler_class_with_routed_parameters():
+    X, y = task()
+    model = LSTMRegressor(
+        **FAST, max_epochs=3, lr_scheduler=torch.optim.lr_scheduler.ExponentialLR
+    )
+    model.set_params(lr_scheduler__gamma=0.5)
+    assert clone(model).lr_scheduler_params == {"gamma": 0.5}
+    model.fit(X, y)
+    np.testing.assert_allclose(learning_rates(model), [1e-2, 5e-3, 2.5e-3], rtol=1e-9)
+
+
+def test_not_a_scheduler_is_rejected_before_training():
+    X, y = task()
+    with pytest.raises(TypeError, match="lr_scheduler must be"):
+        LSTMRegressor(lr_scheduler=dict).fit(X, y)
+
+
+class GradientNorms(Callback):
+    """Record the total gradient norm the optimizer is about to use."""
+
+    def initialize(self):
+        self.norms = []
+        return self
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        grads = [p.grad.norm() for _, p in named_parameters if p.grad is not None]
+        self.norms.append(float(torch.linalg.vector_norm(torch.stack(grads))))
+
+
+@pytest.mark.parametrize("clip", [None, 0.05])
+def test_clip_grad_norm_bounds_the_gradient_norm(clip):
+    X, y = task()
+    model = LSTMRegressor(
+        **FAST,
+        max_epochs=2,
+        clip_grad_norm=clip,
+        callbacks=[("norms", GradientNorms())],
+    ).fit(X, y)
+    norms = dict(model.net_.callbacks_)["norms"].norms
+    assert len(norms) == 8  # 2 epochs x 4 batches
+    if clip is None:
+        assert max(norms) > 0.05
+    else:
+        assert max(norms) <= clip * (1 + 1e-5)
+
+
+def test_user_callbacks_are_copied_not_modified():
+    X, y = task()
+    recorder = GradientNorms()
+    LSTMRegressor(**FAST, max_epochs=1, callbacks=[recorder]).fit(X, y)
+    assert not hasattr(recorder, "norms")
+
+
+def test_warm_start_continues_from_the_fitted_weights():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=3, warm_start=True).fit(X, y)
+    first_loss = model.loss_curve_[-1]
+    model.fit(X, y)
+    assert model.n_iter_ == 6
+    assert model.history_["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert model.loss_curve_[-1] <= first_loss
+
+
+def test_without_warm_start_fit_starts_anew():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=3).fit(X, y)
+    first = model.predict(X)
+    np.testing.assert_array_equal(model.fit(X, y).predict(X), first)
+    assert model.n_iter_ == 3
+
+
+def test_partial_fit_k_times_equals_k_epochs():
+    X, y = task()
+    stepped = LSTMRegressor(**FAST, max_epochs=50)
+    for _ in range(3):
+        stepped.partial_fit(X, y)
+    fitted = LSTMRegressor(**FAST, max_epochs=3).fit(X, y)
+    assert stepped.n_iter_ == 3
+    np.testing.assert_array_equal(stepped.predict(X), fitted.predict(X))
+
+
+def test_classifier_partial_fit_needs_classes_up_front():
+    X, y = task()
+    labels = np.where(y > 0, "up", "down")
+    clf = LSTMClassifier(**FAST)
+    clf.partial_fit(X[:10], np.full(10, "up"), classes=["down", "up"])
+    clf.partial_fit(X, labels)
+    assert clf.classes_.tolist() == ["down", "up"]
+    with pytest.raises(ValueError, match=r"labels \['sideways'\]"):
+        clf.partial_fit(X[:3], ["up", "sideways", "down"])
+
+
+class Sabotage(Callback):
+    """Misbehave at a chosen epoch and batch: poison the weights, or interrupt."""
+
+    def __init__(self, action, epoch, batch=1):
+        self.action, self.epoch, self.batch = action, epoch, batch
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training or len(net.history) != self.epoch:
+            return
+        if len(net.history[-1]["batches"]) == self.batch:
+            if self.action == "nan":
+                with torch.no_grad():
+                    net.module_.head.weight.fill_(float("nan"))
+            else:
+                raise KeyboardInterrupt
+
+
+def test_nan_loss_raises_and_keeps_the_last_finite_weights():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=5, callbacks=[Sabotage("nan", epoch=3)])
+    with pytest.raises(TrainingDivergedError, match=r"epoch 3.*clip_grad_norm") as info:
+        model.fit(X, y)
+    assert info.value.epoch == 3
+    assert model.n_iter_ == 2
+    two_epochs = LSTMRegressor(**FAST, max_epochs=2).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), two_epochs.predict(X))
+
+
+def test_real_divergence_leaves_a_finite_model():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=20, optimizer="sgd")
+    model.set_params(lr=1e12)
+    with pytest.raises(TrainingDivergedError):
+        model.fit(X, 1e6 * y)
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_interrupt_keeps_the_last_completed_epoch_and_says_so():
+    X, y = task()
+    model = LSTMRegressor(
+        **FAST, max_epochs=5, callbacks=[Sabotage("interrupt", epoch=3)]
+    )
+    with pytest.warns(UserWarning, match="interrupted after 2 of 5 epochs"):
+        model.fit(X, y)
+    assert model.n_iter_ == 2
+    two_epochs = LSTMRegressor(**FAST, max_epochs=2).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), two_epochs.predict(X))
+
+
+def test_interrupt_with_early_stopping_keeps_the_best_epoch():
+    X, y = task()
+    model = LSTMRegressor(
+        **FAST,
+        max_epochs=10,
+        early_stopping=True,
+        callbacks=[Sabotage("interrupt", epoch=6)],
+    )
+    with pytest.warns(UserWarning, match="interrupted"):
+        model.fit(X, y)
+    best = int(np.argmin(model.validation_scores_)) + 1
+    assert model.best_epoch_ == best
+    valid_mse = np.mean((model.predict(X[-12:]) - y[-12:]) ** 2)
+    np.testing.assert_allclose(valid_mse, model.validation_scores_[best - 1], rtol=1e-4)
+
+
+def test_convergence_warning_while_validation_still_improves():
+    X, y = task()
+    with pytest.warns(ConvergenceWarning, match="max_epochs=2"):
+        LSTMRegressor(**FAST, max_epochs=2, early_stopping=True).fit(X, y)
+
+
+def test_no_convergence_warning_when_early_stopping_stopped():
+    X, y = task()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LSTMRegressor(
+            **{**FAST, "lr": 0.05},
+            max_epochs=200,
+            early_stopping=True,
+            n_iter_no_change=2,
+        ).fit(X, y)
+    assert model.n_iter_ < 200
+
+
+def test_history_frame():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=3, early_stopping=True)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    history = model.history_
+    assert isinstance(history, pd.DataFrame)
+    assert history.columns.tolist() == [
+        "epoch",
+        "train_loss",
+        "valid_loss",
+        "lr",
+        "dur",
+    ]
+    assert history["epoch"].tolist() == [1, 2, 3]
+    assert history["train_loss"].tolist() == model.loss_curve_
+    assert history["valid_loss"].tolist() == model.validation_scores_
+    assert (history["dur"] > 0).all()
+
+
+def test_verbose_levels(capsys):
+    X, y = task()
+    LSTMRegressor(**FAST, max_epochs=2, verbose=0).fit(X, y)
+    silent = capsys.readouterr()
+    assert silent.out == silent.err == ""
+    LSTMRegressor(**FAST, max_epochs=2, verbose=1).fit(X, y)
+    bar = capsys.readouterr()
+    assert "2/2" in bar.err and "train_loss" in bar.err
+    assert bar.out == ""
+    LSTMRegressor(**FAST, max_epochs=2, verbose=2).fit(X, y)
+    table = capsys.readouterr().out
+    assert "epoch" in table and "train_loss" in table and "dur" in table
+
+
+def test_amp_on_cpu_warns_and_trains_in_float32():
+    X, y = task()
+    with pytest.warns(UserWarning, match="amp=True has no effect on device='cpu'"):
+        model = LSTMRegressor(**FAST, max_epochs=1, amp=True).fit(X, y)
+    assert type(model.net_).__name__ == "NeuralNetRegressor"
+
+
+@pytest.mark.cuda
+def test_amp_on_cuda_trains_and_predicts():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=3, amp=True, device="cuda").fit(X, y)
+    assert type(model.net_).__name__ == "AmpNeuralNetRegressor"
+    assert np.isfinite(model.loss_curve_).all()
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_training_history_display_draws_headless():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    X, y = task()
+    model = LSTMRegressor(
+        **FAST, max_epochs=4, early_stopping=True, lr_scheduler="cosine"
+    )
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    display = TrainingHistoryDisplay.from_estimator(model)
+    assert set(display.lines_) == {"train_loss", "valid_loss", "lr", "best_epoch"}
+    np.testing.assert_array_equal(
+        display.lines_["valid_loss"].get_ydata(), model.validation_scores_
+    )
+    assert display.lines_["best_epoch"].get_xdata()[0] == model.best_epoch_
+    assert display.lr_ax_.get_ylabel() == "learning rate"
+    display.figure_.savefig(pytest.importorskip("io").BytesIO(), format="png")
