@@ -15,7 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._data import BatchIterator, SequenceDataset, TailSplit
-from ._device import resolve_device, torch_random_state
+from ._device import resolve_device, torch_random_state, torch_threads
 from ._modules import RecurrentNet
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
 from ._validation import check_float32_range, check_sequence_shape, check_token_ids
@@ -97,6 +97,7 @@ class BaseLSTM(BaseEstimator):
         "callbacks": [list, None],
         "warm_start": ["boolean"],
         "device": [str],
+        "n_threads": [*_positive_int(), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -134,6 +135,7 @@ class BaseLSTM(BaseEstimator):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
+        n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
     ):
@@ -167,6 +169,7 @@ class BaseLSTM(BaseEstimator):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -291,7 +294,10 @@ class BaseLSTM(BaseEstimator):
         epochs = 1 if partial else self.max_epochs
         dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
         diverged = None
-        with torch_random_state(random_state, device) as generator:
+        with (
+            torch_threads(self.n_threads),
+            torch_random_state(random_state, device) as generator,
+        ):
             try:
                 net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
             except TrainingDivergedError as error:
@@ -404,7 +410,7 @@ class BaseLSTM(BaseEstimator):
         module.eval()  # skorch leaves the CUDA module, shared with training, as is
         dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
         outputs = []
-        with torch.inference_mode():
+        with torch_threads(self.n_threads), torch.inference_mode():
             for X_batch, _ in BatchIterator(dataset, _PREDICT_BATCH_SIZE):
                 out = module(X_batch.to(self.device_), **forward_params)
                 out = out if isinstance(out, tuple) else (out,)

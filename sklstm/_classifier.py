@@ -141,6 +141,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
+        n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
     ):
@@ -175,6 +176,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             callbacks=callbacks,
             warm_start=warm_start,
             device=device,
+            n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
         )

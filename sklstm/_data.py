@@ -66,12 +66,28 @@ class BatchIterator:
 
     Shuffling draws from torch's global generator, which the estimators seed
     from ``random_state`` for the duration of ``fit``.
+
+    Parameters
+    ----------
+    dataset : SequenceDataset
+        The rows to serve.
+    batch_size : int
+        Rows per batch (the last batch may be smaller).
+    shuffle : bool, default=False
+        Whether to serve the rows in a new random order on each pass.
+    device : str, torch.device or None, default=None
+        Where the batches are used. For a CUDA device each batch is copied
+        into pinned (page-locked) memory and sent to the GPU with
+        ``non_blocking=True``, as a DataLoader with ``pin_memory=True`` would
+        let one do; otherwise batches stay on the CPU, where the net moves
+        them.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False):
+    def __init__(self, dataset, batch_size, shuffle=False, device=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.device = device
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
@@ -82,8 +98,19 @@ class BatchIterator:
             order = torch.randperm(n_samples).numpy()
         else:
             order = np.arange(n_samples)
+        cuda = self.device is not None and torch.device(self.device).type == "cuda"
         for start in range(0, n_samples, self.batch_size):
-            yield self.dataset.batch(order[start : start + self.batch_size])
+            batch = self.dataset.batch(order[start : start + self.batch_size])
+            yield _to_cuda(batch, self.device) if cuda else batch
+
+
+def _to_cuda(tensors, device):
+    # Copies from pinned memory can run without blocking the host; the
+    # caching host allocator keeps each buffer until its copy has completed.
+    return tuple(
+        None if tensor is None else tensor.pin_memory().to(device, non_blocking=True)
+        for tensor in tensors
+    )
 
 
 class TailSplit:

@@ -6,7 +6,7 @@ import types
 
 import torch
 
-__all__ = ["resolve_device", "torch_random_state"]
+__all__ = ["resolve_device", "torch_random_state", "torch_threads"]
 
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -65,3 +65,17 @@ def torch_random_state(seed_or_state, device):
             yield generator
         finally:
             generator.state = torch.get_rng_state()
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run with torch's intra-op thread pool set to ``n_threads`` (None: as is)."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

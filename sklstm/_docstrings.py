@@ -129,6 +129,13 @@ SHARED_PARAMETERS = """\
         ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"`` (a GPU
         when PyTorch sees one, else the CPU).
 
+    n_threads : int or None, default=None
+        Threads torch may use on CPU during ``fit`` and ``predict`` (its
+        global setting is restored afterwards). None leaves torch's setting:
+        all cores, or in joblib's worker processes (``n_jobs`` of a search)
+        the share joblib gives each worker. Set ``n_threads=1`` with
+        ``GridSearchCV(n_jobs=-1)`` on small machines.
+
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int makes a
         CPU fit reproducible bit for bit. Torch's global random state is

@@ -295,3 +295,17 @@ def test_training_history_display_draws_headless():
     assert display.lines_["best_epoch"].get_xdata()[0] == model.best_epoch_
     assert display.lr_ax_.get_ylabel() == "learning rate"
     display.figure_.savefig(pytest.importorskip("io").BytesIO(), format="png")
+
+
+def test_n_threads_applies_during_fit_and_is_restored():
+    X, y = task()
+    seen = []
+
+    class Threads(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            seen.append(torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    LSTMRegressor(**FAST, max_epochs=2, n_threads=1, callbacks=[Threads()]).fit(X, y)
+    assert seen == [1, 1]
+    assert torch.get_num_threads() == before
