@@ -2,6 +2,7 @@
 
 from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
+from ._forecasting import make_horizon_targets, recursive_forecast
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
 
@@ -13,4 +14,6 @@ __all__ = [
     "SlidingWindow",
     "TrainingHistoryDisplay",
     "__version__",
+    "make_horizon_targets",
+    "recursive_forecast",
 ]

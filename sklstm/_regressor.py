@@ -1,17 +1,32 @@
 """LSTMRegressor: a scikit-learn regressor around a skorch-trained LSTM."""
 
+from numbers import Real
+
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetRegressor
 
 from ._amp import AmpNeuralNetRegressor
 from ._base import BaseLSTM
 from ._docstrings import fill_shared_doc
+from ._losses import GaussianNLL, PinballLoss, gaussian_mean_var, monotone_quantiles
 from ._validation import check_float32_range
 
 __all__ = ["LSTMRegressor"]
+
+_POINT_LOSSES = {
+    "mse": torch.nn.MSELoss,
+    "mae": torch.nn.L1Loss,
+    "huber": torch.nn.HuberLoss,
+}
+
+
+def _has_quantiles(estimator):
+    return estimator.loss == "quantile"
 
 
 @fill_shared_doc
@@ -26,6 +41,27 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     Parameters
     ----------
+    loss : {"mse", "mae", "huber", "gaussian", "quantile"}, default="mse"
+        Training loss. ``"gaussian"`` predicts a mean and a variance per
+        target, trained by Gaussian negative log-likelihood; ``predict(X,
+        return_std=True)`` returns both. ``"quantile"`` predicts the
+        ``quantiles`` of each target with the pinball loss, non-crossing by
+        construction; ``predict`` returns the median and
+        ``predict_quantiles`` all of them. ``"huber"`` uses ``delta=1``,
+        which assumes targets of unit scale (see ``normalize_y``).
+
+    quantiles : tuple of float, default=(0.1, 0.5, 0.9)
+        Increasing quantile levels in (0, 1), including 0.5, for
+        ``loss="quantile"``.
+
+    normalize_y : bool, default=False
+        Standardise each target with its training mean and standard
+        deviation, and map predictions, standard deviations and quantiles
+        back to the original units. Prefer it to
+        :class:`~sklearn.compose.TransformedTargetRegressor` with
+        ``loss="gaussian"`` or ``"quantile"``: that wrapper transforms the
+        predicted values but not a standard deviation.
+
     {shared_parameters}
 
     Attributes
@@ -46,6 +82,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     n_outputs_ : int
         Number of targets.
+
+    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
+        Mean and standard deviation used to standardise each target when
+        ``normalize_y=True`` (zeros and ones otherwise).
 
     n_iter_ : int
         Number of epochs completed, over all calls of a continued fit.
@@ -93,6 +133,92 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     >>> model.predict(X[:2]).shape
     (2,)
     """
+
+    _parameter_constraints: dict = {
+        **BaseLSTM._parameter_constraints,
+        "loss": [StrOptions({"mse", "mae", "huber", "gaussian", "quantile"})],
+        "quantiles": [tuple, list],
+        "normalize_y": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss: str = "mse",
+        quantiles: tuple = (0.1, 0.5, 0.9),
+        normalize_y: bool = False,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        cell: str = "lstm",
+        proj_size: int = 0,
+        pooling: str = "last",
+        conv_channels: int | None = None,
+        conv_kernel_size: int = 3,
+        layer_norm: bool = False,
+        n_tokens: int | None = None,
+        embedding_dim: int = 32,
+        module: type | None = None,
+        module_params: dict | None = None,
+        max_epochs: int = 100,
+        batch_size: int = 32,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        lr_scheduler: str | type | None = None,
+        lr_scheduler_params: dict | None = None,
+        clip_grad_norm: float | None = None,
+        amp: bool = False,
+        callbacks: list | None = None,
+        warm_start: bool = False,
+        device: str = "cpu",
+        n_threads: int | None = None,
+        random_state=None,
+        verbose: int = 0,
+    ):
+        super().__init__(
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout,
+            bidirectional=bidirectional,
+            cell=cell,
+            proj_size=proj_size,
+            pooling=pooling,
+            conv_channels=conv_channels,
+            conv_kernel_size=conv_kernel_size,
+            layer_norm=layer_norm,
+            n_tokens=n_tokens,
+            embedding_dim=embedding_dim,
+            module=module,
+            module_params=module_params,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            weight_decay=weight_decay,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            lr_scheduler=lr_scheduler,
+            lr_scheduler_params=lr_scheduler_params,
+            clip_grad_norm=clip_grad_norm,
+            amp=amp,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            device=device,
+            n_threads=n_threads,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.loss = loss
+        self.quantiles = quantiles
+        self.normalize_y = normalize_y
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -143,18 +269,99 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"LSTMRegressor needs a numeric y; got dtype {y.dtype}. "
                 "For labels, use LSTMClassifier."
             )
-        Y = np.array(y, dtype=np.float32).reshape(len(y), -1)  # a copy torch may own
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         if continuing and (y.ndim, Y.shape[1]) != (self._y_ndim, self.n_outputs_):
             raise ValueError(
                 f"y has shape {y.shape}, but LSTMRegressor was fitted on "
                 f"{self.n_outputs_} target(s) of {self._y_ndim} dimension(s); a "
                 "continued fit (warm_start or partial_fit) needs the same targets."
             )
-        self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
-        return torch.from_numpy(Y), self.n_outputs_, {}
+        if not continuing:
+            self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
+            self._set_target_scale(Y)
+        Y = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
+        criterion, n_params = self._criterion()
+        return torch.from_numpy(Y), self.n_outputs_ * n_params, criterion
 
-    def predict(self, X):
+    def _set_target_scale(self, Y):
+        self.y_mean_ = np.zeros(Y.shape[1])
+        self.y_scale_ = np.ones(Y.shape[1])
+        if self.normalize_y:
+            self.y_mean_ = Y.mean(axis=0)
+            scale = Y.std(axis=0)
+            self.y_scale_ = np.where(scale > 0, scale, 1.0)  # constant targets
+
+    def _criterion(self):
+        """The skorch criterion parameters and the raw outputs per target."""
+        if self.loss == "gaussian":
+            return {
+                "criterion": GaussianNLL,
+                "criterion__n_targets": self.n_outputs_,
+            }, 2
+        if self.loss == "quantile":
+            levels = np.asarray(self.quantiles, dtype=float)
+            valid = (
+                levels.ndim == 1
+                and all(isinstance(level, Real) for level in self.quantiles)
+                and np.all((levels > 0) & (levels < 1))
+                and np.all(np.diff(levels) > 0)
+                and 0.5 in levels
+            )
+            if not valid:
+                raise ValueError(
+                    "quantiles must be increasing levels in (0, 1) that include 0.5 "
+                    f"(the median predict returns); got {self.quantiles!r}."
+                )
+            criterion = {
+                "criterion": PinballLoss,
+                "criterion__quantiles": tuple(levels),
+                "criterion__n_targets": self.n_outputs_,
+            }
+            return criterion, len(levels)
+        return {"criterion": _POINT_LOSSES[self.loss]}, 1
+
+    def predict(self, X, return_std=False):
         """Predict targets for sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences shaped like those seen in :meth:`fit`.
+
+        return_std : bool, default=False
+            Also return the predicted standard deviation (``loss="gaussian"``
+            only), in the units of ``y``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs), dtype float64
+            Predicted values: the mean for ``loss="gaussian"``, the median for
+            ``loss="quantile"``.
+
+        y_std : ndarray, same shape as ``y_pred``
+            Predicted standard deviation, when ``return_std=True``.
+        """
+        if return_std and self.loss != "gaussian":
+            raise ValueError(
+                f"return_std=True needs loss='gaussian'; this model has "
+                f"loss={self.loss!r}."
+            )
+        raw = self._raw_predictions(X)
+        if self.loss == "gaussian":
+            mean, var = gaussian_mean_var(torch.from_numpy(raw), self.n_outputs_)
+            y_pred = self._to_y_units(mean.numpy())
+            y_std = np.sqrt(var.numpy()) * self.y_scale_
+            if return_std:
+                return self._shape(y_pred), self._shape(y_std)
+            return self._shape(y_pred)
+        if self.loss == "quantile":
+            median = list(self.quantiles).index(0.5)
+            return self._shape(self._quantiles(raw)[..., median])
+        return self._shape(self._to_y_units(raw))
+
+    @available_if(_has_quantiles)
+    def predict_quantiles(self, X):
+        """Predict every quantile in ``quantiles`` (``loss="quantile"``).
 
         Parameters
         ----------
@@ -163,17 +370,30 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs), dtype float64
-            Predicted values.
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or \
+                (n_samples, n_outputs, n_quantiles)
+            Increasing along the last axis, in the units of ``y``.
         """
+        y_quantiles = self._quantiles(self._raw_predictions(X))
+        return y_quantiles[:, 0] if self._y_ndim == 1 else y_quantiles
+
+    def _raw_predictions(self, X):
         check_is_fitted(self)
-        X = self._validate_input(X, reset=False)
-        y_pred = self._forward(X)
-        return y_pred.ravel() if self._y_ndim == 1 else y_pred
+        return self._forward(self._validate_input(X, reset=False))
+
+    def _quantiles(self, raw):
+        levels = monotone_quantiles(torch.from_numpy(raw), self.n_outputs_).numpy()
+        return levels * self.y_scale_[:, None] + self.y_mean_[:, None]
+
+    def _to_y_units(self, values):
+        return values * self.y_scale_ + self.y_mean_
+
+    def _shape(self, values):
+        return values.ravel() if self._y_ndim == 1 else values
 
     def _make_net(self, amp, **params):
         net_class = AmpNeuralNetRegressor if amp else NeuralNetRegressor
-        return net_class(criterion=torch.nn.MSELoss, **params)
+        return net_class(**params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -29,6 +29,22 @@ ESTIMATORS = [
         lr=2e-2,
         random_state=0,
     ),
+    LSTMRegressor(
+        hidden_size=16,
+        loss="gaussian",
+        normalize_y=True,
+        max_epochs=30,
+        lr=2e-2,
+        random_state=0,
+    ),
+    LSTMRegressor(
+        hidden_size=16,
+        loss="quantile",
+        normalize_y=True,
+        max_epochs=30,
+        lr=2e-2,
+        random_state=0,
+    ),
     LSTMClassifier(hidden_size=16, max_epochs=30, lr=2e-2, random_state=0),
 ]
 

@@ -1,0 +1,194 @@
+"""Multi-step forecasting: direct targets for every horizon, and recursive rollouts."""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_array
+
+__all__ = ["make_horizon_targets", "recursive_forecast"]
+
+
+def _target_column(data, target):
+    """Index of ``target`` (a position, or a name for DataFrames) among the columns."""
+    if isinstance(data, pd.DataFrame) and not isinstance(target, Integral):
+        if target not in data.columns:
+            raise ValueError(
+                f"target={target!r} is not a column of the DataFrame; its columns "
+                f"are {list(data.columns)}."
+            )
+        return data.columns.get_loc(target)
+    n_columns = data.shape[1]
+    if not isinstance(target, Integral) or not -n_columns <= target < n_columns:
+        raise ValueError(
+            f"target={target!r} must be a column position in [0, {n_columns}) "
+            "(or a column name of a DataFrame)."
+        )
+    return int(target) % n_columns
+
+
+def _as_table(data):
+    """Keep DataFrames; make a Series a one-column frame; check arrays as 2-D."""
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if isinstance(data, pd.DataFrame):
+        return data
+    array = np.asarray(data)
+    return check_array(array.reshape(-1, 1) if array.ndim == 1 else array)
+
+
+@validate_params(
+    {
+        "data": ["array-like"],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "target": [Integral, str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_horizon_targets(data, horizon, target=0):
+    """Rows and their next ``horizon`` target values, for direct multi-step models.
+
+    Row ``t`` of ``X`` is row ``t`` of ``data`` and ``Y[t, h - 1]`` is the
+    target column at row ``t + h``, for ``h = 1 ... horizon``. The last
+    ``horizon`` rows, whose future is incomplete, are dropped. A model that
+    reads windows of rows up to ``t`` (``SlidingWindow``) never sees a value
+    it is asked to predict. Fit ``Pipeline([scaler, SlidingWindow,
+    LSTMRegressor])`` on ``(X, Y)`` to predict every horizon at once.
+
+    Parameters
+    ----------
+    data : array-like or DataFrame of shape (n_rows, n_columns), or a 1-D series
+        Rows in time order.
+    horizon : int
+        Number of future steps to predict.
+    target : int or str, default=0
+        Position (or DataFrame column name) of the column to forecast.
+
+    Returns
+    -------
+    X : ndarray or DataFrame of shape (n_rows - horizon, n_columns)
+        The first ``n_rows - horizon`` rows of ``data`` (a DataFrame stays one).
+    Y : ndarray of shape (n_rows - horizon, horizon)
+        The target at ``t + 1, ..., t + horizon`` for each row ``t``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import make_horizon_targets
+    >>> X, Y = make_horizon_targets(np.arange(6.0), horizon=2)
+    >>> X.ravel()
+    array([0., 1., 2., 3.])
+    >>> Y
+    array([[1., 2.],
+           [2., 3.],
+           [3., 4.],
+           [4., 5.]])
+    """
+    table = _as_table(data)
+    column = _target_column(table, target)
+    n_rows = len(table)
+    if n_rows <= horizon:
+        raise ValueError(
+            f"data has {n_rows} rows; horizon={horizon} needs at least "
+            f"{horizon + 1} so that one row has its whole future."
+        )
+    values = np.asarray(
+        table.iloc[:, column] if hasattr(table, "iloc") else table[:, column]
+    )
+    Y = np.stack(
+        [values[h : n_rows - horizon + h] for h in range(1, horizon + 1)], axis=1
+    )
+    X = table.iloc[: n_rows - horizon] if hasattr(table, "iloc") else table[:-horizon]
+    return X, Y.astype(np.float64)
+
+
+@validate_params(
+    {
+        "model": [object],
+        "history": ["array-like"],
+        "steps": [Interval(Integral, 1, None, closed="left")],
+        "target": [Integral, str, None],
+        "future_exog": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def recursive_forecast(model, history, steps, *, target=0, future_exog=None):
+    """Forecast ``steps`` ahead with a one-step model, feeding predictions back.
+
+    ``model`` is any fitted regressor (a Pipeline or a
+    TransformedTargetRegressor too) that maps rows up to ``t`` to the target
+    at ``t + 1``, i.e. trained with ``y[t] = data[t + 1, target]``. Each step
+    predicts from the history, appends a row whose target column is the
+    prediction, and repeats.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        One-step-ahead model; its ``predict`` reads rows like ``history``.
+    history : array-like or DataFrame of shape (n_rows, n_columns), or a 1-D series
+        Observed rows up to the forecast origin, in time order.
+    steps : int
+        Number of future steps.
+    target : int or str, default=0
+        Position (or DataFrame column name) of the forecast column.
+    future_exog : array-like of shape (steps, n_columns - 1), default=None
+        Known future values of the other columns (calendar features, planned
+        inputs), in their order in ``history``. Needed when ``history`` has
+        more than one column: those columns cannot be forecast by feeding
+        back the target.
+
+    Returns
+    -------
+    forecast : ndarray of shape (steps,)
+        The target at the ``steps`` rows after ``history``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklstm import recursive_forecast
+    >>> series = np.arange(10.0)
+    >>> one_step = LinearRegression().fit(series[:-1, None], series[1:])
+    >>> recursive_forecast(one_step, series, steps=3).round(6)
+    array([10., 11., 12.])
+    """
+    table = _as_table(history)
+    column = _target_column(table, target)
+    n_columns = table.shape[1]
+    exog = None
+    if n_columns > 1:
+        if future_exog is None:
+            raise ValueError(
+                f"history has {n_columns} columns; forecasting the target column "
+                f"recursively needs the future values of the other {n_columns - 1}: "
+                f"pass future_exog of shape ({steps}, {n_columns - 1})."
+            )
+        exog = check_array(future_exog, input_name="future_exog")
+        if exog.shape != (steps, n_columns - 1):
+            raise ValueError(
+                f"future_exog has shape {exog.shape}; expected ({steps}, "
+                f"{n_columns - 1}): one row per step, the non-target columns."
+            )
+    rows = table.copy()  # never modify the caller's history
+    forecast = np.empty(steps)
+    for step in range(steps):
+        forecast[step] = np.ravel(model.predict(rows))[-1]
+        new_row = np.empty(n_columns)
+        new_row[column] = forecast[step]
+        if exog is not None:
+            new_row[np.arange(n_columns) != column] = exog[step]
+        rows = _append_row(rows, new_row)
+    return forecast
+
+
+def _append_row(rows, values):
+    if isinstance(rows, pd.DataFrame):
+        index = rows.index
+        if isinstance(index, pd.DatetimeIndex) and index.freq is not None:
+            new_index = [index[-1] + index.freq]
+        else:
+            new_index = None
+        new = pd.DataFrame([values], columns=rows.columns, index=new_index)
+        return pd.concat([rows, new], ignore_index=new_index is None)
+    return np.vstack([rows, values])

@@ -1,0 +1,226 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklstm import (
+    LSTMRegressor,
+    SlidingWindow,
+    make_horizon_targets,
+    recursive_forecast,
+)
+
+
+def heteroscedastic(n_samples=1500):
+    """Targets far from 0 whose noise grows with one input: |x| sets the spread."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, 6, 2))
+    noise_sd = 0.1 + 0.6 * np.abs(X[:, -2, 1])
+    y = (
+        5
+        + 3 * (X[:, -1, 0] + 0.5 * X[:, -3, 1])
+        + noise_sd * rng.normal(size=n_samples)
+    )
+    return X, y, noise_sd
+
+
+CALIBRATED = dict(
+    hidden_size=32,
+    max_epochs=80,
+    lr=3e-3,
+    normalize_y=True,
+    early_stopping=True,
+    validation_fraction=0.2,
+    random_state=0,
+)
+
+
+def coverage(y, low, high):
+    return np.mean((y >= low) & (y <= high))
+
+
+def test_gaussian_interval_covers_nominally_and_tracks_the_noise():
+    X, y, noise_sd = heteroscedastic()
+    model = LSTMRegressor(**CALIBRATED, loss="gaussian").fit(X[:1200], y[:1200])
+    mean, std = model.predict(X[1200:], return_std=True)
+    assert mean.shape == std.shape == (300,)
+    assert 0.85 <= coverage(y[1200:], mean - 1.645 * std, mean + 1.645 * std) <= 0.95
+    # The predicted spread follows the true, input-dependent one.
+    assert np.corrcoef(std, noise_sd[1200:])[0, 1] > 0.6
+    np.testing.assert_array_equal(model.predict(X[1200:]), mean)
+
+
+def test_quantile_interval_covers_nominally_without_crossing():
+    X, y, _ = heteroscedastic()
+    model = LSTMRegressor(**CALIBRATED, loss="quantile", quantiles=(0.05, 0.5, 0.95))
+    model.fit(X[:1200], y[:1200])
+    quantiles = model.predict_quantiles(X[1200:])
+    assert quantiles.shape == (300, 3)
+    assert (np.diff(quantiles, axis=1) >= 0).all()
+    assert 0.85 <= coverage(y[1200:], quantiles[:, 0], quantiles[:, 2]) <= 0.95
+    np.testing.assert_array_equal(model.predict(X[1200:]), quantiles[:, 1])
+
+
+def test_multi_output_distributional_shapes():
+    X, y, _ = heteroscedastic(n_samples=100)
+    Y = np.column_stack([y, -y])
+    fast = dict(hidden_size=4, max_epochs=1, random_state=0)
+    gaussian = LSTMRegressor(**fast, loss="gaussian").fit(X, Y)
+    assert [a.shape for a in gaussian.predict(X, return_std=True)] == [(100, 2)] * 2
+    quantile = LSTMRegressor(**fast, loss="quantile").fit(X, Y)
+    assert quantile.predict_quantiles(X).shape == (100, 2, 3)
+    assert quantile.predict(X).shape == (100, 2)
+
+
+@pytest.mark.parametrize("loss", ["mae", "huber"])
+def test_robust_losses_learn(loss):
+    X, y, _ = heteroscedastic(n_samples=600)
+    model = LSTMRegressor(
+        hidden_size=16,
+        max_epochs=30,
+        lr=1e-2,
+        loss=loss,
+        normalize_y=True,
+        random_state=0,
+    ).fit(X[:500], y[:500])
+    assert model.score(X[500:], y[500:]) > 0.8
+
+
+def test_normalize_y_predicts_in_the_original_units():
+    X, y, _ = heteroscedastic(n_samples=600)
+    far = 1000.0 + 100.0 * y
+    model = LSTMRegressor(
+        hidden_size=16, max_epochs=30, lr=1e-2, normalize_y=True, random_state=0
+    ).fit(X[:500], far[:500])
+    np.testing.assert_allclose(model.y_mean_, [far[:500].mean()])
+    np.testing.assert_allclose(model.y_scale_, [far[:500].std()])
+    assert model.score(X[500:], far[500:]) > 0.8
+
+
+def test_return_std_needs_the_gaussian_loss():
+    X, y, _ = heteroscedastic(n_samples=50)
+    model = LSTMRegressor(hidden_size=4, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="return_std=True needs loss='gaussian'"):
+        model.predict(X, return_std=True)
+    assert not hasattr(model, "predict_quantiles")
+
+
+@pytest.mark.parametrize("quantiles", [(0.1, 0.9), (0.5, 0.1), (0.0, 0.5), [0.5, 1.2]])
+def test_invalid_quantiles_are_rejected_before_training(quantiles):
+    X, y, _ = heteroscedastic(n_samples=50)
+    with pytest.raises(ValueError, match="quantiles must be increasing"):
+        LSTMRegressor(loss="quantile", quantiles=quantiles).fit(X, y)
+
+
+def test_horizon_targets_align_and_drop_the_incomplete_future():
+    frame = pd.DataFrame({"load": np.arange(10.0), "temp": np.arange(10.0) * -1})
+    X, Y = make_horizon_targets(frame, horizon=3, target="load")
+    assert isinstance(X, pd.DataFrame)
+    assert len(X) == len(Y) == 7
+    np.testing.assert_array_equal(Y[0], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(Y[-1], [7.0, 8.0, 9.0])
+    _, Y_temp = make_horizon_targets(frame, horizon=2, target=1)
+    np.testing.assert_array_equal(Y_temp[0], [-1.0, -2.0])
+
+
+def test_a_target_never_appears_in_its_own_input_window():
+    series = np.arange(100.0)  # every value is unique
+    X, Y = make_horizon_targets(series, horizon=5)
+    windows = SlidingWindow(window=8).fit_transform(X)
+    for window, targets in zip(windows, Y, strict=True):
+        assert not np.isin(targets, window).any()
+        assert targets.min() > window.max()
+
+
+def test_horizon_targets_errors():
+    with pytest.raises(ValueError, match="horizon=5 needs at least 6"):
+        make_horizon_targets(np.arange(5.0), horizon=5)
+    with pytest.raises(ValueError, match="not a column"):
+        make_horizon_targets(pd.DataFrame({"a": range(9)}), horizon=2, target="b")
+
+
+def seasonal_series(n=480, period=12):
+    rng = np.random.RandomState(0)
+    t = np.arange(n)
+    return 10 + 3 * np.sin(2 * np.pi * t / period) + 0.3 * rng.normal(size=n)
+
+
+def window_model(**params):
+    defaults = dict(hidden_size=32, max_epochs=60, lr=5e-3, normalize_y=True)
+    lstm = LSTMRegressor(**{**defaults, **params}, random_state=0)
+    return Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("window", SlidingWindow(window=24)),
+            ("lstm", lstm),
+        ]
+    )
+
+
+def naive_rmse_per_horizon(series, origins, horizon):
+    errors = [series[o + 1 : o + 1 + horizon] - series[o] for o in origins]
+    return np.sqrt(np.mean(np.square(errors), axis=0))
+
+
+def test_direct_forecast_beats_naive_at_every_horizon():
+    series, horizon, n_train = seasonal_series(), 6, 360
+    X, Y = make_horizon_targets(series, horizon)
+    model = window_model().fit(X[:n_train], Y[:n_train])
+    predicted = model.predict(X)[n_train:]  # held-out rows, windows over the past
+    rmse = np.sqrt(np.mean((predicted - Y[n_train:]) ** 2, axis=0))
+    origins = np.arange(n_train, len(X))
+    assert (rmse < naive_rmse_per_horizon(series, origins, horizon)).all()
+
+
+def test_recursive_forecast_beats_naive_at_every_horizon():
+    series, horizon, n_train = seasonal_series(), 6, 360
+    one_step = window_model().fit(series[: n_train - 1, None], series[1:n_train])
+    origins = np.arange(n_train, len(series) - horizon, 10)
+    forecasts = np.array(
+        [recursive_forecast(one_step, series[: o + 1], steps=horizon) for o in origins]
+    )
+    actual = np.array([series[o + 1 : o + 1 + horizon] for o in origins])
+    rmse = np.sqrt(np.mean((forecasts - actual) ** 2, axis=0))
+    assert (rmse < naive_rmse_per_horizon(series, origins, horizon)).all()
+
+
+def test_recursive_forecast_with_pipeline_inside_transformed_target():
+    series = np.arange(60.0)
+    history = pd.DataFrame(
+        {"y": series}, index=pd.date_range("2020", periods=60, freq="MS")
+    )
+    original = history.copy()
+    model = TransformedTargetRegressor(
+        regressor=Pipeline([("scale", StandardScaler()), ("ar", LinearRegression())]),
+        transformer=StandardScaler(),
+    ).fit(history.iloc[:-1], series[1:])
+    forecast = recursive_forecast(model, history, steps=4)
+    np.testing.assert_allclose(forecast, [60.0, 61.0, 62.0, 63.0])
+    pd.testing.assert_frame_equal(history, original)
+
+
+def test_recursive_forecast_needs_future_exogenous_columns():
+    data = np.column_stack([np.arange(30.0), np.ones(30)])
+    model = LinearRegression().fit(data[:-1], data[1:, 0])
+    with pytest.raises(ValueError, match=r"pass future_exog of shape \(3, 1\)"):
+        recursive_forecast(model, data, steps=3)
+    with pytest.raises(ValueError, match=r"future_exog has shape \(2, 1\)"):
+        recursive_forecast(model, data, steps=3, future_exog=np.ones((2, 1)))
+    forecast = recursive_forecast(model, data, steps=3, future_exog=np.ones((3, 1)))
+    np.testing.assert_allclose(forecast, [30.0, 31.0, 32.0])
+
+
+def test_mapie_time_series_intervals_around_the_pipeline():
+    regression = pytest.importorskip("mapie.regression")
+    series = seasonal_series()
+    X, y = series[:-1, None], series[1:]
+    model = window_model(max_epochs=30).fit(X[:300], y[:300])
+    mapie = regression.TimeSeriesRegressor(estimator=model, method="aci", cv="prefit")
+    mapie.fit(X[:300], y[:300])
+    mapie.conformalize(X[300:400], y[300:400])
+    predicted, intervals = mapie.predict(X[400:], confidence_level=0.9)
+    assert intervals.shape == (len(predicted), 2, 1)
+    assert coverage(y[400:], intervals[:, 0, 0], intervals[:, 1, 0]) >= 0.8
