@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import resolve_device, torch_random_state, torch_threads
 from ._modules import RecurrentNet
+from ._persistence import plain_state, restore_state
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
 from ._validation import check_float32_range, check_sequence_shape, check_token_ids
 from .exceptions import TrainingDivergedError
@@ -289,7 +290,8 @@ class BaseLSTM(BaseEstimator):
             random_state = check_random_state(self.random_state).randint(
                 np.iinfo(np.int32).max
             )
-            net = self._build_net(X, n_outputs, device, partial, **net_params)
+            n_features = 1 if X.ndim == 2 else X.shape[2]
+            net = self._build_net(n_features, n_outputs, device, partial, **net_params)
         n_before = self.n_iter_ if continuing else 0
         epochs = 1 if partial else self.max_epochs
         dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
@@ -311,8 +313,7 @@ class BaseLSTM(BaseEstimator):
         self._report_early_end(net, self.n_iter_ - n_before, epochs, partial)
         return self
 
-    def _build_net(self, X, n_outputs, device, partial, **net_params):
-        n_features = 1 if X.ndim == 2 else X.shape[2]
+    def _build_net(self, n_features, n_outputs, device, partial, **net_params):
         module, module_params = self._module_and_params(n_features, n_outputs)
         amp = self.amp and torch.device(device).type == "cuda"
         if self.amp and not amp:
@@ -443,18 +444,12 @@ class BaseLSTM(BaseEstimator):
         return self._forward(X, return_attention=True)[1]
 
     def __getstate__(self):
-        # Copy before dropping: BaseEstimator returns the live __dict__.
-        state = dict(super().__getstate__())
-        state.pop("_inference_module", None)  # rebuilt from net_ on loading
-        return state
+        # Plain values only (weights as arrays): see _persistence. Copy first,
+        # since BaseEstimator returns the live __dict__.
+        return plain_state(dict(super().__getstate__()))
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        if "net_" in state:
-            # skorch maps a CUDA-trained net to the CPU (with a DeviceWarning)
-            # when no GPU is present: predict where the weights now live.
-            self.device_ = str(self.net_.device)
-            self._prepare_inference()
+        restore_state(self, state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -39,6 +39,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted.
 
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Weight of each class in the loss, from ``class_weight``.
+
     net_ : skorch.NeuralNetClassifier
         The trained skorch net; its ``module_`` is the torch module, which
         returns one logit per class.
@@ -245,18 +248,27 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "LSTMClassifier needs samples of at least 2 classes in y; got 1 "
                 f"class: {self.classes_[0]!r}."
             )
-        weight = None
-        if self.class_weight is not None:
-            weights = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y
-            )
-            weight = torch.as_tensor(weights, dtype=torch.float32)
+        if not continuing:
+            self.class_weight_ = None
+            if self.class_weight is not None:
+                self.class_weight_ = compute_class_weight(
+                    self.class_weight, classes=self.classes_, y=y
+                )
         codes = np.searchsorted(self.classes_, y).astype(np.int64)
         return (
             torch.from_numpy(codes),
-            len(self.classes_),
-            {"criterion__weight": weight},
+            self._module_output_size(),
+            self._criterion_params(),
         )
+
+    def _module_output_size(self):
+        return len(self.classes_)
+
+    def _criterion_params(self):
+        weight = None
+        if self.class_weight_ is not None:
+            weight = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        return {"criterion__weight": weight}
 
     def decision_function(self, X):
         """Class scores of the network (logits).

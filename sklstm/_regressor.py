@@ -280,8 +280,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
             self._set_target_scale(Y)
         Y = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
-        criterion, n_params = self._criterion()
-        return torch.from_numpy(Y), self.n_outputs_ * n_params, criterion
+        return torch.from_numpy(Y), self._module_output_size(), self._criterion_params()
+
+    def _module_output_size(self):
+        return self.n_outputs_ * self._criterion()[1]
+
+    def _criterion_params(self):
+        return self._criterion()[0]
 
     def _set_target_scale(self, Y):
         self.y_mean_ = np.zeros(Y.shape[1])
