@@ -110,10 +110,13 @@ def make_horizon_targets(data, horizon, target=0):
         "steps": [Interval(Integral, 1, None, closed="left")],
         "target": [Integral, str, None],
         "future_exog": ["array-like", None],
+        "context": [Interval(Integral, 1, None, closed="left"), None],
     },
     prefer_skip_nested_validation=True,
 )
-def recursive_forecast(model, history, steps, *, target=0, future_exog=None):
+def recursive_forecast(
+    model, history, steps, *, target=0, future_exog=None, context=None
+):
     """Forecast ``steps`` ahead with a one-step model, feeding predictions back.
 
     ``model`` is any fitted regressor (a Pipeline or a
@@ -137,6 +140,11 @@ def recursive_forecast(model, history, steps, *, target=0, future_exog=None):
         inputs), in their order in ``history``. Needed when ``history`` has
         more than one column: those columns cannot be forecast by feeding
         back the target.
+    context : int, default=None
+        Number of most recent rows passed to ``model.predict`` at each step.
+        None: the window of the model's :class:`~sklstm.SlidingWindow` step
+        when it has one (its prediction for the last row depends on those
+        rows only, after row-wise scalers), else the whole history.
 
     Returns
     -------
@@ -171,15 +179,30 @@ def recursive_forecast(model, history, steps, *, target=0, future_exog=None):
                 f"{n_columns - 1}): one row per step, the non-target columns."
             )
     rows = table.copy()  # never modify the caller's history
+    context = context or _window_length(model)
     forecast = np.empty(steps)
     for step in range(steps):
-        forecast[step] = np.ravel(model.predict(rows))[-1]
+        recent = rows if context is None else rows[-context:]
+        forecast[step] = np.ravel(model.predict(recent))[-1]
         new_row = np.empty(n_columns)
         new_row[column] = forecast[step]
         if exog is not None:
             new_row[np.arange(n_columns) != column] = exog[step]
         rows = _append_row(rows, new_row)
     return forecast
+
+
+def _window_length(model):
+    """The window of a SlidingWindow inside ``model`` (a Pipeline, or wrapped)."""
+    from ._window import SlidingWindow
+
+    for attribute in ("regressor_", "estimator_", "best_estimator_"):
+        if hasattr(model, attribute):
+            return _window_length(getattr(model, attribute))
+    for _, step in getattr(model, "steps", []):
+        if isinstance(step, SlidingWindow):
+            return step.window
+    return None
 
 
 def _append_row(rows, values):

@@ -224,3 +224,12 @@ def test_mapie_time_series_intervals_around_the_pipeline():
     predicted, intervals = mapie.predict(X[400:], confidence_level=0.9)
     assert intervals.shape == (len(predicted), 2, 1)
     assert coverage(y[400:], intervals[:, 0, 0], intervals[:, 1, 0]) >= 0.8
+
+
+def test_recursive_forecast_reads_only_the_window_it_needs():
+    series = seasonal_series(n=120)
+    one_step = window_model(max_epochs=2).fit(series[:-1, None], series[1:])
+    history = series[:100]
+    automatic = recursive_forecast(one_step, history, steps=5)  # last 24 rows
+    whole = recursive_forecast(one_step, history, steps=5, context=len(history) + 5)
+    np.testing.assert_allclose(automatic, whole, rtol=1e-12)
