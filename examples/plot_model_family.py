@@ -1,7 +1,7 @@
 """
-===========================================================
+=============================================================
 LSTM, GRU, bidirectional, attention and CNN-LSTM side by side
-===========================================================
+=============================================================
 
 Each variant the tutorials compare is one parameter of
 :class:`~sklstm.LSTMClassifier`. Here every variant reads the 8 x 8 images of

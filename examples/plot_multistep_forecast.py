@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Twelve months ahead: direct versus recursive forecasts
-=====================================================
+======================================================
 
 Two ways to forecast several steps with an LSTM, on the monthly El Niño series:
 

@@ -47,7 +47,7 @@ def _as_table(data):
     prefer_skip_nested_validation=True,
 )
 def make_horizon_targets(data, horizon, target=0):
-    """Rows and their next ``horizon`` target values, for direct multi-step models.
+    """Pair each row with its next ``horizon`` target values, for direct models.
 
     Row ``t`` of ``X`` is row ``t`` of ``data`` and ``Y[t, h - 1]`` is the
     target column at row ``t + h``, for ``h = 1 ... horizon``. The last

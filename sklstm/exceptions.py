@@ -11,6 +11,19 @@ class TrainingDivergedError(FloatingPointError):
     loss, so it can still predict. ``epoch`` is the epoch (counted from 1) in
     which the loss diverged.
 
+    Parameters
+    ----------
+    message : str
+        The error message.
+
+    epoch : int or None, default=None
+        The epoch (counted from 1) in which the loss became NaN or infinite.
+
+    Attributes
+    ----------
+    epoch : int or None
+        The epoch (counted from 1) in which the loss became NaN or infinite.
+
     Examples
     --------
     >>> from sklstm.exceptions import TrainingDivergedError
