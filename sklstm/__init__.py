@@ -2,6 +2,7 @@
 
 from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
+from ._export import prediction_module, to_exported_program, to_onnx, to_torchscript
 from ._forecasting import make_horizon_targets, recursive_forecast
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
@@ -15,5 +16,9 @@ __all__ = [
     "TrainingHistoryDisplay",
     "__version__",
     "make_horizon_targets",
+    "prediction_module",
     "recursive_forecast",
+    "to_exported_program",
+    "to_onnx",
+    "to_torchscript",
 ]

@@ -25,7 +25,7 @@ def gaussian_mean_var(raw, n_targets):
     The variance is a softplus of the raw value, which is smooth and stays
     positive without the overflow of an exponential.
     """
-    raw = raw.reshape(len(raw), n_targets, 2)
+    raw = raw.unflatten(1, (n_targets, 2))
     return raw[..., 0], F.softplus(raw[..., 1]) + _MIN_VARIANCE
 
 
@@ -35,7 +35,7 @@ def monotone_quantiles(raw, n_targets):
     The first quantile is free; each next one adds a softplus, so the
     quantiles increase by construction and never cross.
     """
-    raw = raw.reshape(len(raw), n_targets, -1)
+    raw = raw.unflatten(1, (n_targets, -1))
     steps = F.softplus(raw[..., 1:])
     return torch.cat([raw[..., :1], raw[..., :1] + torch.cumsum(steps, dim=-1)], dim=-1)
 
