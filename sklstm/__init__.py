@@ -4,6 +4,7 @@ from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
 from ._export import prediction_module, to_exported_program, to_onnx, to_torchscript
 from ._forecasting import make_horizon_targets, recursive_forecast
+from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
 
@@ -12,6 +13,7 @@ __version__ = "0.1.0"
 __all__ = [
     "LSTMClassifier",
     "LSTMRegressor",
+    "OptunaPruning",
     "SlidingWindow",
     "TrainingHistoryDisplay",
     "__version__",

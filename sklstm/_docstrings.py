@@ -118,7 +118,8 @@ SHARED_PARAMETERS = """\
 
     callbacks : list or None, default=None
         Extra skorch callbacks (instances or ``(name, callback)`` tuples),
-        copied into each fit.
+        deep-copied into each fit, so one fit's callback state never leaks
+        into the next (:class:`~sklstm.OptunaPruning` keeps its trial).
 
     warm_start : bool, default=False
         When fitted already, ``fit`` continues training the current network
@@ -133,8 +134,10 @@ SHARED_PARAMETERS = """\
         Threads torch may use on CPU during ``fit`` and ``predict`` (its
         global setting is restored afterwards). None leaves torch's setting:
         all cores, or in joblib's worker processes (``n_jobs`` of a search)
-        the share joblib gives each worker. Set ``n_threads=1`` with
-        ``GridSearchCV(n_jobs=-1)`` on small machines.
+        the share joblib gives each worker (one thread each on 2 cores with
+        ``n_jobs=2``; a dask worker has one). Set ``n_threads=1`` on a machine
+        shared with other work, and wherever scores must not depend on where
+        a fit ran: results are bit-for-bit only for a fixed thread count.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int makes a
