@@ -1,0 +1,120 @@
+"""The data path of fit: batches gathered from whole arrays, never all windows."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from sklstm import LSTMRegressor, SlidingWindow
+from sklstm._data import BatchIterator, SequenceDataset, TailSplit
+
+
+def windows(n_rows=300, window=12, n_features=3, dtype=np.float32):
+    rows = np.random.RandomState(0).normal(size=(n_rows, n_features)).astype(dtype)
+    return SlidingWindow(window=window).fit_transform(rows)
+
+
+INPUTS = {
+    "float64 array": lambda: np.ascontiguousarray(windows(dtype=np.float64)),
+    "read-only SlidingWindow view": windows,
+    "negative strides": lambda: np.ascontiguousarray(windows())[::-1],
+    "Fortran order": lambda: np.asfortranarray(windows()),
+    "int64 tokens": lambda: np.arange(300 * 12).reshape(300, 12) % 7,
+}
+
+
+@pytest.mark.parametrize("make_X", INPUTS.values(), ids=INPUTS.keys())
+def test_batch_is_a_fresh_copy_of_the_rows(make_X):
+    X = make_X()
+    X_before = X.copy()
+    y = np.arange(len(X), dtype=np.float32)
+    dtype = np.int64 if X.dtype.kind == "i" else np.float32
+    rows = torch.tensor([5, 0, 299, 17, 5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns about read-only arrays
+        dataset = SequenceDataset(X, y, dtype=dtype)
+        X_batch, y_batch = dataset.batch(rows)
+    np.testing.assert_array_equal(X_batch.numpy(), X[rows.numpy()].astype(dtype))
+    np.testing.assert_array_equal(y_batch.numpy(), y[rows.numpy()])
+    assert X_batch.dtype == torch.from_numpy(np.empty(0, dtype)).dtype
+    assert X_batch.is_contiguous()
+    X_batch.fill_(0)  # what the module receives never aliases X
+    np.testing.assert_array_equal(X, X_before)
+
+
+def test_dataset_reads_the_sliding_window_view_in_place():
+    view = windows()
+    dataset = SequenceDataset(view, None)
+    shared = dataset._X_tensor
+    assert shared is not None
+    assert np.shares_memory(shared.numpy(), view)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_batch_iterator_serves_every_row_once_per_pass(shuffle):
+    X = windows(n_rows=103)
+    y = np.arange(103, dtype=np.float32)
+    iterator = BatchIterator(SequenceDataset(X, y), batch_size=10, shuffle=shuffle)
+    assert len(iterator) == 11
+    passes = []
+    for _ in range(2):
+        batches = list(iterator)
+        assert [len(X_batch) for X_batch, _ in batches] == [10] * 10 + [3]
+        served = torch.cat([y_batch for _, y_batch in batches]).numpy()
+        np.testing.assert_array_equal(np.sort(served), y)
+        for X_batch, y_batch in batches:
+            np.testing.assert_array_equal(X_batch.numpy(), X[y_batch.long().numpy()])
+        passes.append(served)
+    if shuffle:
+        assert not np.array_equal(passes[0], y)
+        assert not np.array_equal(passes[0], passes[1])
+    else:
+        np.testing.assert_array_equal(passes[0], y)
+
+
+def test_tail_split_holds_out_the_latest_rows_without_copying():
+    X = windows(n_rows=100)
+    y = np.arange(100, dtype=np.float32)
+    train, valid = TailSplit(0.2)(SequenceDataset(X, y))
+    assert (len(train), len(valid)) == (80, 20)
+    np.testing.assert_array_equal(valid.y.numpy(), y[80:])
+    assert np.shares_memory(train.X, X) and np.shares_memory(valid.X, X)
+
+
+def test_fit_on_windows_does_not_materialise_them():
+    """Windows of 20,000 rows x 64 steps x 4 features would take 20 MB; fit
+    gathers them a batch at a time from the 0.3 MB of rows."""
+    rows = np.random.RandomState(0).normal(size=(20_000, 4)).astype(np.float32)
+    y = rows[:, 0].copy()
+    X = SlidingWindow(window=64).fit_transform(rows)
+    model = LSTMRegressor(hidden_size=2, max_epochs=1, batch_size=2000, random_state=0)
+    model.fit(X[:50], y[:50])  # torch imports modules on its first fit
+    tracemalloc.start()  # numpy reports its buffers to tracemalloc
+    try:
+        model.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4e6, f"fit allocated {peak / 1e6:.1f} MB through numpy"
+
+
+@pytest.mark.cuda
+def test_cuda_batches_are_sent_from_pinned_memory(monkeypatch):
+    sent = []
+    original = torch.Tensor.pin_memory
+
+    def spy(tensor, *args, **kwargs):
+        pinned = original(tensor, *args, **kwargs)
+        sent.append(pinned.is_pinned())
+        return pinned
+
+    monkeypatch.setattr(torch.Tensor, "pin_memory", spy)
+    X = windows()
+    y = np.arange(len(X), dtype=np.float32)
+    batches = list(BatchIterator(SequenceDataset(X, y), batch_size=64, device="cuda"))
+    torch.cuda.synchronize()
+    assert all(X_batch.is_cuda and y_batch.is_cuda for X_batch, y_batch in batches)
+    assert sent and all(sent)
+    np.testing.assert_array_equal(batches[0][0].cpu().numpy(), X[:64])
