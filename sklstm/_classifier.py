@@ -8,11 +8,10 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNetClassifier
 
-from ._amp import AmpNeuralNetClassifier
 from ._base import BaseLSTM
 from ._docstrings import fill_shared_doc
+from ._net import AmpNeuralNetClassifier, SequenceNetClassifier
 
 __all__ = ["LSTMClassifier"]
 
@@ -339,5 +338,5 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return self.classes_[np.argmax(logits, axis=1)]
 
     def _make_net(self, amp, **params):
-        net_class = AmpNeuralNetClassifier if amp else NeuralNetClassifier
+        net_class = AmpNeuralNetClassifier if amp else SequenceNetClassifier
         return net_class(criterion=torch.nn.CrossEntropyLoss, **params)

@@ -8,12 +8,11 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNetRegressor
 
-from ._amp import AmpNeuralNetRegressor
 from ._base import BaseLSTM
 from ._docstrings import fill_shared_doc
 from ._losses import GaussianNLL, PinballLoss, gaussian_mean_var, monotone_quantiles
+from ._net import AmpNeuralNetRegressor, SequenceNetRegressor
 from ._validation import check_float32_range
 
 __all__ = ["LSTMRegressor"]
@@ -397,7 +396,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         return values.ravel() if self._y_ndim == 1 else values
 
     def _make_net(self, amp, **params):
-        net_class = AmpNeuralNetRegressor if amp else NeuralNetRegressor
+        net_class = AmpNeuralNetRegressor if amp else SequenceNetRegressor
         return net_class(**params)
 
     def __sklearn_tags__(self):

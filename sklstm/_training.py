@@ -2,6 +2,7 @@
 
 import copy
 
+import numpy as np
 import pandas as pd
 import torch
 from skorch.callbacks import (
@@ -109,9 +110,14 @@ def build_callbacks(estimator, partial):
 
 def history_frame(rows):
     """skorch history rows of completed epochs as a DataFrame, one row an epoch."""
-    columns = ["epoch", "train_loss", "valid_loss", "lr", "dur"]
-    frame = pd.DataFrame([{key: row.get(key) for key in columns} for row in rows])
-    frame = frame.reindex(columns=columns)
-    if frame["valid_loss"].isna().all():
-        frame = frame.drop(columns="valid_loss")
-    return frame.astype({"epoch": "int64"}) if len(frame) else frame
+    # Built from columns: a frame made from a list of dicts costs a few
+    # milliseconds more, once per fit.
+    columns = {"epoch": np.array([row["epoch"] for row in rows], dtype=np.int64)}
+    for key in ("train_loss", "valid_loss", "lr", "dur"):
+        values = [row.get(key) for row in rows]
+        if key == "valid_loss" and all(value is None for value in values):
+            continue
+        columns[key] = np.array(
+            [np.nan if value is None else value for value in values], dtype=np.float64
+        )
+    return pd.DataFrame(columns)

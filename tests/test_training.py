@@ -7,6 +7,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback
 
 from sklstm import LSTMClassifier, LSTMRegressor, TrainingHistoryDisplay
@@ -266,7 +267,8 @@ def test_amp_on_cpu_warns_and_trains_in_float32():
     X, y = task()
     with pytest.warns(UserWarning, match="amp=True has no effect on device='cpu'"):
         model = LSTMRegressor(**FAST, max_epochs=1, amp=True).fit(X, y)
-    assert type(model.net_).__name__ == "NeuralNetRegressor"
+    assert isinstance(model.net_, NeuralNetRegressor)
+    assert "Amp" not in type(model.net_).__name__
 
 
 @pytest.mark.cuda
@@ -309,3 +311,51 @@ def test_n_threads_applies_during_fit_and_is_restored():
     LSTMRegressor(**FAST, max_epochs=2, n_threads=1, callbacks=[Threads()]).fit(X, y)
     assert seen == [1, 1]
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"clip_grad_norm": 0.05, "dropout": 0.3, "num_layers": 2},
+        {"early_stopping": True, "optimizer": "sgd", "lr_scheduler": "step"},
+    ],
+)
+def test_lean_training_step_trains_as_skorch_does(monkeypatch, params):
+    """sklstm's net skips skorch's optimizer closure and per-batch mode
+    switches for speed; the weights it trains are the same, bit for bit."""
+    X, y = task()
+    params = {**FAST, "max_epochs": 3, "batch_size": 32, **params}
+    lean = LSTMRegressor(**params).fit(X, y)
+    for name in ("train_step", "_set_training"):
+        monkeypatch.setattr(
+            type(lean.net_), name, getattr(NeuralNetRegressor, name), raising=True
+        )
+    reference = LSTMRegressor(**params).fit(X, y)
+    lean_state = lean.net_.module_.state_dict()
+    for name, tensor in reference.net_.module_.state_dict().items():
+        assert torch.equal(tensor, lean_state[name]), name
+    assert lean.history_.equals(reference.history_.assign(dur=lean.history_["dur"]))
+
+
+def test_training_mode_is_set_on_every_submodule():
+    """A submodule left in eval mode (by a callback, say) is put back into
+    training mode before the next batch, as skorch does."""
+
+    class EvalHead(Callback):
+        def on_batch_end(self, net, training=False, **kwargs):
+            if training:
+                self.modes += [m.training for m in net.module_.modules()]
+                next(iter(net.module_.children())).eval()
+
+        def initialize(self):
+            self.modes = []
+            return self
+
+    X, y = task()
+    spy = EvalHead()
+    model = LSTMRegressor(**FAST, max_epochs=2, batch_size=40, callbacks=[spy]).fit(
+        X, y
+    )
+    (recorded,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, EvalHead)]
+    assert len(recorded.modes) > 1 and all(recorded.modes)

@@ -1,0 +1,99 @@
+"""The skorch nets the estimators train: a leaner training step, and mixed precision.
+
+skorch's ``train_step`` hands the optimizer a closure, for optimizers such as
+LBFGS that evaluate the loss several times, and puts every module back in
+training mode before each batch. sklstm's optimizers (Adam, AdamW, SGD,
+RMSprop) take one step per batch, and the modules keep their mode within an
+epoch, so the nets here skip both; each saves some tens of microseconds a
+batch, which is about 1 % of a CPU fit (``benchmarks/bench_fit.py``). The
+callbacks see what they see in skorch: ``on_batch_begin``,
+``on_grad_computed`` (gradient clipping) and ``on_batch_end``, and the same
+history.
+"""
+
+import torch
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
+
+__all__ = [
+    "AmpNeuralNetClassifier",
+    "AmpNeuralNetRegressor",
+    "SequenceNetClassifier",
+    "SequenceNetRegressor",
+]
+
+
+class TrainStepMixin:
+    """One optimizer step per batch, without skorch's closure."""
+
+    def _set_training(self, training=True):
+        # skorch calls this before every batch; ``Module.train`` sets the
+        # flag on every submodule through ``Module.__setattr__`` each time.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and any(
+                part.training != training for part in module.modules()
+            ):
+                module.train(training)
+
+    def train_step(self, batch, **fit_params):
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self._notify_grad_computed(batch)
+        self._step_optimizer(None)
+        return step
+
+    def _notify_grad_computed(self, batch):
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+
+
+class AmpMixin(TrainStepMixin):
+    """Run skorch's training step under ``torch.autocast`` with a ``GradScaler``.
+
+    The forward pass and loss run in float16 where safe; the loss is scaled
+    before ``backward`` so small gradients do not underflow, and gradients are
+    unscaled before ``on_grad_computed`` so that gradient clipping sees their
+    true norm. Inference is unchanged (float32).
+    """
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        with torch.autocast(device_type="cuda", dtype=torch.float16):
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.grad_scaler_.scale(loss).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        if not hasattr(self, "grad_scaler_"):
+            self.grad_scaler_ = torch.amp.GradScaler("cuda")
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self.grad_scaler_.unscale_(self.optimizer_)
+        self._notify_grad_computed(batch)
+        self.grad_scaler_.step(self.optimizer_)
+        self.grad_scaler_.update()
+        return step
+
+
+class SequenceNetRegressor(TrainStepMixin, NeuralNetRegressor):
+    """skorch's NeuralNetRegressor with one optimizer step per batch."""
+
+
+class SequenceNetClassifier(TrainStepMixin, NeuralNetClassifier):
+    """skorch's NeuralNetClassifier with one optimizer step per batch."""
+
+
+class AmpNeuralNetRegressor(AmpMixin, NeuralNetRegressor):
+    """skorch's NeuralNetRegressor trained with CUDA mixed precision."""
+
+
+class AmpNeuralNetClassifier(AmpMixin, NeuralNetClassifier):
+    """skorch's NeuralNetClassifier trained with CUDA mixed precision."""
