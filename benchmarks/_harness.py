@@ -1,7 +1,8 @@
 """What the benchmark scripts share: alternating runs, medians, the machine.
 
-Contenders run in turn inside each repeat (A, B, C, A, B, C, ...), so that a
-burst of load from another process slows all of them rather than one; each is
+Contenders run in turn inside each repeat (A, B, C, then B, C, A, ...), so
+that a burst of load from another process slows all of them rather than one,
+and no contender always follows the same other one; each is
 reported by its median time and by its ratio to a reference: the median, over
 repeats, of its time divided by the reference's time in the same repeat, which
 cancels load that drifts from one repeat to the next.
@@ -35,12 +36,50 @@ def time_alternating(contenders, repeats):
         Wall-clock seconds of each call, per contender.
     """
     seconds = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, function in contenders.items():
+    names = list(contenders)
+    for repeat in range(repeats):
+        # Each repeat starts one contender later, so that none is always the
+        # one that runs after (or first after) the same other one.
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
             start = time.perf_counter()
-            function()
+            contenders[name]()
             seconds[name].append(time.perf_counter() - start)
     return seconds
+
+
+def time_per_call(contenders, calls, repeats):
+    """Seconds per call of each contender: ``calls`` calls per timing, alternating.
+
+    Each contender first runs once untimed (a warm-up); then, per repeat, it is
+    called ``calls`` times in a row and the mean is kept.
+
+    Parameters
+    ----------
+    contenders : dict of str to callable
+        Functions taking no argument.
+    calls : int
+        Calls per timing: enough for a stable mean of a fast function.
+    repeats : int
+        Timings per contender.
+
+    Returns
+    -------
+    seconds : dict of str to list of float
+        Mean seconds per call, one per repeat, per contender.
+    """
+
+    def repeated(function):
+        def run():
+            for _ in range(calls):
+                function()
+
+        return run
+
+    looped = {name: repeated(function) for name, function in contenders.items()}
+    time_alternating(looped, repeats=1)
+    seconds = time_alternating(looped, repeats)
+    return {name: [t / calls for t in times] for name, times in seconds.items()}
 
 
 def print_table(seconds, reference, unit="s", title=None):
