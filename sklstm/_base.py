@@ -410,7 +410,8 @@ class BaseLSTM(BaseEstimator):
         depend on how rows are batched; on GPUs it runs in float32.
         """
         module = self._inference_module
-        module.eval()  # skorch leaves the CUDA module, shared with training, as is
+        if any(part.training for part in module.modules()):
+            module.eval()  # skorch leaves the CUDA module, shared with training, as is
         dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
         outputs = []
         with torch_threads(self.n_threads), torch.inference_mode():
