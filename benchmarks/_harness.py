@@ -8,6 +8,7 @@ repeats, of its time divided by the reference's time in the same repeat, which
 cancels load that drifts from one repeat to the next.
 """
 
+import gc
 import os
 import platform
 import statistics
@@ -42,6 +43,9 @@ def time_alternating(contenders, repeats):
         # one that runs after (or first after) the same other one.
         shift = repeat % len(names)
         for name in names[shift:] + names[:shift]:
+            # The previous call's garbage is collected now, not during this
+            # call; collections that this call's own objects trigger count.
+            gc.collect()
             start = time.perf_counter()
             contenders[name]()
             seconds[name].append(time.perf_counter() - start)
