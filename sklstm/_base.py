@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import resolve_device, torch_random_state, torch_threads
 from ._modules import RecurrentNet
+from ._net import set_mode
 from ._persistence import plain_state, restore_state
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
 from ._validation import check_float32_range, check_sequence_shape, check_token_ids
@@ -410,8 +411,7 @@ class BaseLSTM(BaseEstimator):
         depend on how rows are batched; on GPUs it runs in float32.
         """
         module = self._inference_module
-        if any(part.training for part in module.modules()):
-            module.eval()  # skorch leaves the CUDA module, shared with training, as is
+        set_mode(module, training=False)  # the CUDA module is shared with training
         dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
         outputs = []
         with torch_threads(self.n_threads), torch.inference_mode():
