@@ -268,6 +268,7 @@ class BaseLSTM(BaseEstimator):
             return RecurrentNet, {
                 **sizes,
                 **{k: getattr(self, k) for k in _ARCHITECTURE},
+                **self._level_params(),
             }
         params = dict(self.module_params or {})
         accepted = inspect.signature(self.module).parameters
@@ -301,6 +302,9 @@ class BaseLSTM(BaseEstimator):
             torch_threads(self.n_threads),
             torch_random_state(random_state, device) as generator,
         ):
+            if not continuing:
+                net.initialize()
+                self._init_module(net.module_, dataset)
             try:
                 net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
             except TrainingDivergedError as error:
@@ -313,6 +317,13 @@ class BaseLSTM(BaseEstimator):
             raise diverged
         self._report_early_end(net, self.n_iter_ - n_before, epochs, partial)
         return self
+
+    def _level_params(self):
+        """Extra arguments of the built-in network (none here; see LSTMRegressor)."""
+        return {}
+
+    def _init_module(self, module, dataset):
+        """Set data-dependent starting values of a new module (none here)."""
 
     def _build_net(self, n_features, n_outputs, device, partial, **net_params):
         module, module_params = self._module_and_params(n_features, n_outputs)

@@ -297,9 +297,14 @@ def prediction_module(fitted, *, quantize: bool = False) -> nn.Module:
         return module
     _check_supported(estimator, "quantize=True")
     output_names = module.output_names
-    module = torch.ao.quantization.quantize_dynamic(
-        module, _QUANTIZED_LAYERS, dtype=torch.qint8
-    )
+    # The level highway stays in float32: it is tiny, and it carries the
+    # level of the forecast, where int8 steps would show as a bias.
+    layers = {
+        name: torch.ao.quantization.default_dynamic_qconfig
+        for name, layer in module.named_modules()
+        if type(layer) in _QUANTIZED_LAYERS and not name.endswith("highway")
+    }
+    module = torch.ao.quantization.quantize_dynamic(module, layers, dtype=torch.qint8)
     module.output_names = output_names
     return module
 

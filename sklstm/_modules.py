@@ -107,6 +107,23 @@ class RecurrentNet(nn.Module):
         id 0 is padding and masked from pooling.
     embedding_dim : int, default=32
         Embedding size when ``n_tokens`` is set.
+    level : {"ar", "last"} or None, default=None
+        How the network follows the level of a series. None reads the
+        windows as they are. Otherwise each input is standardised with the
+        buffers ``input_shift`` and ``input_scale``, the recurrent layers
+        read every window relative to its last step (divided by
+        ``relative_scale``), so that a series beyond its training range
+        looks familiar, and a linear map of the standardised input
+        (``highway``: the whole window for ``"ar"``, its last step for
+        ``"last"``) is added to the location output of each target, as in
+        LSTNet's autoregressive highway. The estimators set the buffers and
+        the highway's starting weights from the training data.
+    n_steps : int or None, default=None
+        Steps per window; needed by ``level="ar"``.
+    outputs_per_target : int, default=1
+        Raw outputs per target when ``level`` is set (2 for a Gaussian head,
+        the number of quantiles for a quantile head): the highway adds to the
+        first of each target's outputs, its location.
 
     Shape
     -----
@@ -131,9 +148,23 @@ class RecurrentNet(nn.Module):
         layer_norm: bool = False,
         n_tokens: int | None = None,
         embedding_dim: int = 32,
+        level: str | None = None,
+        n_steps: int | None = None,
+        outputs_per_target: int = 1,
     ):
         super().__init__()
         self.pooling = pooling
+        self.level = level
+        if level is not None:
+            n_lags = n_steps if level == "ar" else 1
+            self.outputs_per_target = outputs_per_target
+            for name in ("input_shift", "input_scale", "relative_scale"):
+                initial = torch.zeros if name == "input_shift" else torch.ones
+                self.register_buffer(name, initial(n_features))
+            self.register_buffer("output_scale", torch.ones(n_outputs))
+            self.highway = nn.Linear(
+                n_lags * n_features, n_outputs // outputs_per_target
+            )
         self.embedding = None
         if n_tokens is not None:
             self.embedding = nn.Embedding(n_tokens, embedding_dim, padding_idx=0)
@@ -165,6 +196,8 @@ class RecurrentNet(nn.Module):
         self.head = nn.Linear(n_encoded, n_outputs)
 
     def forward(self, X, return_attention=False):
+        if self.level is not None:
+            lags, X = self.level_inputs(X)
         mask = None
         if self.embedding is not None:
             mask = X != 0
@@ -182,4 +215,29 @@ class RecurrentNet(nn.Module):
         else:
             pooled = pool_over_time(outputs, self.pooling, mask, self.n_directions)
         prediction = self.head(self.dropout(pooled))
+        if self.level is not None:
+            level = self._at_locations(self.highway(lags))
+            prediction = prediction * self.output_scale + level
         return (prediction, weights) if return_attention else prediction
+
+    def level_inputs(self, X):
+        """The highway's input and the relative window the recurrent layers read.
+
+        The highway reads the standardised last step and, for ``"ar"``, the
+        other steps relative to it: the span of a linear autoregression on
+        the window, but far better conditioned on a trending series, whose
+        raw lags are nearly collinear.
+        """
+        Z = (X - self.input_shift) / self.input_scale
+        relative = (Z - Z[:, -1:]) / self.relative_scale
+        lags = Z[:, -1]
+        if self.level == "ar":
+            lags = torch.cat([lags, relative[:, :-1].flatten(1)], dim=1)
+        return lags, relative
+
+    def _at_locations(self, level):
+        """``(batch, n_targets)`` to raw outputs: each target's first output."""
+        if self.outputs_per_target == 1:
+            return level
+        padding = (0, self.outputs_per_target - 1)
+        return nn.functional.pad(level.unsqueeze(-1), padding).flatten(1)

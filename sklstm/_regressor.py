@@ -10,7 +10,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
+from ._data import TailSplit
 from ._docstrings import fill_shared_doc
+from ._level import init_level_module
 from ._losses import GaussianNLL, PinballLoss, gaussian_mean_var, monotone_quantiles
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor
 from ._validation import check_float32_range
@@ -53,13 +55,37 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Increasing quantile levels in (0, 1), including 0.5, for
         ``loss="quantile"``.
 
-    normalize_y : bool, default=False
+    normalize_y : bool, default=True
         Standardise each target with its training mean and standard
         deviation, and map predictions, standard deviations and quantiles
-        back to the original units. Prefer it to
-        :class:`~sklearn.compose.TransformedTargetRegressor` with
-        ``loss="gaussian"`` or ``"quantile"``: that wrapper transforms the
-        predicted values but not a standard deviation.
+        back to the original units. On by default: a target in raw units
+        (hundreds, thousands) otherwise trains poorly, and the Gaussian and
+        quantile heads need it for calibrated intervals. Prefer it to
+        :class:`~sklearn.compose.TransformedTargetRegressor`, which
+        transforms the predicted values but not a standard deviation.
+
+    level : {"last", "ar"} or None, default="last"
+        How the network follows the level of a series, so that forecasts
+        extrapolate trends and level shifts instead of saturating at the
+        training range (float sequences and the built-in network; ignored
+        for token ids and a custom ``module``).
+
+        - ``"last"``: each window is standardised with the training
+          statistics of its features, and the recurrent layers read it
+          relative to its last step. A linear map of the last step of every
+          feature (the *highway*, started at its least-squares fit) is added
+          to the location of each prediction; the recurrent part predicts
+          what it misses. No column has to be named as the target's own lag:
+          the least-squares fit finds it among the features.
+        - ``"ar"``: the same, with a linear autoregression on the whole
+          window as the highway (LSTNet's); at worst close to a linear AR.
+        - None: the windows are read as they are (no extrapolation).
+
+        Measured one step ahead on the last 20 % of real series (README
+        pipeline, window 24, seeds 0-2), RMSE relative to a linear AR on the
+        same windows: CO2 0.96-0.97 ("last") and 1.00-1.03 ("ar") against
+        26 for None; sunspots 0.86-0.90 and 1.05-1.07; see
+        ``benchmarks/bench_forecast.py``.
 
     {shared_parameters}
 
@@ -138,6 +164,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         "loss": [StrOptions({"mse", "mae", "huber", "gaussian", "quantile"})],
         "quantiles": [tuple, list],
         "normalize_y": ["boolean"],
+        "level": [StrOptions({"ar", "last"}), None],
     }
 
     def __init__(
@@ -145,7 +172,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         *,
         loss: str = "mse",
         quantiles: tuple = (0.1, 0.5, 0.9),
-        normalize_y: bool = False,
+        normalize_y: bool = True,
+        level: str | None = "last",
         hidden_size: int = 64,
         num_layers: int = 1,
         dropout: float = 0.0,
@@ -218,6 +246,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self.loss = loss
         self.quantiles = quantiles
         self.normalize_y = normalize_y
+        self.level = level
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -394,6 +423,30 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _shape(self, values):
         return values.ravel() if self._y_ndim == 1 else values
+
+    def _level_params(self):
+        if self.level is None or self.module is not None or self._tokens:
+            return {}
+        return {
+            "level": self.level,
+            "n_steps": self.input_shape_[0],
+            "outputs_per_target": self._criterion()[1],
+        }
+
+    def _init_module(self, module, dataset):
+        """Standardise the input and start the highway at the least-squares fit.
+
+        Statistics come from the rows the network trains on (not the
+        validation rows of early stopping). Starting from the linear
+        autoregression, with the recurrent head at zero, training begins at
+        the linear forecast and learns what it misses.
+        """
+        if getattr(module, "level", None) is None:
+            return
+        if self.early_stopping:
+            n_valid = TailSplit(self.validation_fraction).n_valid(len(dataset))
+            dataset = dataset.split(len(dataset) - n_valid)[0]
+        init_level_module(module, dataset)
 
     def _make_net(self, amp, **params):
         net_class = AmpNeuralNetRegressor if amp else SequenceNetRegressor

@@ -108,7 +108,11 @@ def test_early_stopping_validates_on_the_last_rows():
     X = np.zeros((100, 3, 1))
     y = np.r_[np.zeros(90), np.full(10, 1000.0)]
     model = LSTMRegressor(
-        max_epochs=1, lr=1e-6, early_stopping=True, validation_fraction=0.1
+        max_epochs=1,
+        lr=1e-6,
+        early_stopping=True,
+        validation_fraction=0.1,
+        normalize_y=False,  # validation losses in the units of y
     ).fit(X, y)
     # Only the last 10 rows have target 1000: they, and only they, are validated.
     assert model.validation_scores_[0] > 9e5
@@ -123,6 +127,7 @@ def test_early_stopping_restores_the_best_epoch(sequences):
         lr=0.05,
         early_stopping=True,
         n_iter_no_change=3,
+        normalize_y=False,  # validation losses in the units of y
         random_state=0,
     ).fit(X, y)
     best = int(np.argmin(model.validation_scores_))
