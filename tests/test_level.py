@@ -131,9 +131,9 @@ def test_interval_heads_follow_the_trend(loss):
     else:
         quantiles = pipe[-1].predict_quantiles(pipe[:-1].transform(X[200:]))
         low, high = quantiles[:, 0], quantiles[:, -1]
-    held_out = slice(40, None)
-    assert y[240:].min() > y[:240].max() - 20  # beyond most of the training range
-    inside = (y[200:][held_out] >= low[held_out]) & (y[200:][held_out] <= high[held_out])
+    truth, low, high = y[240:], low[40:], high[40:]
+    assert truth.min() > y[:240].max() - 20  # beyond most of the training range
+    inside = (truth >= low) & (truth <= high)
     assert inside.mean() > 0.6
 
 
