@@ -1,3 +1,5 @@
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,6 +29,7 @@ def owner_of(array):
 @pytest.mark.parametrize("n_features", [1, 2, 5])
 @pytest.mark.parametrize("window", [1, 2, 7, 40])
 @pytest.mark.parametrize("padding", ["edge", "zero"])
+@pytest.mark.filterwarnings("ignore:window=40 is longer:UserWarning")
 def test_windows_match_the_tutorial_loop(n_features, window, padding):
     X = np.random.RandomState(0).normal(size=(30, n_features))
     windows = SlidingWindow(window=window, padding=padding).fit_transform(X)
@@ -52,7 +55,8 @@ def test_padding_rule(padding, expected):
 
 def test_window_longer_than_series_pads_every_row():
     X = np.array([[1.0, 10.0], [2.0, 20.0]])
-    windows = SlidingWindow(window=5).fit_transform(X)
+    with pytest.warns(UserWarning, match="every window of these rows is padded"):
+        windows = SlidingWindow(window=5).fit_transform(X)
     np.testing.assert_array_equal(windows[1, :, 1], [10.0, 10.0, 10.0, 10.0, 20.0])
 
 
@@ -95,3 +99,176 @@ def test_after_a_scaler_in_a_pipeline():
     windows = make_pipeline(StandardScaler(), SlidingWindow(window=4)).fit_transform(X)
     scaled = StandardScaler().fit_transform(X).astype(np.float32)
     np.testing.assert_allclose(windows[10], scaled[7:11], rtol=1e-6)
+
+
+# -- Scoring with history --------------------------------------------------------
+
+WINDOW = 4
+
+
+def frame_with(index, n_features=2):
+    values = np.random.RandomState(0).normal(size=(len(index), n_features))
+    return pd.DataFrame(values, index=index, columns=[f"c{i}" for i in range(2)])
+
+
+def windows_of_all_rows(frame, n_fit, **params):
+    """Windows of rows ``n_fit...`` cut from the windows of the whole table."""
+    return SlidingWindow(WINDOW, **params).fit_transform(frame)[n_fit:]
+
+
+def padded_windows(frame, **params):
+    """Windows of ``frame`` transformed alone: its first rows padded."""
+    return SlidingWindow(WINDOW, **params).fit_transform(frame)
+
+
+REGULAR_INDEXES = {
+    "datetime with freq": pd.date_range("2020-01-01", periods=20, freq="D"),
+    "period": pd.period_range("2020-01", periods=20, freq="M"),
+    "range": pd.RangeIndex(20),
+    "range with step": pd.RangeIndex(100, 140, 2),
+    "evenly spaced integers": pd.Index(np.arange(20) * 3 + 7),
+    # A list of timestamps has no freq; pd.infer_freq finds month starts.
+    "datetime with inferable freq": pd.DatetimeIndex(
+        list(pd.date_range("2020-01-01", periods=20, freq="MS"))
+    ),
+}
+
+
+@pytest.mark.parametrize("index", REGULAR_INDEXES.values(), ids=REGULAR_INDEXES)
+@pytest.mark.parametrize("padding", ["edge", "zero"])
+def test_rows_that_continue_the_fit_index_get_their_history(index, padding):
+    frame = frame_with(index)
+    sliding = SlidingWindow(WINDOW, padding=padding).fit(frame.iloc[:12])
+    expected = windows_of_all_rows(frame, 12, padding=padding)
+    np.testing.assert_array_equal(sliding.transform(frame.iloc[12:]), expected)
+
+
+def test_datetime_index_without_freq_infers_it():
+    index = REGULAR_INDEXES["datetime with inferable freq"]
+    assert index.freq is None
+    sliding = SlidingWindow(WINDOW).fit(frame_with(index).iloc[:12])
+    assert sliding.next_index_ == pd.Timestamp("2021-01-01")
+
+
+def test_history_is_the_last_rows_seen_in_fit_in_float32():
+    frame = frame_with(pd.RangeIndex(20))
+    sliding = SlidingWindow(WINDOW).fit(frame.iloc[:12])
+    assert sliding.last_rows_.dtype == np.float32
+    np.testing.assert_array_equal(
+        sliding.last_rows_, frame.iloc[9:12].to_numpy(np.float32)
+    )
+    assert sliding.next_index_ == 12
+
+
+def test_history_shorter_than_the_window_is_padded_before():
+    frame = frame_with(pd.RangeIndex(6))
+    with pytest.warns(UserWarning, match="longer than the 2 rows"):
+        sliding = SlidingWindow(WINDOW).fit(frame.iloc[:2])
+    np.testing.assert_array_equal(
+        sliding.transform(frame.iloc[2:]), windows_of_all_rows(frame, 2)
+    )
+
+
+DAYS = pd.date_range("2020-01-01", periods=20, freq="D")
+NOT_FOLLOWING = {
+    "gap": lambda frame: frame.iloc[14:],
+    # Both start at the row after the fit rows, but their index is not increasing.
+    "shuffled": lambda frame: frame.iloc[[12, 14, 13, 15, 16]],
+    "earlier": lambda frame: frame.iloc[3:9],
+    "training rows again": lambda frame: frame.iloc[:12],
+    "repeated label": lambda frame: frame.iloc[[12, 12, 13, 14, 15]],
+}
+
+
+@pytest.mark.parametrize("rows_of", NOT_FOLLOWING.values(), ids=NOT_FOLLOWING)
+def test_rows_that_do_not_follow_fit_are_padded(rows_of):
+    frame = frame_with(DAYS)
+    rows = rows_of(frame)
+    sliding = SlidingWindow(WINDOW).fit(frame.iloc[:12])
+    np.testing.assert_array_equal(sliding.transform(rows), padded_windows(rows))
+
+
+IRREGULAR_INDEXES = {
+    "irregular dates": pd.DatetimeIndex(
+        ["2020-01-01", "2020-01-02", "2020-01-04", "2020-01-05", "2020-01-08"]
+    ),
+    "uneven integers": pd.Index([0, 1, 3, 4, 6]),
+    "floats": pd.Index([0.0, 1.0, 2.0, 3.0, 4.0]),
+    "strings": pd.Index(list("abcde")),
+    "decreasing": pd.RangeIndex(10, 5, -1),
+}
+
+
+@pytest.mark.parametrize("index", IRREGULAR_INDEXES.values(), ids=IRREGULAR_INDEXES)
+def test_an_irregular_fit_index_gives_no_history(index):
+    sliding = SlidingWindow(WINDOW).fit(frame_with(index))
+    assert sliding.next_index_ is None
+
+
+def test_another_kind_of_index_is_padded():
+    frame = frame_with(DAYS)
+    sliding = SlidingWindow(WINDOW).fit(frame.iloc[:12])
+    rows = frame.iloc[12:].reset_index(drop=True)
+    np.testing.assert_array_equal(sliding.transform(rows), padded_windows(rows))
+
+
+def test_auto_pads_numpy_input():
+    X = np.random.RandomState(0).normal(size=(20, 2))
+    sliding = SlidingWindow(WINDOW).fit(X[:12])
+    assert sliding.next_index_ is None
+    np.testing.assert_array_equal(sliding.transform(X[12:]), padded_windows(X[12:]))
+
+
+def test_never_pads_rows_that_follow():
+    frame = frame_with(DAYS)
+    sliding = SlidingWindow(WINDOW, history="never").fit(frame.iloc[:12])
+    np.testing.assert_array_equal(
+        sliding.transform(frame.iloc[12:]), padded_windows(frame.iloc[12:])
+    )
+
+
+def test_always_uses_history_for_numpy_rows():
+    X = np.random.RandomState(0).normal(size=(20, 2))
+    sliding = SlidingWindow(WINDOW, history="always").fit(X[:12])
+    np.testing.assert_array_equal(sliding.transform(X[12:]), windows_of_all_rows(X, 12))
+
+
+@pytest.mark.parametrize("history", ["auto", "always", "never"])
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_fit_then_transform_equals_fit_transform(history, as_frame):
+    frame = frame_with(DAYS)
+    X = frame if as_frame else frame.to_numpy()
+    sliding = SlidingWindow(WINDOW, history=history)
+    np.testing.assert_array_equal(
+        sliding.fit(X).transform(X), SlidingWindow(WINDOW).fit_transform(X)
+    )
+    np.testing.assert_array_equal(sliding.fit_transform(X), padded_windows(X))
+
+
+def test_always_tells_the_fit_data_by_its_values_not_its_identity():
+    X = np.random.RandomState(0).normal(size=(20, 2))
+    sliding = SlidingWindow(WINDOW, history="always").fit(X)
+    np.testing.assert_array_equal(sliding.transform(X.copy()), padded_windows(X))
+    shifted = X + 1.0
+    assert not np.array_equal(sliding.transform(shifted), padded_windows(shifted))
+
+
+def test_always_rejects_an_index_that_does_not_follow():
+    frame = frame_with(DAYS)
+    sliding = SlidingWindow(WINDOW, history="always").fit(frame.iloc[:12])
+    with pytest.raises(ValueError, match=r"history='always'.*2020-01-13.*2020-01-15"):
+        sliding.transform(frame.iloc[14:])
+    np.testing.assert_array_equal(
+        sliding.transform(frame.iloc[12:]), windows_of_all_rows(frame, 12)
+    )
+
+
+def test_fitted_history_survives_pickling():
+    frame = frame_with(pd.period_range("2020-01", periods=20, freq="M"))
+    sliding = SlidingWindow(WINDOW).fit(frame.iloc[:12])
+    restored = pickle.loads(pickle.dumps(sliding))
+    assert restored.next_index_ == pd.Period("2021-01", freq="M")
+    np.testing.assert_array_equal(restored.last_rows_, sliding.last_rows_)
+    np.testing.assert_array_equal(
+        restored.transform(frame.iloc[12:]), windows_of_all_rows(frame, 12)
+    )
