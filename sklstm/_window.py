@@ -9,7 +9,11 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._validation import check_float32_range
 
@@ -67,6 +71,8 @@ def _fingerprint(rows):
     return rows.shape, hashlib.blake2b(rows.data, digest_size=16).hexdigest()
 
 
+# auto_wrap_output_keys=None: scikit-learn's set_output would wrap the output in a
+# DataFrame, which cannot hold 3-D windows; set_output below is a no-op instead.
 class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Stack each row with the rows before it into a window, one window per row.
 
@@ -253,6 +259,43 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         follows = self._follows(rows, index)
         self._fill_before(padded, history=self.last_rows_ if follows else None)
         return self._windows(padded)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the feature axis (the last one) of the windows.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Column names of the input. None: ``feature_names_in_`` when fit saw
+            a DataFrame, else ``["x0", ..., "x(n_features_in_ - 1)"]``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per feature of each window step, i.e. per input column.
+        """
+        check_is_fitted(self)
+        return _check_feature_names_in(self, input_features)
+
+    def set_output(self, *, transform=None):
+        """Accept any output container; the windows stay a 3-D ndarray.
+
+        A DataFrame is 2-D and cannot hold windows. This method exists so that
+        ``Pipeline.set_output(transform="pandas")`` can configure the steps
+        around ``SlidingWindow``: a scaler in front then keeps the index that
+        ``history="auto"`` reads.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Ignored.
+
+        Returns
+        -------
+        self : SlidingWindow
+            This transformer, unchanged.
+        """
+        return self
 
     def _fit(self, X):
         """Validate ``X``, set the fitted attributes; return its padded buffer."""

@@ -1,10 +1,16 @@
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn import clone, config_context
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklstm import SlidingWindow
 
@@ -272,3 +278,156 @@ def test_fitted_history_survives_pickling():
     np.testing.assert_array_equal(
         restored.transform(frame.iloc[12:]), windows_of_all_rows(frame, 12)
     )
+
+
+# -- Cross-validation scores with history ------------------------------------------
+
+
+def flatten(windows):
+    return windows.reshape(len(windows), -1).astype(np.float64)
+
+
+def windowed_regression(window=8, scaled=False):
+    steps = [
+        ("window", SlidingWindow(window=window)),
+        ("flatten", FunctionTransformer(flatten)),
+        ("regression", LinearRegression()),
+    ]
+    if scaled:
+        steps.insert(0, ("scale", StandardScaler()))
+    return Pipeline(steps)
+
+
+@pytest.fixture
+def monthly():
+    """A noisy seasonal series with an exogenous column, and its next value."""
+    rng = np.random.RandomState(0)
+    t = np.arange(121)
+    signal = 10 + np.sin(2 * np.pi * t / 12) + 0.3 * rng.normal(size=t.size)
+    table = pd.DataFrame(
+        {"signal": signal, "trend": t / 10.0},
+        index=pd.date_range("2010-01-01", periods=t.size, freq="MS"),
+    )
+    return table.iloc[:-1], signal[1:]
+
+
+def scores_with_history(model, X, y, cv):
+    """Fit on the training rows, predict up to the end of the test rows, keep those."""
+    scores = []
+    for train, test in cv.split(X):
+        fitted = clone(model).fit(X.iloc[train], y[train])
+        predictions = fitted.predict(X.iloc[: test[-1] + 1])[test]
+        scores.append(r2_score(y[test], predictions))
+    return np.array(scores)
+
+
+def scores_padded(model, X, y, cv):
+    """Fit on the training rows, predict the test rows alone (and padded)."""
+    scores = []
+    for train, test in cv.split(X):
+        fitted = clone(model).set_params(window__history="never")
+        fitted.fit(X.iloc[train], y[train])
+        scores.append(r2_score(y[test], fitted.predict(X.iloc[test])))
+    return np.array(scores)
+
+
+# The flattening FunctionTransformer cannot return the DataFrame asked for: it says so.
+@pytest.mark.filterwarnings("ignore:When `set_output` is configured:UserWarning")
+@pytest.mark.parametrize("scaled", [False, True])
+def test_cross_val_score_scores_each_fold_with_its_history(monthly, scaled):
+    X, y = monthly
+    model = windowed_regression(scaled=scaled).set_output(transform="pandas")
+    cv = TimeSeriesSplit(4)
+    scores = cross_val_score(model, X, y, cv=cv)
+    np.testing.assert_allclose(scores, scores_with_history(model, X, y, cv), atol=1e-9)
+    # Padded folds score differently: the comparison can tell them apart.
+    assert np.abs(scores - scores_padded(model, X, y, cv)).max() > 1e-6
+
+
+# The flattening FunctionTransformer cannot return the DataFrame asked for: it says so.
+@pytest.mark.filterwarnings("ignore:When `set_output` is configured:UserWarning")
+@pytest.mark.parametrize("scaled", [False, True])
+def test_cross_val_score_pads_folds_after_a_gap(monthly, scaled):
+    X, y = monthly
+    model = windowed_regression(scaled=scaled).set_output(transform="pandas")
+    cv = TimeSeriesSplit(4, gap=2)
+    scores = cross_val_score(model, X, y, cv=cv)
+    np.testing.assert_allclose(scores, scores_padded(model, X, y, cv), atol=1e-9)
+
+
+def test_grid_search_scores_folds_with_history(monthly):
+    X, y = monthly
+    model = windowed_regression()
+    cv = TimeSeriesSplit(3)
+    search = GridSearchCV(model, {"window__window": [4, 8]}, cv=cv).fit(X, y)
+    expected = scores_with_history(model.set_params(window__window=8), X, y, cv)
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"][1], expected.mean(), atol=1e-9
+    )
+
+
+def test_a_scaler_without_pandas_output_drops_the_index(monthly):
+    X, y = monthly
+    model = windowed_regression(scaled=True)
+    cv = TimeSeriesSplit(4)
+    scores = cross_val_score(model, X, y, cv=cv)
+    np.testing.assert_allclose(scores, scores_padded(model, X, y, cv), atol=1e-9)
+
+
+# -- set_output and feature names ------------------------------------------------
+
+
+def test_set_output_is_accepted_and_keeps_windows_3d():
+    frame = frame_with(DAYS)
+    for transform in ["pandas", "default", None, "polars"]:
+        sliding = SlidingWindow(WINDOW)
+        assert sliding.set_output(transform=transform) is sliding
+        windows = sliding.fit_transform(frame)
+        assert isinstance(windows, np.ndarray)
+        assert windows.shape == (20, WINDOW, 2)
+
+
+def test_pipeline_set_output_keeps_the_index_through_a_scaler():
+    frame = frame_with(DAYS)
+    pipe = make_pipeline(StandardScaler(), SlidingWindow(WINDOW))
+    pipe.set_output(transform="pandas").fit(frame.iloc[:12])
+    assert pipe[-1].next_index_ == DAYS[12]
+    scaled = pipe[0].transform(frame).to_numpy(np.float32)
+    np.testing.assert_array_equal(pipe.transform(frame.iloc[12:])[0, :-1], scaled[9:12])
+
+
+def test_global_pandas_output_leaves_windows_3d():
+    frame = frame_with(DAYS)
+    with config_context(transform_output="pandas"):
+        pipe = make_pipeline(StandardScaler(), SlidingWindow(WINDOW)).fit(frame[:12])
+        windows = pipe.transform(frame.iloc[12:])
+    assert isinstance(windows, np.ndarray)
+    assert pipe[-1].next_index_ == DAYS[12]
+    np.testing.assert_array_equal(windows[0, :-1], pipe[-1].last_rows_)
+
+
+def test_feature_names_out_are_the_input_columns():
+    frame = frame_with(DAYS)
+    names = SlidingWindow(WINDOW).fit(frame).get_feature_names_out()
+    assert names.dtype == object
+    np.testing.assert_array_equal(names, ["c0", "c1"])
+    sliding = SlidingWindow(WINDOW).fit(np.ones((5, 3)))
+    np.testing.assert_array_equal(sliding.get_feature_names_out(), ["x0", "x1", "x2"])
+    np.testing.assert_array_equal(
+        sliding.get_feature_names_out(["a", "b", "c"]), ["a", "b", "c"]
+    )
+    with pytest.raises(ValueError, match="input_features should have length"):
+        sliding.get_feature_names_out(["a"])
+
+
+def test_feature_names_out_needs_fit():
+    with pytest.raises(NotFittedError):
+        SlidingWindow().get_feature_names_out()
+
+
+def test_warns_when_the_window_is_longer_than_the_fit_rows():
+    with pytest.warns(UserWarning, match=r"window=6 is longer than the 5 rows"):
+        SlidingWindow(window=6).fit(np.ones((5, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SlidingWindow(window=5).fit(np.ones((5, 2)))
