@@ -44,6 +44,16 @@ def _next_label(index):
     return None
 
 
+def _same_kind(next_label, index):
+    """Whether labels of ``index`` can be compared with ``next_label``."""
+    if isinstance(next_label, pd.Timestamp):
+        return isinstance(index, pd.DatetimeIndex)
+    if isinstance(next_label, pd.Period):
+        # Periods of other frequencies cannot be compared.
+        return isinstance(index, pd.PeriodIndex) and index.freq == next_label.freq
+    return pd.api.types.is_integer_dtype(index.dtype)
+
+
 def _continues(next_label, index):
     """Whether ``index`` starts at ``next_label`` and increases strictly.
 
@@ -51,19 +61,19 @@ def _continues(next_label, index):
     """
     if next_label is None or index is None or len(index) == 0:
         return None
-    same_kind = (
-        isinstance(index, pd.DatetimeIndex)
-        if isinstance(next_label, pd.Timestamp)
-        else isinstance(index, pd.PeriodIndex) and index.freq == next_label.freq
-        if isinstance(next_label, pd.Period)
-        else pd.api.types.is_integer_dtype(index.dtype)
-    )
     return bool(
-        same_kind
+        _same_kind(next_label, index)
         and index[0] == next_label
         and index.is_monotonic_increasing
         and index.is_unique
     )
+
+
+def _mismatch(index):
+    """What in ``index`` shows that its rows do not follow the fit rows."""
+    if not (index.is_monotonic_increasing and index.is_unique):
+        return f"is not strictly increasing ({index[0]!r} ... {index[-1]!r})"
+    return f"starts at {index[0]!r}"
 
 
 def _fingerprint(rows):
@@ -340,11 +350,9 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         if continues is False:
             raise ValueError(
                 "SlidingWindow(history='always') takes the rows passed to transform "
-                "to directly follow the rows seen in fit, but X's index does not: "
-                f"the row after the fit rows is {self.next_index_!r}, and X.index "
-                f"starts at {index[0]!r} (ends at {index[-1]!r}, strictly "
-                f"increasing: {index.is_monotonic_increasing and index.is_unique})."
-                " Pass the rows that follow the fit rows, in time order, or use "
+                "to directly follow the rows seen in fit, so the first would be "
+                f"labelled {self.next_index_!r}, but X.index {_mismatch(index)}. "
+                "Pass the rows that follow the fit rows, in time order, or use "
                 "history='auto' to pad the windows of rows that do not follow them."
             )
         return True

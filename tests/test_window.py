@@ -112,9 +112,9 @@ def test_after_a_scaler_in_a_pipeline():
 WINDOW = 4
 
 
-def frame_with(index, n_features=2):
-    values = np.random.RandomState(0).normal(size=(len(index), n_features))
-    return pd.DataFrame(values, index=index, columns=[f"c{i}" for i in range(2)])
+def frame_with(index):
+    values = np.random.RandomState(0).normal(size=(len(index), 2))
+    return pd.DataFrame(values, index=index, columns=["c0", "c1"])
 
 
 def windows_of_all_rows(frame, n_fit, **params):
@@ -198,6 +198,9 @@ IRREGULAR_INDEXES = {
     "irregular dates": pd.DatetimeIndex(
         ["2020-01-01", "2020-01-02", "2020-01-04", "2020-01-05", "2020-01-08"]
     ),
+    "months with a gap": pd.PeriodIndex(
+        ["2020-01", "2020-02", "2020-04", "2020-05", "2020-06"], freq="M"
+    ),
     "uneven integers": pd.Index([0, 1, 3, 4, 6]),
     "floats": pd.Index([0.0, 1.0, 2.0, 3.0, 4.0]),
     "strings": pd.Index(list("abcde")),
@@ -211,10 +214,20 @@ def test_an_irregular_fit_index_gives_no_history(index):
     assert sliding.next_index_ is None
 
 
-def test_another_kind_of_index_is_padded():
-    frame = frame_with(DAYS)
-    sliding = SlidingWindow(WINDOW).fit(frame.iloc[:12])
-    rows = frame.iloc[12:].reset_index(drop=True)
+OTHER_KINDS = {
+    "dates then a range": (DAYS, pd.RangeIndex(12, 20)),
+    "months then days": (
+        pd.period_range("2020-01", periods=20, freq="M"),
+        pd.period_range("2021-01", periods=8, freq="D"),
+    ),
+    "a range then dates": (pd.RangeIndex(20), DAYS[12:]),
+}
+
+
+@pytest.mark.parametrize(("fit_index", "index"), OTHER_KINDS.values(), ids=OTHER_KINDS)
+def test_another_kind_of_index_is_padded(fit_index, index):
+    sliding = SlidingWindow(WINDOW).fit(frame_with(fit_index).iloc[:12])
+    rows = frame_with(index)
     np.testing.assert_array_equal(sliding.transform(rows), padded_windows(rows))
 
 
@@ -264,6 +277,10 @@ def test_always_rejects_an_index_that_does_not_follow():
     sliding = SlidingWindow(WINDOW, history="always").fit(frame.iloc[:12])
     with pytest.raises(ValueError, match=r"history='always'.*2020-01-13.*2020-01-15"):
         sliding.transform(frame.iloc[14:])
+    with pytest.raises(ValueError, match=r"X\.index is not strictly increasing"):
+        sliding.transform(frame.iloc[[12, 14, 13]])
+    with pytest.raises(ValueError, match="starts at 0"):
+        sliding.transform(frame.iloc[12:].reset_index(drop=True))
     np.testing.assert_array_equal(
         sliding.transform(frame.iloc[12:]), windows_of_all_rows(frame, 12)
     )
