@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_sco
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from sklstm import SlidingWindow
+from sklstm import LSTMRegressor, SlidingWindow
 
 
 def tutorial_windows(X, window, padding):
@@ -448,3 +448,16 @@ def test_warns_when_the_window_is_longer_than_the_fit_rows():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SlidingWindow(window=5).fit(np.ones((5, 2)))
+
+
+def test_the_readme_pipeline_predicts_new_rows_with_their_history(monthly):
+    X, y = monthly
+    lstm = LSTMRegressor(hidden_size=4, max_epochs=2, n_threads=1, random_state=0)
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("window", SlidingWindow(24)), ("lstm", lstm)]
+    ).set_output(transform="pandas")
+    pipe.fit(X.iloc[:90], y[:90])
+    assert pipe["window"].next_index_ == X.index[90]
+    np.testing.assert_allclose(
+        pipe.predict(X.iloc[90:]), pipe.predict(X)[90:], rtol=1e-5, atol=1e-6
+    )
