@@ -124,9 +124,10 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
           increases strictly. Anything else is padded: NumPy input, a gap,
           the training rows again, shuffled, earlier or irregular rows.
         - ``"always"`` uses them for every ``X``, NumPy included, except the
-          very data seen in fit, which is padded so that ``fit(X).transform(X)``
-          equals ``fit_transform(X)``. Raises if ``X``'s index shows that it
-          does not follow the fit rows.
+          data seen in fit (same shape and float32 values, compared through
+          a hash kept at fit), which is padded so that ``fit(X).transform(X)``
+          equals ``fit_transform(X)``. Raises a ``ValueError`` if ``X``'s index
+          shows that it does not follow the fit rows.
         - ``"never"`` always pads.
 
     Attributes
