@@ -1,25 +1,97 @@
 """Turn a table of time-ordered rows into overlapping windows without copying them."""
 
+import hashlib
+import warnings
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._validation import check_float32_range
 
 __all__ = ["SlidingWindow"]
 
 
-class SlidingWindow(TransformerMixin, BaseEstimator):
+def _next_label(index):
+    """The label of the row right after ``index``, or None if it cannot be told.
+
+    Only strictly increasing, evenly spaced indexes have one: a DatetimeIndex
+    with a freq (set, or inferred as :func:`pandas.infer_freq` does), a
+    PeriodIndex without gaps, or an integer index with a constant step.
+    """
+    if index is None or not (index.is_monotonic_increasing and index.is_unique):
+        return None
+    if isinstance(index, pd.DatetimeIndex):
+        # freq="infer" is pd.infer_freq's rule without its pandas 4 warning.
+        freq = index.freq or pd.DatetimeIndex(index, freq="infer").freq
+        return None if freq is None else index[-1] + freq
+    if isinstance(index, pd.PeriodIndex):
+        regular = len(index) < 2 or (index[1:] == index[:-1] + 1).all()
+        return index[-1] + 1 if regular else None
+    if isinstance(index, pd.RangeIndex):
+        return int(index[-1] + index.step)
+    if pd.api.types.is_integer_dtype(index.dtype) and len(index) >= 2:
+        steps = np.diff(index.to_numpy())
+        return int(index[-1] + steps[0]) if (steps == steps[0]).all() else None
+    return None
+
+
+def _same_kind(next_label, index):
+    """Whether labels of ``index`` can be compared with ``next_label``."""
+    if isinstance(next_label, pd.Timestamp):
+        return isinstance(index, pd.DatetimeIndex)
+    if isinstance(next_label, pd.Period):
+        # Periods of other frequencies cannot be compared.
+        return isinstance(index, pd.PeriodIndex) and index.freq == next_label.freq
+    return pd.api.types.is_integer_dtype(index.dtype)
+
+
+def _continues(next_label, index):
+    """Whether ``index`` starts at ``next_label`` and increases strictly.
+
+    None when there is nothing to compare: no label from fit, or no index now.
+    """
+    if next_label is None or index is None or len(index) == 0:
+        return None
+    return bool(
+        _same_kind(next_label, index)
+        and index[0] == next_label
+        and index.is_monotonic_increasing
+        and index.is_unique
+    )
+
+
+def _mismatch(index):
+    """What in ``index`` shows that its rows do not follow the fit rows."""
+    if not (index.is_monotonic_increasing and index.is_unique):
+        return f"is not strictly increasing ({index[0]!r} ... {index[-1]!r})"
+    return f"starts at {index[0]!r}"
+
+
+def _fingerprint(rows):
+    """Shape and hash of the float32 ``rows``: tells the fit data when it comes back."""
+    return rows.shape, hashlib.blake2b(rows.data, digest_size=16).hexdigest()
+
+
+# auto_wrap_output_keys=None: scikit-learn's set_output would wrap the output in a
+# DataFrame, which cannot hold 3-D windows; set_output below is a no-op instead.
+class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Stack each row with the rows before it into a window, one window per row.
 
     Output row ``t`` holds input rows ``t - window + 1, ..., t`` in time
     order, so ``transform`` keeps the number of rows and a target ``y`` stays
-    aligned with ``X`` inside a :class:`~sklearn.pipeline.Pipeline`. The first
-    ``window - 1`` rows have no full history and are left-padded.
+    aligned with ``X`` inside a :class:`~sklearn.pipeline.Pipeline`. The
+    first ``window - 1`` rows take their history from the last rows seen in
+    :term:`fit` when they directly follow them (see ``history``), and are
+    left-padded otherwise.
 
     The result is a read-only strided view over a single padded float32 copy
     of the input: memory grows with ``n_samples * n_features``, not with
@@ -41,6 +113,23 @@ class SlidingWindow(TransformerMixin, BaseEstimator):
           mean, so the padding reads as "no information"; without a scaler,
           zeros can be far outside the data and should be avoided.
 
+    history : {"auto", "always", "never"}, default="auto"
+        When the windows of the first rows given to :meth:`transform` start
+        with the last rows seen in :term:`fit` (``last_rows_``) instead of
+        padding, so that a test period scored after its training period sees
+        its real past (as in :class:`~sklearn.model_selection.TimeSeriesSplit`).
+
+        - ``"auto"`` uses them when ``X`` is a DataFrame whose index directly
+          continues the index seen in fit (``X.index[0] == next_index_``) and
+          increases strictly. Anything else is padded: NumPy input, a gap,
+          the training rows again, shuffled, earlier or irregular rows.
+        - ``"always"`` uses them for every ``X``, NumPy included, except the
+          data seen in fit (same shape and float32 values, compared through
+          a hash kept at fit), which is padded so that ``fit(X).transform(X)``
+          equals ``fit_transform(X)``. Raises a ``ValueError`` if ``X``'s index
+          shows that it does not follow the fit rows.
+        - ``"never"`` always pads.
+
     Attributes
     ----------
     n_features_in_ : int
@@ -50,6 +139,15 @@ class SlidingWindow(TransformerMixin, BaseEstimator):
         Names of the columns seen during :term:`fit`, when ``X`` was a
         DataFrame with string column names.
 
+    last_rows_ : ndarray of shape (min(window - 1, n_samples), `n_features_in_`)
+        The last rows seen during :term:`fit`, in float32: the history of
+        rows that follow them.
+
+    next_index_ : pandas.Timestamp, pandas.Period, int or None
+        Index label of the row that directly follows the rows seen during
+        :term:`fit`; None when ``X`` was not a DataFrame with a strictly
+        increasing, evenly spaced datetime, period or integer index.
+
     See Also
     --------
     LSTMRegressor : Consumes the 3-D windows this transformer emits.
@@ -57,17 +155,24 @@ class SlidingWindow(TransformerMixin, BaseEstimator):
     Notes
     -----
     A window depends on the rows before it, so ``transform`` is not invariant
-    to the order of the rows or to transforming subsets separately: the first
-    ``window - 1`` rows of any block are padded. To score rows that follow a
-    training period, transform the history and the new rows together and keep
-    the new rows.
+    to the order of the rows or to transforming subsets separately.
+
+    With ``history="auto"``, cross-validation with
+    :class:`~sklearn.model_selection.TimeSeriesSplit` on a DataFrame with a
+    regular index scores each test fold with its real history, exactly as
+    predicting the training and test rows together and keeping the test rows.
+    A fold after a ``gap`` is padded: its history is not the training rows.
+    A scaler in front must keep the index, e.g.
+    ``pipeline.set_output(transform="pandas")``; ``SlidingWindow`` accepts
+    :meth:`set_output` but its output stays a 3-D array.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklstm import SlidingWindow
     >>> X = np.arange(5.0).reshape(-1, 1)
-    >>> windows = SlidingWindow(window=3).fit_transform(X)
+    >>> sliding = SlidingWindow(window=3)
+    >>> windows = sliding.fit_transform(X)
     >>> windows.shape
     (5, 3, 1)
     >>> windows[:, :, 0]
@@ -76,20 +181,35 @@ class SlidingWindow(TransformerMixin, BaseEstimator):
            [0., 1., 2.],
            [1., 2., 3.],
            [2., 3., 4.]], dtype=float32)
+
+    Rows of a DataFrame that continue the index seen in fit start from the
+    last rows seen in fit:
+
+    >>> import pandas as pd
+    >>> days = pd.date_range("2024-01-01", periods=7, freq="D")
+    >>> frame = pd.DataFrame({"load": np.arange(7.0)}, index=days)
+    >>> sliding = SlidingWindow(window=3).fit(frame.iloc[:5])
+    >>> sliding.next_index_
+    Timestamp('2024-01-06 00:00:00')
+    >>> sliding.transform(frame.iloc[5:])[:, :, 0]
+    array([[3., 4., 5.],
+           [4., 5., 6.]], dtype=float32)
     """
 
     _parameter_constraints: dict = {
         "window": [Interval(Integral, 1, None, closed="left")],
         "padding": [StrOptions({"edge", "zero"})],
+        "history": [StrOptions({"auto", "always", "never"})],
     }
 
-    def __init__(self, window: int = 12, padding: str = "edge"):
+    def __init__(self, window: int = 12, padding: str = "edge", history: str = "auto"):
         self.window = window
         self.padding = padding
+        self.history = history
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Check ``X`` and remember its number of columns (and their names).
+        """Check ``X`` and remember its columns, last rows and index.
 
         Parameters
         ----------
@@ -104,8 +224,29 @@ class SlidingWindow(TransformerMixin, BaseEstimator):
         self : SlidingWindow
             The fitted transformer.
         """
-        check_float32_range(validate_data(self, X, dtype="numeric"), "X")
+        self._fit(X)
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit to ``X`` and return its windows, padded: ``fit(X).transform(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows in time order.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        windows : ndarray of shape (n_samples, window, n_features), dtype float32
+            Read-only view; ``windows[t]`` holds rows ``t - window + 1 ... t``.
+        """
+        padded = self._fit(X)
+        self._fill_before(padded, history=None)
+        return self._windows(padded)
 
     def transform(self, X):
         """Return one window per row of ``X``.
@@ -118,16 +259,116 @@ class SlidingWindow(TransformerMixin, BaseEstimator):
         Returns
         -------
         windows : ndarray of shape (n_samples, window, n_features), dtype float32
-            Read-only view; ``windows[t]`` holds rows ``t - window + 1 ... t``.
+            Read-only view; ``windows[t]`` holds rows ``t - window + 1 ... t``,
+            the rows before ``X`` being ``last_rows_`` when ``X`` follows the
+            rows seen in fit (see ``history``), padding otherwise.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype="numeric")
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        padded = self._padded_copy(validate_data(self, X, reset=False, dtype="numeric"))
+        rows = padded[self.window - 1 :]
+        follows = self._follows(rows, index)
+        self._fill_before(padded, history=self.last_rows_ if follows else None)
+        return self._windows(padded)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the feature axis (the last one) of the windows.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Column names of the input. None: ``feature_names_in_`` when fit saw
+            a DataFrame, else ``["x0", ..., "x(n_features_in_ - 1)"]``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per feature of each window step, i.e. per input column.
+        """
+        check_is_fitted(self)
+        return _check_feature_names_in(self, input_features)
+
+    def set_output(self, *, transform=None):
+        """Accept any output container; the windows stay a 3-D ndarray.
+
+        A DataFrame is 2-D and cannot hold windows. This method exists so that
+        ``Pipeline.set_output(transform="pandas")`` can configure the steps
+        around ``SlidingWindow``: a scaler in front then keeps the index that
+        ``history="auto"`` reads.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Ignored.
+
+        Returns
+        -------
+        self : SlidingWindow
+            This transformer, unchanged.
+        """
+        return self
+
+    def _fit(self, X):
+        """Validate ``X``, set the fitted attributes; return its padded buffer."""
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        padded = self._padded_copy(validate_data(self, X, dtype="numeric"))
+        rows = padded[self.window - 1 :]
+        n_samples = len(rows)
+        if self.window > n_samples:
+            warnings.warn(
+                f"window={self.window} is longer than the {n_samples} rows seen in "
+                f"fit: every window of these rows is padded (padding="
+                f"{self.padding!r}). Use a shorter window or more rows.",
+                UserWarning,
+                stacklevel=4,
+            )
+        # A copy, so that the fitted transformer does not hold the whole buffer.
+        self.last_rows_ = rows[n_samples - min(self.window - 1, n_samples) :].copy()
+        self.next_index_ = _next_label(index)
+        self._fit_fingerprint = _fingerprint(rows)
+        return padded
+
+    def _padded_copy(self, X):
+        """One float32 buffer: ``window - 1`` rows to fill, then ``X``."""
         check_float32_range(X, "X")
         n_samples, n_features = X.shape
         padded = np.empty((n_samples + self.window - 1, n_features), dtype=np.float32)
         # Assigning casts in place: no float32 copy of X besides the padded one.
         padded[self.window - 1 :] = X
-        padded[: self.window - 1] = X[:1] if self.padding == "edge" else 0.0
+        return padded
+
+    def _follows(self, rows, index):
+        """Whether the float32 ``rows`` (indexed by ``index``) follow the fit rows."""
+        if self.history == "never":
+            return False
+        continues = _continues(self.next_index_, index)
+        if self.history == "auto":
+            return bool(continues)
+        if rows.shape == self._fit_fingerprint[0] and (
+            _fingerprint(rows) == self._fit_fingerprint
+        ):
+            return False  # the fit data again: padded, as fit_transform pads it
+        if continues is False:
+            raise ValueError(
+                "SlidingWindow(history='always') takes the rows passed to transform "
+                "to directly follow the rows seen in fit, so the first would be "
+                f"labelled {self.next_index_!r}, but X.index {_mismatch(index)}. "
+                "Pass the rows that follow the fit rows, in time order, or use "
+                "history='auto' to pad the windows of rows that do not follow them."
+            )
+        return True
+
+    def _fill_before(self, padded, history):
+        """Fill the rows before ``X``: the end of ``history``, then padding."""
+        n_pad = self.window - 1
+        first = padded[n_pad : n_pad + 1]
+        if history is not None and len(history):
+            padded[n_pad - len(history) : n_pad] = history
+            n_pad -= len(history)
+            first = history[:1]
+        padded[:n_pad] = first if self.padding == "edge" else 0.0
+
+    def _windows(self, padded):
         # sliding_window_view puts the window axis last: (n, features, window).
         return sliding_window_view(padded, self.window, axis=0).transpose(0, 2, 1)
 

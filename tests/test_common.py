@@ -8,6 +8,7 @@ from sklstm.utils.estimator_checks import expected_failed_checks
 ESTIMATORS = [
     SlidingWindow(),
     SlidingWindow(window=1, padding="zero"),
+    SlidingWindow(window=3, history="always"),
     # Smallest settings that still fit the checks' data to R^2 > 0.5.
     LSTMRegressor(hidden_size=16, max_epochs=30, lr=2e-2, random_state=0),
     LSTMRegressor(

@@ -1,5 +1,7 @@
 """Property tests: SlidingWindow's output rules, LSTMRegressor's input validation."""
 
+import warnings
+
 import numpy as np
 import pytest
 import skorch
@@ -36,7 +38,10 @@ def window_cases(draw):
 
 
 def windows_of(X, window, padding):
-    return SlidingWindow(window=window, padding=padding).fit_transform(X)
+    with warnings.catch_warnings():
+        # Windows longer than X are drawn on purpose; the warning says so.
+        warnings.filterwarnings("ignore", "window=.* is longer", UserWarning)
+        return SlidingWindow(window=window, padding=padding).fit_transform(X)
 
 
 @settings(FIXED, max_examples=WINDOW_EXAMPLES)
@@ -75,6 +80,26 @@ def test_padded_rows_follow_the_padding_rule(case):
     for t in range(min(window - 1, len(X))):
         padded = out[t, : window - t - 1]
         np.testing.assert_array_equal(padded, np.broadcast_to(fill, padded.shape))
+
+
+@settings(FIXED, max_examples=WINDOW_EXAMPLES)
+@given(window_cases(), st.integers(1, 59))
+def test_rows_after_fit_are_windowed_as_in_the_whole_series(case, n_fit):
+    X, window, padding = case
+    n_fit = min(n_fit, len(X) - 1) or 1
+    sliding = SlidingWindow(window=window, padding=padding, history="always")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "window=.* is longer", UserWarning)
+        sliding.fit(X[:n_fit])
+    rest = X[n_fit:]
+    if len(rest) == 0 or (
+        rest.shape == X[:n_fit].shape
+        and np.array_equal(rest.astype(np.float32), X[:n_fit].astype(np.float32))
+    ):
+        return  # nothing after fit, or the fit rows again (padded by design)
+    np.testing.assert_array_equal(
+        sliding.transform(rest), windows_of(X, window, padding)[n_fit:]
+    )
 
 
 # -- LSTMRegressor validation --------------------------------------------------
