@@ -1,5 +1,6 @@
 """LSTMRegressor: a scikit-learn regressor around a skorch-trained LSTM."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -18,10 +19,12 @@ from ._validation import check_float32_range
 __all__ = ["LSTMRegressor"]
 
 _POINT_LOSSES = {
-    "mse": torch.nn.MSELoss,
-    "mae": torch.nn.L1Loss,
+    "squared_error": torch.nn.MSELoss,
+    "absolute_error": torch.nn.L1Loss,
     "huber": torch.nn.HuberLoss,
 }
+# Names of version 0.1, deprecated in 0.2 for scikit-learn's vocabulary.
+_DEPRECATED_LOSSES = {"mse": "squared_error", "mae": "absolute_error"}
 
 
 def _has_quantiles(estimator):
@@ -35,19 +38,25 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     A recurrent network (LSTM by default; GRU, stacked, bidirectional,
     attention pooling, CNN front end or a custom module as parameters) reads
     each sequence, a linear layer maps the pooled state to the targets, and
-    the mean squared error is minimised with mini-batches. The fitted skorch
-    net is kept in ``net_``.
+    the ``loss`` (squared error by default) is minimised with mini-batches.
+    The fitted skorch net is kept in ``net_``.
 
     Parameters
     ----------
-    loss : {"mse", "mae", "huber", "gaussian", "quantile"}, default="mse"
-        Training loss. ``"gaussian"`` predicts a mean and a variance per
-        target, trained by Gaussian negative log-likelihood; ``predict(X,
-        return_std=True)`` returns both. ``"quantile"`` predicts the
-        ``quantiles`` of each target with the pinball loss, non-crossing by
-        construction; ``predict`` returns the median and
-        ``predict_quantiles`` all of them. ``"huber"`` uses ``delta=1``,
-        which assumes targets of unit scale (see ``normalize_y``).
+    loss : {"squared_error", "absolute_error", "huber", "gaussian", \
+            "quantile"}, default="squared_error"
+        Training loss, named as in scikit-learn's regressors. ``"gaussian"``
+        predicts a mean and a variance per target, trained by Gaussian
+        negative log-likelihood; ``predict(X, return_std=True)`` returns both.
+        ``"quantile"`` predicts the ``quantiles`` of each target with the
+        pinball loss, non-crossing by construction; ``predict`` returns the
+        median, and ``predict(X, return_quantiles=True)`` or
+        ``predict_quantiles`` all of them. ``"huber"`` uses ``delta=1``, which
+        assumes targets of unit scale (see ``normalize_y``).
+
+        .. deprecated:: 0.2
+           ``"mse"`` and ``"mae"`` are aliases of ``"squared_error"`` and
+           ``"absolute_error"``; they will be removed in 0.3.
 
     quantiles : tuple of float, default=(0.1, 0.5, 0.9)
         Increasing quantile levels in (0, 1), including 0.5, for
@@ -95,10 +104,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Plot it with :class:`TrainingHistoryDisplay`.
 
     loss_curve_ : list of float
-        Training loss (mean squared error) of each epoch.
+        Training loss (the ``loss`` criterion) of each epoch.
 
     validation_scores_ : list of float or None
-        Validation loss (mean squared error, lower is better) of each epoch
+        Validation loss (the ``loss`` criterion, lower is better) of each epoch
         when ``early_stopping=True``, else None. Unlike
         :class:`~sklearn.neural_network.MLPRegressor`, these are losses, not
         :math:`R^2` scores.
@@ -135,7 +144,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
-        "loss": [StrOptions({"mse", "mae", "huber", "gaussian", "quantile"})],
+        "loss": [
+            StrOptions(
+                {"squared_error", "absolute_error", "huber", "gaussian", "quantile"}
+                | set(_DEPRECATED_LOSSES),
+                deprecated=set(_DEPRECATED_LOSSES),
+            )
+        ],
         "quantiles": [tuple, list],
         "normalize_y": ["boolean"],
     }
@@ -143,7 +158,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     def __init__(
         self,
         *,
-        loss: str = "mse",
+        loss: str = "squared_error",
         quantiles: tuple = (0.1, 0.5, 0.9),
         normalize_y: bool = False,
         hidden_size: int = 64,
@@ -322,7 +337,19 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 "criterion__n_targets": self.n_outputs_,
             }
             return criterion, len(levels)
-        return {"criterion": _POINT_LOSSES[self.loss]}, 1
+        loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
+        return {"criterion": _POINT_LOSSES[loss]}, 1
+
+    def _check_params(self, n_samples, partial=False):
+        super()._check_params(n_samples, partial)
+        if self.loss in _DEPRECATED_LOSSES:
+            warnings.warn(
+                f"loss={self.loss!r} was deprecated in version 0.2 and will be "
+                f"removed in 0.3. Use loss={_DEPRECATED_LOSSES[self.loss]!r}, "
+                "which is equivalent.",
+                FutureWarning,
+                stacklevel=5,
+            )
 
     def predict(self, X, return_std=False):
         """Predict targets for sequences.

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,7 +77,7 @@ def test_multi_output_distributional_shapes():
     assert quantile.predict(X).shape == (100, 2)
 
 
-@pytest.mark.parametrize("loss", ["mae", "huber"])
+@pytest.mark.parametrize("loss", ["absolute_error", "huber"])
 def test_robust_losses_learn(loss):
     X, y, _ = heteroscedastic(n_samples=600)
     model = LSTMRegressor(
@@ -87,6 +89,24 @@ def test_robust_losses_learn(loss):
         random_state=0,
     ).fit(X[:500], y[:500])
     assert model.score(X[500:], y[500:]) > 0.8
+
+
+@pytest.mark.parametrize(
+    "alias, name", [("mse", "squared_error"), ("mae", "absolute_error")]
+)
+def test_deprecated_loss_names_warn_and_train_the_same_model(alias, name):
+    X, y, _ = heteroscedastic(n_samples=100)
+    params = dict(hidden_size=4, max_epochs=2, random_state=0, n_threads=1)
+    message = (
+        f"loss='{alias}' was deprecated in version 0.2 and will be removed in "
+        f"0.3. Use loss='{name}'"
+    )
+    with pytest.warns(FutureWarning, match=message):
+        deprecated = LSTMRegressor(**params, loss=alias).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        current = LSTMRegressor(**params, loss=name).fit(X, y)
+    np.testing.assert_array_equal(deprecated.predict(X), current.predict(X))
 
 
 def test_normalize_y_predicts_in_the_original_units():
