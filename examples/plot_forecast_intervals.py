@@ -8,7 +8,8 @@ Three ways to put an interval around one-month-ahead El Niño forecasts:
 - ``loss="gaussian"``: the LSTM predicts a mean and a variance, trained by
   Gaussian likelihood; ``predict(X, return_std=True)`` returns both;
 - ``loss="quantile"``: it predicts the 5 %, 50 % and 95 % quantiles directly
-  (pinball loss, never crossing); ``predict_quantiles(X)`` returns them;
+  (pinball loss, never crossing); ``predict(X, return_quantiles=True)``
+  returns the median and them, also through the pipeline;
 - conformal: MAPIE's ``TimeSeriesRegressor`` (adaptive conformal inference)
   wraps a point-forecast pipeline and calibrates its intervals on held-out
   months (``pip install sklstm[conformal]``).
@@ -68,7 +69,7 @@ intervals = {"gaussian": (mean - z * std, mean + z * std)}
 
 quantile = pipeline(loss="quantile", quantiles=(0.05, 0.5, 0.95))
 quantile.fit(X.iloc[:n_fit], y[:n_fit])
-quantiles = quantile.named_steps["lstm"].predict_quantiles(quantile[:-1].transform(X))
+_, quantiles = quantile.predict(X, return_quantiles=True)
 intervals["quantile"] = (quantiles[:, 0], quantiles[:, 2])
 
 # %%

@@ -14,7 +14,7 @@ from ._base import BaseLSTM
 from ._docstrings import fill_shared_doc
 from ._losses import GaussianNLL, PinballLoss, gaussian_mean_var, monotone_quantiles
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor
-from ._validation import check_float32_range
+from ._validation import check_float32_range, check_not_under_target_transformer
 
 __all__ = ["LSTMRegressor"]
 
@@ -351,7 +351,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 stacklevel=5,
             )
 
-    def predict(self, X, return_std=False):
+    def predict(self, X, return_std=False, return_quantiles=False):
         """Predict targets for sequences.
 
         Parameters
@@ -363,6 +363,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             Also return the predicted standard deviation (``loss="gaussian"``
             only), in the units of ``y``.
 
+        return_quantiles : bool, default=False
+            Also return every quantile in ``quantiles`` (``loss="quantile"``
+            only), as :meth:`predict_quantiles` does. Unlike that method, it
+            passes through a :class:`~sklearn.pipeline.Pipeline`:
+            ``pipe.predict(X, return_quantiles=True)``.
+
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs), dtype float64
@@ -371,12 +377,19 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         y_std : ndarray, same shape as ``y_pred``
             Predicted standard deviation, when ``return_std=True``.
+
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or \
+                (n_samples, n_outputs, n_quantiles)
+            Predicted quantiles, increasing along the last axis, in the units
+            of ``y``, when ``return_quantiles=True``.
         """
-        if return_std and self.loss != "gaussian":
-            raise ValueError(
-                f"return_std=True needs loss='gaussian'; this model has "
-                f"loss={self.loss!r}."
-            )
+        if return_std:
+            self._check_interval_request("return_std", "gaussian")
+        if return_quantiles:
+            self._check_interval_request("return_quantiles", "quantile")
+        if self.loss == "quantile":
+            y_pred, y_quantiles = self._predict_with_quantiles(X)
+            return (y_pred, y_quantiles) if return_quantiles else y_pred
         raw = self._raw_predictions(X)
         if self.loss == "gaussian":
             mean, var = gaussian_mean_var(torch.from_numpy(raw), self.n_outputs_)
@@ -385,9 +398,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             if return_std:
                 return self._shape(y_pred), self._shape(y_std)
             return self._shape(y_pred)
-        if self.loss == "quantile":
-            median = list(self.quantiles).index(0.5)
-            return self._shape(self._quantiles(raw)[..., median])
         return self._shape(self._to_y_units(raw))
 
     @available_if(_has_quantiles)
@@ -404,9 +414,27 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y_quantiles : ndarray of shape (n_samples, n_quantiles) or \
                 (n_samples, n_outputs, n_quantiles)
             Increasing along the last axis, in the units of ``y``.
+
+        See Also
+        --------
+        predict : With ``return_quantiles=True``, the median and the
+            quantiles, also through a :class:`~sklearn.pipeline.Pipeline`.
         """
+        return self._predict_with_quantiles(X)[1]
+
+    def _predict_with_quantiles(self, X):
+        """The median and every quantile, shaped as predict and predict_quantiles."""
         y_quantiles = self._quantiles(self._raw_predictions(X))
-        return y_quantiles[:, 0] if self._y_ndim == 1 else y_quantiles
+        y_pred = self._shape(y_quantiles[..., list(self.quantiles).index(0.5)])
+        return y_pred, y_quantiles[:, 0] if self._y_ndim == 1 else y_quantiles
+
+    def _check_interval_request(self, keyword, loss):
+        if self.loss != loss:
+            raise ValueError(
+                f"{keyword}=True needs loss={loss!r}; this model has "
+                f"loss={self.loss!r}."
+            )
+        check_not_under_target_transformer(keyword)
 
     def _raw_predictions(self, X):
         check_is_fitted(self)

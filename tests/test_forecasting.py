@@ -75,6 +75,8 @@ def test_multi_output_distributional_shapes():
     quantile = LSTMRegressor(**fast, loss="quantile").fit(X, Y)
     assert quantile.predict_quantiles(X).shape == (100, 2, 3)
     assert quantile.predict(X).shape == (100, 2)
+    median, quantiles = quantile.predict(X, return_quantiles=True)
+    assert (median.shape, quantiles.shape) == ((100, 2), (100, 2, 3))
 
 
 @pytest.mark.parametrize("loss", ["absolute_error", "huber"])
@@ -126,6 +128,69 @@ def test_return_std_needs_the_gaussian_loss():
     with pytest.raises(ValueError, match="return_std=True needs loss='gaussian'"):
         model.predict(X, return_std=True)
     assert not hasattr(model, "predict_quantiles")
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "gaussian"])
+def test_return_quantiles_needs_the_quantile_loss(loss):
+    X, y, _ = heteroscedastic(n_samples=50)
+    model = LSTMRegressor(hidden_size=4, max_epochs=1, loss=loss, n_threads=1)
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="return_quantiles=True needs loss='quantile'"):
+        model.predict(X, return_quantiles=True)
+
+
+def test_return_quantiles_is_predict_and_predict_quantiles_at_once():
+    X, y, _ = heteroscedastic(n_samples=50)
+    model = LSTMRegressor(hidden_size=4, max_epochs=1, loss="quantile", n_threads=1)
+    median, quantiles = model.fit(X, y).predict(X, return_quantiles=True)
+    np.testing.assert_array_equal(median, model.predict(X))
+    np.testing.assert_array_equal(quantiles, model.predict_quantiles(X))
+    assert quantiles.shape == (50, 3)
+
+
+def small_window_model(loss):
+    return window_model(hidden_size=4, max_epochs=1, loss=loss, n_threads=1)
+
+
+@pytest.mark.parametrize(
+    "loss, keyword", [("gaussian", "return_std"), ("quantile", "return_quantiles")]
+)
+def test_pipeline_passes_interval_keywords_to_the_lstm(loss, keyword):
+    series = seasonal_series(n=80)
+    X, y = series[:-1, None], series[1:]
+    pipe = small_window_model(loss).fit(X, y)
+    y_pred, spread = pipe.predict(X, **{keyword: True})
+    direct = pipe[-1].predict(pipe[:-1].transform(X), **{keyword: True})
+    np.testing.assert_array_equal(y_pred, direct[0])
+    np.testing.assert_array_equal(spread, direct[1])
+    np.testing.assert_array_equal(y_pred, pipe.predict(X))
+
+
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["lstm", "pipeline"])
+@pytest.mark.parametrize(
+    "loss, keyword", [("gaussian", "return_std"), ("quantile", "return_quantiles")]
+)
+def test_transformed_target_regressor_refuses_intervals_it_cannot_transform(
+    in_pipeline, loss, keyword
+):
+    series = seasonal_series(n=80)
+    X, y = series[:-1, None], series[1:]
+    regressor = small_window_model(loss)
+    if not in_pipeline:
+        X = SlidingWindow(window=24).fit_transform(X)
+        regressor = regressor[-1]
+    model = TransformedTargetRegressor(regressor, transformer=StandardScaler())
+    model.fit(X, y)
+    message = (
+        "TransformedTargetRegressor, which transforms predicted values but cannot "
+        r"transform a standard deviation or quantiles.*normalize_y=True.*"
+        rf"\.regressor_\.predict\(X, {keyword}=True\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        model.predict(X, **{keyword: True})
+    # The point forecast and the documented way round still work.
+    assert model.predict(X).shape == (len(y),)
+    assert len(model.regressor_.predict(X, **{keyword: True})) == 2
 
 
 @pytest.mark.parametrize("quantiles", [(0.1, 0.9), (0.5, 0.1), (0.0, 0.5), [0.5, 1.2]])
