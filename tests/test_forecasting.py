@@ -298,17 +298,32 @@ def test_recursive_forecast_needs_future_exogenous_columns():
     np.testing.assert_allclose(forecast, [30.0, 31.0, 32.0])
 
 
-def test_mapie_time_series_intervals_around_the_pipeline():
+@pytest.mark.filterwarnings(r"ignore:\s*This function behavior:UserWarning")
+def test_mapie_online_intervals_around_the_pipeline():
+    """The recipe of docs/forecasting.md: predict each row, then learn from it."""
     regression = pytest.importorskip("mapie.regression")
     series = seasonal_series()
     X, y = series[:-1, None], series[1:]
-    model = window_model(max_epochs=30).fit(X[:300], y[:300])
-    mapie = regression.TimeSeriesRegressor(estimator=model, method="aci", cv="prefit")
-    mapie.fit(X[:300], y[:300])
-    mapie.conformalize(X[300:400], y[300:400])
-    predicted, intervals = mapie.predict(X[400:], confidence_level=0.9)
-    assert intervals.shape == (len(predicted), 2, 1)
-    assert coverage(y[400:], intervals[:, 0, 0], intervals[:, 1, 0]) >= 0.8
+    model = window_model(max_epochs=30, n_threads=1).fit(X[:300], y[:300])
+    windows = model[:-1].transform(X)
+    mapie = regression.TimeSeriesRegressor(model[-1], method="aci", cv="prefit")
+    mapie.fit(windows[:300], y[:300])
+    mapie.conformalize(windows[300:400], y[300:400])
+    bounds = []
+    for t in range(400, len(y)):
+        row = slice(t, t + 1)
+        _, interval = mapie.predict(
+            windows[row], confidence_level=0.9, allow_infinite_bounds=True
+        )
+        bounds.append(interval[:, :, 0])
+        mapie.adapt_conformal_inference(
+            windows[row], y[row], gamma=0.05, confidence_level=0.9
+        )
+        mapie.update(windows[row], y[row])
+    bounds = np.concatenate(bounds)
+    assert bounds.shape == (len(y) - 400, 2)
+    assert coverage(y[400:], bounds[:, 0], bounds[:, 1]) >= 0.8
+    assert np.isfinite(bounds).mean() > 0.9
 
 
 def test_recursive_forecast_reads_only_the_window_it_needs():
