@@ -1,5 +1,6 @@
 """LSTMRegressor: a scikit-learn regressor around a skorch-trained LSTM."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -15,15 +16,17 @@ from ._docstrings import fill_shared_doc
 from ._level import init_level_module
 from ._losses import GaussianNLL, PinballLoss, gaussian_mean_var, monotone_quantiles
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor
-from ._validation import check_float32_range
+from ._validation import check_float32_range, check_not_under_target_transformer
 
 __all__ = ["LSTMRegressor"]
 
 _POINT_LOSSES = {
-    "mse": torch.nn.MSELoss,
-    "mae": torch.nn.L1Loss,
+    "squared_error": torch.nn.MSELoss,
+    "absolute_error": torch.nn.L1Loss,
     "huber": torch.nn.HuberLoss,
 }
+# Names of version 0.1, deprecated in 0.2 for scikit-learn's vocabulary.
+_DEPRECATED_LOSSES = {"mse": "squared_error", "mae": "absolute_error"}
 
 
 def _has_quantiles(estimator):
@@ -37,19 +40,25 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     A recurrent network (LSTM by default; GRU, stacked, bidirectional,
     attention pooling, CNN front end or a custom module as parameters) reads
     each sequence, a linear layer maps the pooled state to the targets, and
-    the mean squared error is minimised with mini-batches. The fitted skorch
-    net is kept in ``net_``.
+    the ``loss`` (squared error by default) is minimised with mini-batches.
+    The fitted skorch net is kept in ``net_``.
 
     Parameters
     ----------
-    loss : {"mse", "mae", "huber", "gaussian", "quantile"}, default="mse"
-        Training loss. ``"gaussian"`` predicts a mean and a variance per
-        target, trained by Gaussian negative log-likelihood; ``predict(X,
-        return_std=True)`` returns both. ``"quantile"`` predicts the
-        ``quantiles`` of each target with the pinball loss, non-crossing by
-        construction; ``predict`` returns the median and
-        ``predict_quantiles`` all of them. ``"huber"`` uses ``delta=1``,
-        which assumes targets of unit scale (see ``normalize_y``).
+    loss : {"squared_error", "absolute_error", "huber", "gaussian", \
+            "quantile"}, default="squared_error"
+        Training loss, named as in scikit-learn's regressors. ``"gaussian"``
+        predicts a mean and a variance per target, trained by Gaussian
+        negative log-likelihood; ``predict(X, return_std=True)`` returns both.
+        ``"quantile"`` predicts the ``quantiles`` of each target with the
+        pinball loss, non-crossing by construction; ``predict`` returns the
+        median, and ``predict(X, return_quantiles=True)`` or
+        ``predict_quantiles`` all of them. ``"huber"`` uses ``delta=1``, which
+        assumes targets of unit scale (see ``normalize_y``).
+
+        .. deprecated:: 0.2
+           ``"mse"`` and ``"mae"`` are aliases of ``"squared_error"`` and
+           ``"absolute_error"``; they will be removed in 0.3.
 
     quantiles : tuple of float, default=(0.1, 0.5, 0.9)
         Increasing quantile levels in (0, 1), including 0.5, for
@@ -121,10 +130,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Plot it with :class:`TrainingHistoryDisplay`.
 
     loss_curve_ : list of float
-        Training loss (mean squared error) of each epoch.
+        Training loss (the ``loss`` criterion) of each epoch.
 
     validation_scores_ : list of float or None
-        Validation loss (mean squared error, lower is better) of each epoch
+        Validation loss (the ``loss`` criterion, lower is better) of each epoch
         when ``early_stopping=True``, else None. Unlike
         :class:`~sklearn.neural_network.MLPRegressor`, these are losses, not
         :math:`R^2` scores.
@@ -161,7 +170,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
-        "loss": [StrOptions({"mse", "mae", "huber", "gaussian", "quantile"})],
+        "loss": [
+            StrOptions(
+                {"squared_error", "absolute_error", "huber", "gaussian", "quantile"}
+                | set(_DEPRECATED_LOSSES),
+                deprecated=set(_DEPRECATED_LOSSES),
+            )
+        ],
         "quantiles": [tuple, list],
         "normalize_y": ["boolean"],
         "level": [StrOptions({"ar", "last"}), None],
@@ -170,7 +185,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     def __init__(
         self,
         *,
-        loss: str = "mse",
+        loss: str = "squared_error",
         quantiles: tuple = (0.1, 0.5, 0.9),
         normalize_y: bool = True,
         level: str | None = "last",
@@ -351,9 +366,21 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 "criterion__n_targets": self.n_outputs_,
             }
             return criterion, len(levels)
-        return {"criterion": _POINT_LOSSES[self.loss]}, 1
+        loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
+        return {"criterion": _POINT_LOSSES[loss]}, 1
 
-    def predict(self, X, return_std=False):
+    def _check_params(self, n_samples, partial=False):
+        super()._check_params(n_samples, partial)
+        if self.loss in _DEPRECATED_LOSSES:
+            warnings.warn(
+                f"loss={self.loss!r} was deprecated in version 0.2 and will be "
+                f"removed in 0.3. Use loss={_DEPRECATED_LOSSES[self.loss]!r}, "
+                "which is equivalent.",
+                FutureWarning,
+                stacklevel=5,
+            )
+
+    def predict(self, X, return_std=False, return_quantiles=False):
         """Predict targets for sequences.
 
         Parameters
@@ -365,6 +392,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             Also return the predicted standard deviation (``loss="gaussian"``
             only), in the units of ``y``.
 
+        return_quantiles : bool, default=False
+            Also return every quantile in ``quantiles`` (``loss="quantile"``
+            only), as :meth:`predict_quantiles` does. Unlike that method, it
+            passes through a :class:`~sklearn.pipeline.Pipeline`:
+            ``pipe.predict(X, return_quantiles=True)``.
+
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs), dtype float64
@@ -373,12 +406,19 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         y_std : ndarray, same shape as ``y_pred``
             Predicted standard deviation, when ``return_std=True``.
+
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or \
+                (n_samples, n_outputs, n_quantiles)
+            Predicted quantiles, increasing along the last axis, in the units
+            of ``y``, when ``return_quantiles=True``.
         """
-        if return_std and self.loss != "gaussian":
-            raise ValueError(
-                f"return_std=True needs loss='gaussian'; this model has "
-                f"loss={self.loss!r}."
-            )
+        if return_std:
+            self._check_interval_request("return_std", "gaussian")
+        if return_quantiles:
+            self._check_interval_request("return_quantiles", "quantile")
+        if self.loss == "quantile":
+            y_pred, y_quantiles = self._predict_with_quantiles(X)
+            return (y_pred, y_quantiles) if return_quantiles else y_pred
         raw = self._raw_predictions(X)
         if self.loss == "gaussian":
             mean, var = gaussian_mean_var(torch.from_numpy(raw), self.n_outputs_)
@@ -387,9 +427,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             if return_std:
                 return self._shape(y_pred), self._shape(y_std)
             return self._shape(y_pred)
-        if self.loss == "quantile":
-            median = list(self.quantiles).index(0.5)
-            return self._shape(self._quantiles(raw)[..., median])
         return self._shape(self._to_y_units(raw))
 
     @available_if(_has_quantiles)
@@ -406,9 +443,27 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y_quantiles : ndarray of shape (n_samples, n_quantiles) or \
                 (n_samples, n_outputs, n_quantiles)
             Increasing along the last axis, in the units of ``y``.
+
+        See Also
+        --------
+        predict : With ``return_quantiles=True``, the median and the
+            quantiles, also through a :class:`~sklearn.pipeline.Pipeline`.
         """
+        return self._predict_with_quantiles(X)[1]
+
+    def _predict_with_quantiles(self, X):
+        """The median and every quantile, shaped as predict and predict_quantiles."""
         y_quantiles = self._quantiles(self._raw_predictions(X))
-        return y_quantiles[:, 0] if self._y_ndim == 1 else y_quantiles
+        y_pred = self._shape(y_quantiles[..., list(self.quantiles).index(0.5)])
+        return y_pred, y_quantiles[:, 0] if self._y_ndim == 1 else y_quantiles
+
+    def _check_interval_request(self, keyword, loss):
+        if self.loss != loss:
+            raise ValueError(
+                f"{keyword}=True needs loss={loss!r}; this model has "
+                f"loss={self.loss!r}."
+            )
+        check_not_under_target_transformer(keyword)
 
     def _raw_predictions(self, X):
         check_is_fitted(self)

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,9 +75,11 @@ def test_multi_output_distributional_shapes():
     quantile = LSTMRegressor(**fast, loss="quantile").fit(X, Y)
     assert quantile.predict_quantiles(X).shape == (100, 2, 3)
     assert quantile.predict(X).shape == (100, 2)
+    median, quantiles = quantile.predict(X, return_quantiles=True)
+    assert (median.shape, quantiles.shape) == ((100, 2), (100, 2, 3))
 
 
-@pytest.mark.parametrize("loss", ["mae", "huber"])
+@pytest.mark.parametrize("loss", ["absolute_error", "huber"])
 def test_robust_losses_learn(loss):
     X, y, _ = heteroscedastic(n_samples=600)
     model = LSTMRegressor(
@@ -87,6 +91,24 @@ def test_robust_losses_learn(loss):
         random_state=0,
     ).fit(X[:500], y[:500])
     assert model.score(X[500:], y[500:]) > 0.8
+
+
+@pytest.mark.parametrize(
+    "alias, name", [("mse", "squared_error"), ("mae", "absolute_error")]
+)
+def test_deprecated_loss_names_warn_and_train_the_same_model(alias, name):
+    X, y, _ = heteroscedastic(n_samples=100)
+    params = dict(hidden_size=4, max_epochs=2, random_state=0, n_threads=1)
+    message = (
+        f"loss='{alias}' was deprecated in version 0.2 and will be removed in "
+        f"0.3. Use loss='{name}'"
+    )
+    with pytest.warns(FutureWarning, match=message):
+        deprecated = LSTMRegressor(**params, loss=alias).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        current = LSTMRegressor(**params, loss=name).fit(X, y)
+    np.testing.assert_array_equal(deprecated.predict(X), current.predict(X))
 
 
 def test_normalize_y_predicts_in_the_original_units():
@@ -106,6 +128,69 @@ def test_return_std_needs_the_gaussian_loss():
     with pytest.raises(ValueError, match="return_std=True needs loss='gaussian'"):
         model.predict(X, return_std=True)
     assert not hasattr(model, "predict_quantiles")
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "gaussian"])
+def test_return_quantiles_needs_the_quantile_loss(loss):
+    X, y, _ = heteroscedastic(n_samples=50)
+    model = LSTMRegressor(hidden_size=4, max_epochs=1, loss=loss, n_threads=1)
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="return_quantiles=True needs loss='quantile'"):
+        model.predict(X, return_quantiles=True)
+
+
+def test_return_quantiles_is_predict_and_predict_quantiles_at_once():
+    X, y, _ = heteroscedastic(n_samples=50)
+    model = LSTMRegressor(hidden_size=4, max_epochs=1, loss="quantile", n_threads=1)
+    median, quantiles = model.fit(X, y).predict(X, return_quantiles=True)
+    np.testing.assert_array_equal(median, model.predict(X))
+    np.testing.assert_array_equal(quantiles, model.predict_quantiles(X))
+    assert quantiles.shape == (50, 3)
+
+
+def small_window_model(loss):
+    return window_model(hidden_size=4, max_epochs=1, loss=loss, n_threads=1)
+
+
+@pytest.mark.parametrize(
+    "loss, keyword", [("gaussian", "return_std"), ("quantile", "return_quantiles")]
+)
+def test_pipeline_passes_interval_keywords_to_the_lstm(loss, keyword):
+    series = seasonal_series(n=80)
+    X, y = series[:-1, None], series[1:]
+    pipe = small_window_model(loss).fit(X, y)
+    y_pred, spread = pipe.predict(X, **{keyword: True})
+    direct = pipe[-1].predict(pipe[:-1].transform(X), **{keyword: True})
+    np.testing.assert_array_equal(y_pred, direct[0])
+    np.testing.assert_array_equal(spread, direct[1])
+    np.testing.assert_array_equal(y_pred, pipe.predict(X))
+
+
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["lstm", "pipeline"])
+@pytest.mark.parametrize(
+    "loss, keyword", [("gaussian", "return_std"), ("quantile", "return_quantiles")]
+)
+def test_transformed_target_regressor_refuses_intervals_it_cannot_transform(
+    in_pipeline, loss, keyword
+):
+    series = seasonal_series(n=80)
+    X, y = series[:-1, None], series[1:]
+    regressor = small_window_model(loss)
+    if not in_pipeline:
+        X = SlidingWindow(window=24).fit_transform(X)
+        regressor = regressor[-1]
+    model = TransformedTargetRegressor(regressor, transformer=StandardScaler())
+    model.fit(X, y)
+    message = (
+        "TransformedTargetRegressor, which transforms predicted values but cannot "
+        r"transform a standard deviation or quantiles.*normalize_y=True.*"
+        rf"\.regressor_\.predict\(X, {keyword}=True\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        model.predict(X, **{keyword: True})
+    # The point forecast and the documented way round still work.
+    assert model.predict(X).shape == (len(y),)
+    assert len(model.regressor_.predict(X, **{keyword: True})) == 2
 
 
 @pytest.mark.parametrize("quantiles", [(0.1, 0.9), (0.5, 0.1), (0.0, 0.5), [0.5, 1.2]])
@@ -213,17 +298,32 @@ def test_recursive_forecast_needs_future_exogenous_columns():
     np.testing.assert_allclose(forecast, [30.0, 31.0, 32.0])
 
 
-def test_mapie_time_series_intervals_around_the_pipeline():
+@pytest.mark.filterwarnings(r"ignore:\s*This function behavior:UserWarning")
+def test_mapie_online_intervals_around_the_pipeline():
+    """The recipe of docs/forecasting.md: predict each row, then learn from it."""
     regression = pytest.importorskip("mapie.regression")
     series = seasonal_series()
     X, y = series[:-1, None], series[1:]
-    model = window_model(max_epochs=30).fit(X[:300], y[:300])
-    mapie = regression.TimeSeriesRegressor(estimator=model, method="aci", cv="prefit")
-    mapie.fit(X[:300], y[:300])
-    mapie.conformalize(X[300:400], y[300:400])
-    predicted, intervals = mapie.predict(X[400:], confidence_level=0.9)
-    assert intervals.shape == (len(predicted), 2, 1)
-    assert coverage(y[400:], intervals[:, 0, 0], intervals[:, 1, 0]) >= 0.8
+    model = window_model(max_epochs=30, n_threads=1).fit(X[:300], y[:300])
+    windows = model[:-1].transform(X)
+    mapie = regression.TimeSeriesRegressor(model[-1], method="aci", cv="prefit")
+    mapie.fit(windows[:300], y[:300])
+    mapie.conformalize(windows[300:400], y[300:400])
+    bounds = []
+    for t in range(400, len(y)):
+        row = slice(t, t + 1)
+        _, interval = mapie.predict(
+            windows[row], confidence_level=0.9, allow_infinite_bounds=True
+        )
+        bounds.append(interval[:, :, 0])
+        mapie.adapt_conformal_inference(
+            windows[row], y[row], gamma=0.05, confidence_level=0.9
+        )
+        mapie.update(windows[row], y[row])
+    bounds = np.concatenate(bounds)
+    assert bounds.shape == (len(y) - 400, 2)
+    assert coverage(y[400:], bounds[:, 0], bounds[:, 1]) >= 0.8
+    assert np.isfinite(bounds).mean() > 0.9
 
 
 def test_recursive_forecast_reads_only_the_window_it_needs():
