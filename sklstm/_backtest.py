@@ -28,8 +28,8 @@ SEASONS |= {"H": 24, "h": 24, "B": 5, "BM": 12, "BMS": 12, "BME": 12}
 # Adaptive conformal inference: step size of the miscoverage update and number
 # of recent residuals per step whose quantile gives the width (measured on an
 # AR(1) whose noise doubles halfway, see docs/forecasting.md).
-ACI_GAMMA = 0.05
-ACI_WINDOW = 200
+ACI_GAMMA = 0.01
+ACI_WINDOW = 100
 MIN_RESIDUALS = 10
 
 
