@@ -13,12 +13,13 @@ from sklstm import (
     BacktestDisplay,
     LSTMRegressor,
     SlidingWindow,
+    _backtest,
     backtest,
     backtest_summary,
     make_horizon_targets,
     recursive_forecast,
 )
-from sklstm._backtest import _adaptive_conformal
+from sklstm._backtest import ACI_GAMMA, ACI_WINDOW, _adaptive_conformal
 
 matplotlib.use("Agg")
 
@@ -255,6 +256,34 @@ def test_conformal_interval_covers_when_the_noise_doubles():
     assert (late["upper"] - late["lower"]).mean() > 1.5 * early_width.mean()
 
 
+@pytest.mark.parametrize(
+    "gamma, window, adapts",
+    [(0.0, 10**9, False), (ACI_GAMMA, 10**9, True), (0.0, ACI_WINDOW, True)],
+)
+def test_online_update_and_recent_window_each_restore_coverage(
+    monkeypatch, gamma, window, adapts
+):
+    """Plain split conformal undercovers after the noise doubles; ACI's update
+    of alpha, or quantiles of recent errors only, each bring coverage back."""
+    series = ar1_with_doubling_noise()
+    results = backtest(
+        LinearRegression(),
+        series[:-1],
+        series[1:],
+        initial_train_size=100,
+        baselines=(),
+    )
+    monkeypatch.setattr(_backtest, "ACI_GAMMA", gamma)
+    monkeypatch.setattr(_backtest, "ACI_WINDOW", window)
+    y_true, y_pred = results[["y_true"]].to_numpy(), results[["y_pred"]].to_numpy()
+    lower, upper = _adaptive_conformal(
+        y_true, y_pred, results["origin"].to_numpy(), 0.1
+    )
+    late = (results["origin"] >= 300).to_numpy()
+    inside = (lower[late] <= y_true[late]) & (y_true[late] <= upper[late])
+    assert (inside.mean() >= 0.85) == adapts
+
+
 def test_conformal_interval_uses_only_observed_errors():
     rng = np.random.RandomState(0)
     y_true, y_pred = rng.normal(size=(40, 3)), np.zeros((40, 3))
@@ -404,3 +433,19 @@ def test_display_draws_one_step():
     with pytest.raises(ValueError, match="step=3"):
         BacktestDisplay.from_backtest(results, step=3)
     plt.close("all")
+
+
+def test_three_dimensional_windows_are_rows_too():
+    data = ar_series()
+    windows = SlidingWindow(4).fit_transform(data[:-1])
+    flat_linear = Pipeline(
+        [("flatten", FunctionTransformer(flatten)), ("linear", LinearRegression())]
+    )
+    results = backtest(
+        flat_linear, windows, data[1:, 0], initial_train_size=80, baselines=("linear",)
+    )
+    expected = hand_one_step(
+        flat_linear, windows, data[1:, 0], np.arange(80, 119), [True] * 39
+    )
+    np.testing.assert_allclose(results["y_pred"], expected, rtol=1e-12)
+    np.testing.assert_allclose(results["linear"], expected, rtol=1e-12)
