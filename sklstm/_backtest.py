@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
+from ._conformal import adaptive_conformal
 from ._forecasting import _window_length, recursive_forecast
 from ._window import SlidingWindow
 
@@ -25,12 +26,6 @@ BASELINES = ("naive", "seasonal_naive", "linear")
 # Season lengths of the usual calendar frequencies (pandas offset codes, no anchor).
 SEASONS = {"M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4, "QE": 4, "W": 52, "D": 7}
 SEASONS |= {"H": 24, "h": 24, "B": 5, "BM": 12, "BMS": 12, "BME": 12}
-# Adaptive conformal inference: step size of the miscoverage update and number
-# of recent residuals per step whose quantile gives the width (measured on an
-# AR(1) whose noise doubles halfway, see docs/forecasting.md).
-ACI_GAMMA = 0.01
-ACI_WINDOW = 100
-MIN_RESIDUALS = 10
 
 
 @validate_params(
@@ -159,6 +154,13 @@ def backtest(
     target = _check_inputs(X, y, initial_train_size, horizon)
     if isinstance(window, str):
         window = None if window == "expanding" else initial_train_size
+    width = y.shape[1] if y.ndim == 2 else 1
+    if window is not None and window - width + 1 < 2:
+        raise ValueError(
+            f"window={window} leaves {window - width + 1} training row(s) with "
+            f"known targets (each row's last target is {width} row(s) ahead); "
+            f"use a window of at least {width + 1} rows."
+        )
     unknown = sorted(set(baselines) - set(BASELINES))
     if unknown:
         raise ValueError(
@@ -178,7 +180,7 @@ def backtest(
         else:
             columns[name] = _naive(y, origins, horizon, season_length, name)
     if interval is not None:
-        columns["lower"], columns["upper"] = _adaptive_conformal(
+        columns["lower"], columns["upper"] = adaptive_conformal(
             y_true, columns["y_pred"], origins, 1 - interval
         )
     steps = np.arange(1, horizon + 1)
@@ -360,35 +362,6 @@ class _Plan:
                 context=context,
             )
         return forecast
-
-
-def _adaptive_conformal(y_true, y_pred, origins, alpha):
-    """Bounds per origin and step from past errors, with ACI's online alpha."""
-    horizon = y_true.shape[1]
-    errors = np.abs(y_true - y_pred)
-    lower = np.full(y_true.shape, np.nan)
-    upper = np.full(y_true.shape, np.nan)
-    for h in range(horizon):
-        alpha_t = alpha
-        revealed = 0  # origins whose truth at step h is observed by now
-        for i, origin in enumerate(origins):
-            while revealed < i and origins[revealed] + h + 1 <= origin:
-                if not np.isnan(lower[revealed, h]):
-                    missed = (
-                        not lower[revealed, h]
-                        <= y_true[revealed, h]
-                        <= upper[revealed, h]
-                    )
-                    alpha_t += ACI_GAMMA * (alpha - missed)
-                revealed += 1
-            past = errors[max(0, revealed - ACI_WINDOW) : revealed, h]
-            if len(past) < MIN_RESIDUALS:
-                continue
-            # Finite-sample conformal level, clipped: alpha_t may leave [0, 1].
-            level = np.ceil((len(past) + 1) * (1 - alpha_t)) / len(past)
-            width = np.quantile(past, np.clip(level, 0, 1), method="higher")
-            lower[i, h], upper[i, h] = y_pred[i, h] - width, y_pred[i, h] + width
-    return lower, upper
 
 
 def _forecast_times(X, origins, steps):

@@ -13,13 +13,13 @@ from sklstm import (
     BacktestDisplay,
     LSTMRegressor,
     SlidingWindow,
-    _backtest,
+    _conformal,
     backtest,
     backtest_summary,
     make_horizon_targets,
     recursive_forecast,
 )
-from sklstm._backtest import ACI_GAMMA, ACI_WINDOW, _adaptive_conformal
+from sklstm._conformal import ACI_GAMMA, ACI_WINDOW, adaptive_conformal
 
 matplotlib.use("Agg")
 
@@ -273,12 +273,10 @@ def test_online_update_and_recent_window_each_restore_coverage(
         initial_train_size=100,
         baselines=(),
     )
-    monkeypatch.setattr(_backtest, "ACI_GAMMA", gamma)
-    monkeypatch.setattr(_backtest, "ACI_WINDOW", window)
+    monkeypatch.setattr(_conformal, "ACI_GAMMA", gamma)
+    monkeypatch.setattr(_conformal, "ACI_WINDOW", window)
     y_true, y_pred = results[["y_true"]].to_numpy(), results[["y_pred"]].to_numpy()
-    lower, upper = _adaptive_conformal(
-        y_true, y_pred, results["origin"].to_numpy(), 0.1
-    )
+    lower, upper = adaptive_conformal(y_true, y_pred, results["origin"].to_numpy(), 0.1)
     late = (results["origin"] >= 300).to_numpy()
     inside = (lower[late] <= y_true[late]) & (y_true[late] <= upper[late])
     assert (inside.mean() >= 0.85) == adapts
@@ -288,12 +286,12 @@ def test_conformal_interval_uses_only_observed_errors():
     rng = np.random.RandomState(0)
     y_true, y_pred = rng.normal(size=(40, 3)), np.zeros((40, 3))
     origins = np.arange(100, 140)
-    lower, _ = _adaptive_conformal(y_true, y_pred, origins, 0.1)
+    lower, _ = adaptive_conformal(y_true, y_pred, origins, 0.1)
     changed = y_true.copy()
     # At origin 130 (row 30), step h sees the truth of origins <= 130 - h.
     for h in (1, 2, 3):
         changed[31 - h :, h - 1] = 100.0
-    lower_changed, _ = _adaptive_conformal(changed, y_pred, origins, 0.1)
+    lower_changed, _ = adaptive_conformal(changed, y_pred, origins, 0.1)
     np.testing.assert_array_equal(lower_changed[:31], lower[:31])
     assert not np.array_equal(lower_changed[31:], lower[31:])
 
@@ -372,6 +370,12 @@ def test_recursive_without_a_target_column_says_what_to_pass():
             horizon=3,
             baselines=(),
         )
+
+
+def test_rolling_window_too_short_for_direct_targets_raises():
+    X, Y = make_horizon_targets(ar_series(), horizon=3)
+    with pytest.raises(ValueError, match="window=3 leaves 1 training row"):
+        backtest(Ridge(), X, Y, initial_train_size=50, horizon=3, window=3)
 
 
 def test_direct_horizon_beyond_the_targets_raises():
