@@ -1,5 +1,7 @@
 """sklstm: LSTM models for sequences as ordinary scikit-learn estimators."""
 
+from ._backtest import backtest, backtest_summary
+from ._backtest_display import BacktestDisplay
 from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
 from ._export import prediction_module, to_exported_program, to_onnx, to_torchscript
@@ -11,12 +13,15 @@ from ._window import SlidingWindow
 __version__ = "0.1.0"
 
 __all__ = [
+    "BacktestDisplay",
     "LSTMClassifier",
     "LSTMRegressor",
     "OptunaPruning",
     "SlidingWindow",
     "TrainingHistoryDisplay",
     "__version__",
+    "backtest",
+    "backtest_summary",
     "make_horizon_targets",
     "prediction_module",
     "recursive_forecast",

@@ -1,0 +1,441 @@
+"""Rolling-origin backtests of a forecaster against baselines, with online intervals."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+
+from ._conformal import adaptive_conformal
+from ._forecasting import _window_length, recursive_forecast
+from ._window import SlidingWindow
+
+__all__ = ["backtest", "backtest_summary"]
+
+BASELINES = ("naive", "seasonal_naive", "linear")
+# Season lengths of the usual calendar frequencies (pandas offset codes, no anchor).
+SEASONS = {"M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4, "QE": 4, "W": 52, "D": 7}
+SEASONS |= {"H": 24, "h": 24, "B": 5, "BM": 12, "BMS": 12, "BME": 12}
+
+
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "X": ["array-like"],
+        "y": ["array-like"],
+        "initial_train_size": [Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "step": [Interval(Integral, 1, None, closed="left")],
+        "refit": ["boolean", Interval(Integral, 1, None, closed="left")],
+        "window": [
+            StrOptions({"expanding", "rolling"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "baselines": [list, tuple],
+        "season_length": [Interval(Integral, 1, None, closed="left"), None],
+        "interval": [Interval(Real, 0, 1, closed="neither"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def backtest(
+    estimator,
+    X,
+    y,
+    *,
+    initial_train_size: int,
+    horizon: int = 1,
+    step: int = 1,
+    refit: bool | int = True,
+    window: str | int = "expanding",
+    baselines: tuple = BASELINES,
+    season_length: int | None = None,
+    interval: float | None = None,
+) -> pd.DataFrame:
+    """Forecast from successive origins as if in real time, next to baselines.
+
+    At each origin ``o`` (``initial_train_size``, then every ``step`` rows)
+    rows ``<= o`` are observed: the estimator, trained only on rows whose
+    targets are known by then, forecasts the target at times ``o + 1 ...
+    o + horizon``, predicting from the real rows before the origin. Origins
+    whose truth lies beyond the data are left out.
+
+    Three ways to forecast, decided by ``y`` and ``horizon``:
+
+    - one-step: 1-D ``y`` with ``y[t]`` the target at ``t + 1``, ``horizon=1``;
+    - direct: 2-D ``Y`` from :func:`make_horizon_targets`, ``Y[t, h - 1]`` the
+      target at ``t + h``; trained on rows ``< o - Y.shape[1] + 1``;
+    - recursive: 1-D ``y`` and ``horizon > 1``, with :func:`recursive_forecast`.
+      The column of ``X`` that holds the target (``X[1:, j] == y[:-1]``) is
+      fed back; the other columns' future values are read from ``X``, i.e.
+      treated as known future covariates (calendar features, planned inputs).
+
+    Parameters
+    ----------
+    estimator : estimator
+        Regressor (a Pipeline with a :class:`SlidingWindow` too) mapping rows
+        up to ``t`` to ``y[t]``. Cloned for every fit; never modified.
+    X : array-like or DataFrame of shape (n_rows, n_features), or a series
+        Rows in time order; 3-D ``(n_rows, n_steps, n_features)`` windows too
+        (not for recursive forecasts). A pandas index labels the ``time``
+        column.
+    y : array-like of shape (n_rows,) or (n_rows, n_horizons)
+        One-step targets, or direct targets from :func:`make_horizon_targets`.
+    initial_train_size : int
+        First origin: rows before it train the first model.
+    horizon : int, default=1
+        Steps forecast from each origin (at most ``Y.shape[1]`` for direct).
+    step : int, default=1
+        Rows between successive origins.
+    refit : bool or int, default=True
+        Refit at every origin (True), once at the first origin (False), or at
+        every ``refit``-th origin (int). Between refits the fitted model
+        predicts every origin in one call when it is one-step or direct.
+    window : {"expanding", "rolling"} or int, default="expanding"
+        Training rows start at row 0 ("expanding"), or
+        ``initial_train_size`` (or this many) rows before the origin.
+    baselines : tuple of str, default=("naive", "seasonal_naive", "linear")
+        Reference forecasts, one column each: "naive" (the last observed
+        target), "seasonal_naive" (the target one season before the forecast
+        time), "linear" (a linear autoregression on the same inputs: the
+        estimator's steps up to its SlidingWindow, flattened, then
+        LinearRegression; else LinearRegression on the rows), refitted on
+        the estimator's schedule.
+    season_length : int, default=None
+        Rows per season for "seasonal_naive"; None infers it from a
+        DatetimeIndex or PeriodIndex frequency (monthly 12, quarterly 4,
+        weekly 52, daily 7, hourly 24, business-daily 5).
+    interval : float in (0, 1), default=None
+        Coverage of conformal intervals around ``y_pred`` (columns ``lower``
+        and ``upper``), from the backtest's own past absolute errors per step
+        (only those observed by the origin), adapted online by adaptive
+        conformal inference (Gibbs & Candès, 2021). The bounds are NaN until a
+        step has 10 observed errors.
+
+    Returns
+    -------
+    results : DataFrame
+        One row per origin and step with columns ``origin`` (row position),
+        ``step``, ``time`` (index label of the forecast time, or its
+        position), ``y_true``, ``y_pred``, one column per baseline, and
+        ``lower``, ``upper`` when ``interval`` is set.
+
+    See Also
+    --------
+    backtest_summary : Errors per step and model.
+    BacktestDisplay : Plot the forecasts of one step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklstm import backtest
+    >>> series = np.sin(np.arange(60) / 3)
+    >>> results = backtest(Ridge(), series[:-1], series[1:], initial_train_size=40,
+    ...                    baselines=("naive",))
+    >>> results.shape
+    (19, 6)
+    >>> list(results.columns)
+    ['origin', 'step', 'time', 'y_true', 'y_pred', 'naive']
+    """
+    X = _as_rows(X)
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    target = _check_inputs(X, y, initial_train_size, horizon)
+    if isinstance(window, str):
+        window = None if window == "expanding" else initial_train_size
+    width = y.shape[1] if y.ndim == 2 else 1
+    if window is not None and window - width + 1 < 2:
+        raise ValueError(
+            f"window={window} leaves {window - width + 1} training row(s) with "
+            f"known targets (each row's last target is {width} row(s) ahead); "
+            f"use a window of at least {width + 1} rows."
+        )
+    unknown = sorted(set(baselines) - set(BASELINES))
+    if unknown:
+        raise ValueError(
+            f"Unknown baselines {unknown}; the options are {list(BASELINES)}."
+        )
+    if "seasonal_naive" in baselines and season_length is None:
+        season_length = _infer_season_length(X)
+    last = len(X) - 1 if y.ndim == 2 else len(X) - horizon
+    origins = np.arange(initial_train_size, last + 1, step)
+    plan = _Plan(X, y, horizon, target, window, refit)
+
+    y_true = np.stack([_truth(y, origins, h) for h in range(1, horizon + 1)], axis=1)
+    columns = {"y_true": y_true, "y_pred": plan.forecast(estimator, origins)}
+    for name in baselines:
+        if name == "linear":
+            columns[name] = plan.forecast(_linear_baseline(estimator), origins)
+        else:
+            columns[name] = _naive(y, origins, horizon, season_length, name)
+    if interval is not None:
+        columns["lower"], columns["upper"] = adaptive_conformal(
+            y_true, columns["y_pred"], origins, 1 - interval
+        )
+    steps = np.arange(1, horizon + 1)
+    frame = pd.DataFrame(
+        {
+            "origin": np.repeat(origins, horizon),
+            "step": np.tile(steps, len(origins)),
+            "time": _forecast_times(X, origins, steps),
+        }
+    )
+    for name, values in columns.items():
+        frame[name] = values.ravel()
+    return frame
+
+
+def _as_rows(X):
+    """A Series becomes a one-column frame and a 1-D array a column of rows."""
+    if isinstance(X, pd.Series):
+        return X.to_frame()
+    if isinstance(X, pd.DataFrame):
+        return X
+    X = np.asarray(X)
+    return X.reshape(-1, 1) if X.ndim == 1 else X
+
+
+def _check_inputs(X, y, initial_train_size, horizon):
+    """Check shapes and sizes; return the target column of a recursive forecast."""
+    if len(X) != len(y):
+        raise ValueError(
+            f"X has {len(X)} rows and y has {len(y)}; they must have one row each "
+            "per time step."
+        )
+    if y.ndim == 2 and horizon > y.shape[1]:
+        raise ValueError(
+            f"horizon={horizon} exceeds the {y.shape[1]} columns of the direct "
+            "targets Y; make them with make_horizon_targets(data, horizon)."
+        )
+    # Rows whose targets are known at the first origin: the first training set.
+    n_known = initial_train_size - (y.shape[1] - 1 if y.ndim == 2 else 0)
+    last = len(X) - 1 if y.ndim == 2 else len(X) - horizon
+    if n_known < 2 or initial_train_size > last:
+        raise ValueError(
+            f"initial_train_size={initial_train_size} must leave at least 2 "
+            f"training rows with known targets and one origin whose truth is in "
+            f"the data: between {initial_train_size - n_known + 2} and {last} for "
+            f"{len(X)} rows and horizon={horizon}."
+        )
+    if y.ndim == 2 or horizon == 1:
+        return None
+    values = np.asarray(X, dtype=np.float64)
+    if values.ndim == 2:
+        for column in range(values.shape[1]):
+            if np.allclose(values[1:, column], y[:-1]):
+                return column
+    raise ValueError(
+        f"horizon={horizon} with a 1-D y forecasts recursively, which needs a "
+        "column of X holding the target (X[1:, j] == y[:-1]); none was found. "
+        "Pass direct targets Y from make_horizon_targets(data, horizon), or X "
+        "with a column equal to y shifted by one row."
+    )
+
+
+def _infer_season_length(X):
+    index = getattr(X, "index", None)
+    freq = None
+    if isinstance(index, pd.PeriodIndex):
+        freq = index.freq
+    elif isinstance(index, pd.DatetimeIndex):
+        freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
+    if freq is not None:
+        offset = to_offset(freq)
+        code = offset.rule_code.split("-")[0]
+        if offset.n == 1 and code in SEASONS:
+            return SEASONS[code]
+    raise ValueError(
+        "The 'seasonal_naive' baseline needs a season_length, which could not be "
+        f"inferred from X's index (frequency {freq}); pass season_length or "
+        "leave 'seasonal_naive' out of baselines."
+    )
+
+
+def _target_at(y, times):
+    """The target at each time (NaN before time 1): y[t - 1] or Y[t - 1, 0]."""
+    values = y if y.ndim == 1 else y[:, 0]
+    times = np.asarray(times)
+    out = np.full(times.shape, np.nan)
+    known = times >= 1
+    out[known] = values[times[known] - 1]
+    return out
+
+
+def _truth(y, origins, h):
+    return y[origins, h - 1] if y.ndim == 2 else y[origins + h - 1]
+
+
+def _naive(y, origins, horizon, season_length, name):
+    steps = np.arange(1, horizon + 1)
+    if name == "naive":
+        times = np.repeat(origins[:, None], horizon, axis=1)
+    else:
+        back = season_length * np.ceil(steps / season_length).astype(int)
+        times = origins[:, None] + steps - back
+    return _target_at(y, times)
+
+
+def _flatten(X):
+    X = np.asarray(X)
+    return X.reshape(len(X), -1)
+
+
+def _linear_baseline(estimator):
+    """LinearRegression on the estimator's inputs (its windows, when it has one)."""
+    steps = getattr(estimator, "steps", [])
+    for position, (_, transformer) in enumerate(steps):
+        if isinstance(transformer, SlidingWindow):
+            flatten = ("flatten", FunctionTransformer(_flatten))
+            return Pipeline(
+                [*steps[: position + 1], flatten, ("linear", LinearRegression())]
+            )
+    return Pipeline(
+        [("flatten", FunctionTransformer(_flatten)), ("linear", LinearRegression())]
+    )
+
+
+def _rows(X, start, stop):
+    return X.iloc[start:stop] if hasattr(X, "iloc") else X[start:stop]
+
+
+class _Plan:
+    """Which rows train and predict at each origin, shared by model and baseline."""
+
+    def __init__(self, X, y, horizon, target, window, refit):
+        self.X, self.y, self.horizon = X, y, horizon
+        self.target, self.window = target, window
+        self.refit_every = 1 if refit is True else (np.inf if refit is False else refit)
+        # Rows t whose targets are all observed at origin o: t + width <= o.
+        self.width = y.shape[1] if y.ndim == 2 else 1
+
+    def fit(self, estimator, origin):
+        start = 0 if self.window is None else max(0, origin - self.window)
+        stop = origin - self.width + 1
+        return clone(estimator).fit(_rows(self.X, start, stop), self.y[start:stop])
+
+    def forecast(self, estimator, origins):
+        """Forecasts of shape (n_origins, horizon), one fit per refit origin."""
+        forecast = np.empty((len(origins), self.horizon))
+        context = _window_length(estimator)
+        position = np.arange(len(origins))
+        segments = np.floor_divide(position, self.refit_every)
+        for segment in np.unique(segments):
+            chosen = position[segments == segment]
+            model = self.fit(estimator, origins[chosen[0]])
+            forecast[chosen] = self._predict(model, origins[chosen], context)
+        return forecast
+
+    def _predict(self, model, origins, context):
+        first = 0 if context is None else max(0, origins[0] - context + 1)
+        if self.target is None:
+            # One call over the whole span: every origin sees its real history.
+            predictions = model.predict(_rows(self.X, first, origins[-1] + 1))
+            predictions = np.asarray(predictions, dtype=np.float64)
+            predictions = predictions.reshape(len(predictions), -1)
+            return predictions[origins - first, : self.horizon]
+        values = np.asarray(self.X, dtype=np.float64)
+        others = np.arange(values.shape[1]) != self.target
+        forecast = np.empty((len(origins), self.horizon))
+        for row, origin in enumerate(origins):
+            start = 0 if context is None else max(0, origin - context + 1)
+            # Future covariates at o+1 ... o+horizon; the last row is appended
+            # after the last forecast and never read, so repeat when missing.
+            future = np.arange(origin + 1, origin + self.horizon + 1)
+            future = np.minimum(future, len(values) - 1)
+            forecast[row] = recursive_forecast(
+                model,
+                _rows(self.X, start, origin + 1),
+                self.horizon,
+                target=self.target,
+                future_exog=values[future][:, others] if others.any() else None,
+                context=context,
+            )
+        return forecast
+
+
+def _forecast_times(X, origins, steps):
+    """Index labels of the forecast times o + h, or their positions."""
+    positions = (origins[:, None] + steps).ravel()
+    index = getattr(X, "index", None)
+    if index is None:
+        return positions
+    freq = getattr(index, "freq", None)
+    if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
+        freq = pd.infer_freq(index)
+    if freq is not None:
+        offset = to_offset(freq)
+        return pd.Index([index[o] + h * offset for o in origins for h in steps])
+    if isinstance(index, pd.RangeIndex):
+        return index.start + positions * index.step
+    if positions.max() < len(index):
+        return index[positions]
+    return positions
+
+
+@validate_params(
+    {"results": [pd.DataFrame]},
+    prefer_skip_nested_validation=True,
+)
+def backtest_summary(results):
+    """Errors of the forecasts and baselines per step, and interval quality.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Output of :func:`backtest`.
+
+    Returns
+    -------
+    summary : DataFrame
+        Indexed by ``(step, model)``, ``model`` being ``"y_pred"`` and each
+        baseline, with columns ``rmse`` and ``mae``; with ``coverage`` (share
+        of truths inside the interval) and ``mean_width`` on the ``y_pred``
+        rows when the results have intervals (origins without bounds left
+        out).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklstm import backtest, backtest_summary
+    >>> series = np.sin(np.arange(60) / 3)
+    >>> results = backtest(Ridge(), series[:-1], series[1:], initial_train_size=40,
+    ...                    baselines=("naive",))
+    >>> summary = backtest_summary(results)
+    >>> summary.index.tolist()
+    [(1, 'y_pred'), (1, 'naive')]
+    >>> list(summary.columns)
+    ['rmse', 'mae']
+    """
+    fixed = {"origin", "step", "time", "y_true", "lower", "upper"}
+    models = ["y_pred", *(c for c in results.columns if c not in fixed | {"y_pred"})]
+    rows = []
+    for step, group in results.groupby("step", sort=True):
+        for model in models:
+            error = group[model] - group["y_true"]
+            row = {
+                "step": step,
+                "model": model,
+                "rmse": np.sqrt(np.mean(error**2)),
+                "mae": np.mean(np.abs(error)),
+            }
+            if {"lower", "upper"} <= set(results.columns):
+                bounded = group.dropna(subset=["lower", "upper"])
+                inside = bounded["y_true"].between(bounded["lower"], bounded["upper"])
+                width = bounded["upper"] - bounded["lower"]
+                is_model = model == "y_pred" and len(bounded) > 0
+                row["coverage"] = inside.mean() if is_model else np.nan
+                row["mean_width"] = width.mean() if is_model else np.nan
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["step", "model"])

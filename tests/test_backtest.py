@@ -1,0 +1,455 @@
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from sklstm import (
+    BacktestDisplay,
+    LSTMRegressor,
+    SlidingWindow,
+    _conformal,
+    backtest,
+    backtest_summary,
+    make_horizon_targets,
+    recursive_forecast,
+)
+from sklstm._conformal import ACI_GAMMA, ACI_WINDOW, adaptive_conformal
+
+matplotlib.use("Agg")
+
+
+def flatten(X):
+    return np.asarray(X).reshape(len(X), -1)
+
+
+def linear_pipeline(window=4):
+    return Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("window", SlidingWindow(window)),
+            ("flatten", FunctionTransformer(flatten)),
+            ("linear", LinearRegression()),
+        ]
+    )
+
+
+def lstm_pipeline():
+    lstm = LSTMRegressor(hidden_size=8, max_epochs=3, random_state=0, n_threads=1)
+    return Pipeline([("window", SlidingWindow(8)), ("lstm", lstm)])
+
+
+def ar_series(n=120, seed=0):
+    """A seasonal AR(1) target (period 4) and a known covariate, as columns."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    season = np.sin(2 * np.pi * t / 4)
+    target = np.zeros(n)
+    for i in range(1, n):
+        target[i] = 0.6 * target[i - 1] + season[i] + 0.3 * rng.normal()
+    return np.column_stack([target, np.cos(t / 5)])
+
+
+def refits(n_origins, every):
+    return [i % every == 0 for i in range(n_origins)]
+
+
+def hand_one_step(estimator, X, y, origins, refit_at, start=lambda o: 0):
+    """y[o] predicted from X[:o + 1], trained on rows whose target is known."""
+    predictions = []
+    for origin, refit in zip(origins, refit_at, strict=True):
+        if refit:
+            model = clone(estimator).fit(
+                X[start(origin) : origin], y[start(origin) : origin]
+            )
+        predictions.append(model.predict(X[: origin + 1])[-1])
+    return np.array(predictions)
+
+
+def test_one_step_matches_a_hand_written_loop():
+    data = ar_series()
+    X, y = data[:-1], data[1:, 0]
+    results = backtest(
+        linear_pipeline(), X, y, initial_train_size=80, baselines=("naive",)
+    )
+    origins = np.arange(80, len(X))
+    expected = hand_one_step(linear_pipeline(), X, y, origins, [True] * len(origins))
+    np.testing.assert_array_equal(results["origin"], origins)
+    np.testing.assert_array_equal(results["step"], 1)
+    np.testing.assert_array_equal(results["y_true"], y[origins])
+    np.testing.assert_allclose(results["y_pred"], expected, rtol=1e-12)
+
+
+def test_lstm_pipeline_matches_a_hand_written_loop():
+    data = ar_series(n=70)
+    X, y = data[:-1], data[1:, 0]
+    results = backtest(
+        lstm_pipeline(), X, y, initial_train_size=64, step=2, baselines=()
+    )
+    origins = np.arange(64, len(X), 2)
+    expected = hand_one_step(lstm_pipeline(), X, y, origins, [True] * len(origins))
+    np.testing.assert_allclose(results["y_pred"], expected, rtol=1e-6)
+
+
+def test_direct_horizon_matches_a_hand_written_loop():
+    X, Y = make_horizon_targets(ar_series(), horizon=3)
+    results = backtest(
+        linear_pipeline(), X, Y, initial_train_size=70, horizon=3, baselines=()
+    )
+    expected, truth = [], []
+    for origin in range(70, len(X)):
+        # Row t's targets reach t + 3: rows < origin - 2 are known at origin.
+        model = linear_pipeline().fit(X[: origin - 2], Y[: origin - 2])
+        expected.append(model.predict(X[: origin + 1])[-1])
+        truth.append(Y[origin])
+    assert len(results) == 3 * len(expected)
+    np.testing.assert_allclose(results["y_pred"], np.ravel(expected), rtol=1e-12)
+    np.testing.assert_array_equal(results["y_true"], np.ravel(truth))
+    np.testing.assert_array_equal(results["step"][:3], [1, 2, 3])
+
+
+def test_recursive_horizon_matches_a_hand_written_loop():
+    data = ar_series()
+    X, y = data[:-1], data[1:, 0]
+    results = backtest(
+        linear_pipeline(), X, y, initial_train_size=80, horizon=3, baselines=()
+    )
+    expected, truth = [], []
+    for origin in range(80, len(X) - 2):
+        model = linear_pipeline().fit(X[:origin], y[:origin])
+        # The covariate's future is known: column 1 at rows origin+1 ... +3.
+        future = data[origin + 1 : origin + 4, 1:]
+        expected.append(
+            recursive_forecast(model, X[: origin + 1], 3, future_exog=future)
+        )
+        truth.append(y[origin : origin + 3])
+    np.testing.assert_allclose(results["y_pred"], np.ravel(expected), rtol=1e-12)
+    np.testing.assert_array_equal(results["y_true"], np.ravel(truth))
+
+
+@pytest.mark.parametrize("refit, every", [(False, 10**6), (3, 3), (1, 1)])
+def test_refit_schedule_matches_a_hand_written_loop(refit, every):
+    data = ar_series()
+    X, y = data[:-1], data[1:, 0]
+    results = backtest(
+        linear_pipeline(),
+        X,
+        y,
+        initial_train_size=60,
+        step=2,
+        refit=refit,
+        baselines=(),
+    )
+    origins = np.arange(60, len(X), 2)
+    expected = hand_one_step(
+        linear_pipeline(), X, y, origins, refits(len(origins), every)
+    )
+    np.testing.assert_allclose(results["y_pred"], expected, rtol=1e-12)
+
+
+def test_rolling_window_trains_on_the_last_rows_only():
+    data = ar_series()
+    X, y = data[:-1], data[1:, 0]
+    results = backtest(
+        Ridge(), X, y, initial_train_size=50, window="rolling", baselines=()
+    )
+    origins = np.arange(50, len(X))
+    expected = hand_one_step(
+        Ridge(), X, y, origins, [True] * len(origins), start=lambda o: o - 50
+    )
+    np.testing.assert_allclose(results["y_pred"], expected, rtol=1e-12)
+
+
+class CountingRegressor(LinearRegression):
+    predict_calls = 0
+
+    def predict(self, X):
+        type(self).predict_calls += 1
+        return super().predict(X)
+
+
+def test_no_refit_predicts_all_origins_in_one_call():
+    data = ar_series()
+    CountingRegressor.predict_calls = 0
+    results = backtest(
+        CountingRegressor(),
+        data[:-1],
+        data[1:, 0],
+        initial_train_size=20,
+        refit=False,
+        baselines=(),
+    )
+    assert len(results) == 99
+    assert CountingRegressor.predict_calls == 1
+
+
+def test_baselines_follow_their_definitions():
+    series = ar_series()[:, 0]
+    X, Y = make_horizon_targets(series, horizon=5)
+    results = backtest(
+        linear_pipeline(),
+        X,
+        Y,
+        initial_train_size=60,
+        horizon=5,
+        season_length=4,
+        step=7,
+    )
+    for row in results.itertuples():
+        o, h = row.origin, row.step
+        assert row.naive == series[o]
+        assert row.seasonal_naive == series[o + h - 4 * int(np.ceil(h / 4))]
+    # "linear": the estimator's scaler and window, flattened, then a linear fit.
+    expected = []
+    for origin in range(60, len(X), 7):
+        model = linear_pipeline().fit(X[: origin - 4], Y[: origin - 4])
+        expected.append(model.predict(X[: origin + 1])[-1])
+    np.testing.assert_allclose(results["linear"], np.ravel(expected), rtol=1e-10)
+
+
+def test_linear_baseline_without_a_window_regresses_on_the_rows():
+    data = ar_series()
+    X, y = data[:-1], data[1:, 0]
+    results = backtest(
+        Ridge(alpha=10.0), X, y, initial_train_size=80, baselines=("linear",)
+    )
+    origins = np.arange(80, len(X))
+    expected = hand_one_step(LinearRegression(), X, y, origins, [True] * len(origins))
+    np.testing.assert_allclose(results["linear"], expected, rtol=1e-12)
+    assert not np.allclose(results["linear"], results["y_pred"])
+
+
+def ar1_with_doubling_noise(n=600, seed=0):
+    rng = np.random.RandomState(seed)
+    noise_sd = np.where(np.arange(n) < n // 2, 1.0, 2.0)
+    series = np.zeros(n)
+    for t in range(1, n):
+        series[t] = 0.7 * series[t - 1] + noise_sd[t] * rng.normal()
+    return series
+
+
+def test_conformal_interval_covers_when_the_noise_doubles():
+    series = ar1_with_doubling_noise()
+    results = backtest(
+        LinearRegression(),
+        series[:-1],
+        series[1:],
+        initial_train_size=100,
+        baselines=(),
+        interval=0.9,
+    )
+    # Too few past errors for the first origins: no bounds yet.
+    assert results[["lower", "upper"]].iloc[:10].isna().all().all()
+    assert results[["lower", "upper"]].iloc[10:].notna().all().all()
+    summary = backtest_summary(results)
+    assert 0.85 <= summary.loc[(1, "y_pred"), "coverage"] <= 0.95
+    late = results[results["origin"] >= 400]
+    inside = late["y_true"].between(late["lower"], late["upper"])
+    assert 0.85 <= inside.mean() <= 0.95
+    # The intervals widen with the noise.
+    early_width = (results["upper"] - results["lower"])[results["origin"] < 300]
+    assert (late["upper"] - late["lower"]).mean() > 1.5 * early_width.mean()
+
+
+@pytest.mark.parametrize(
+    "gamma, window, adapts",
+    [(0.0, 10**9, False), (ACI_GAMMA, 10**9, True), (0.0, ACI_WINDOW, True)],
+)
+def test_online_update_and_recent_window_each_restore_coverage(
+    monkeypatch, gamma, window, adapts
+):
+    """Plain split conformal undercovers after the noise doubles; ACI's update
+    of alpha, or quantiles of recent errors only, each bring coverage back."""
+    series = ar1_with_doubling_noise()
+    results = backtest(
+        LinearRegression(),
+        series[:-1],
+        series[1:],
+        initial_train_size=100,
+        baselines=(),
+    )
+    monkeypatch.setattr(_conformal, "ACI_GAMMA", gamma)
+    monkeypatch.setattr(_conformal, "ACI_WINDOW", window)
+    y_true, y_pred = results[["y_true"]].to_numpy(), results[["y_pred"]].to_numpy()
+    lower, upper = adaptive_conformal(y_true, y_pred, results["origin"].to_numpy(), 0.1)
+    late = (results["origin"] >= 300).to_numpy()
+    inside = (lower[late] <= y_true[late]) & (y_true[late] <= upper[late])
+    assert (inside.mean() >= 0.85) == adapts
+
+
+def test_conformal_interval_uses_only_observed_errors():
+    rng = np.random.RandomState(0)
+    y_true, y_pred = rng.normal(size=(40, 3)), np.zeros((40, 3))
+    origins = np.arange(100, 140)
+    lower, _ = adaptive_conformal(y_true, y_pred, origins, 0.1)
+    changed = y_true.copy()
+    # At origin 130 (row 30), step h sees the truth of origins <= 130 - h.
+    for h in (1, 2, 3):
+        changed[31 - h :, h - 1] = 100.0
+    lower_changed, _ = adaptive_conformal(changed, y_pred, origins, 0.1)
+    np.testing.assert_array_equal(lower_changed[:31], lower[:31])
+    assert not np.array_equal(lower_changed[31:], lower[31:])
+
+
+def test_datetime_index_labels_times_and_sets_the_season():
+    data = ar_series(n=60)[:, 0]
+    index = pd.date_range("2000-01-01", periods=60, freq="MS")
+    frame = pd.DataFrame({"load": data}, index=index)
+    X, Y = make_horizon_targets(frame, horizon=2)
+    results = backtest(
+        LinearRegression(), X, Y, initial_train_size=40, horizon=2, step=5
+    )
+    expected_times = [index[o + h] for o in range(40, 58, 5) for h in (1, 2)]
+    assert list(results["time"]) == expected_times
+    for row in results.itertuples():
+        o, h = row.origin, row.step
+        assert row.seasonal_naive == data[o + h - 12]
+
+
+def test_series_input_and_times_beyond_the_end_of_x():
+    index = pd.date_range("2000-01-03", periods=51, freq="D")
+    series = pd.Series(ar_series(n=51)[:, 0], index=index)
+    X, Y = make_horizon_targets(series, horizon=2)
+    results = backtest(Ridge(), X.iloc[:, 0], Y, initial_train_size=40, horizon=2)
+    # The last origin is X's last row: its step 2 lies past X, labelled by freq.
+    assert results["time"].iloc[-1] == index[50]
+    # Daily data: a weekly season.
+    last = results.iloc[-1]
+    assert last["seasonal_naive"] == series.iloc[48 + 2 - 7]
+
+
+def test_the_estimator_is_not_fitted_in_place():
+    data = ar_series()
+    estimator = linear_pipeline()
+    backtest(estimator, data[:-1], data[1:, 0], initial_train_size=100, baselines=())
+    with pytest.raises(NotFittedError):
+        check_is_fitted(estimator)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"initial_train_size": 1}, "initial_train_size=1"),
+        ({"initial_train_size": 119}, "initial_train_size=119"),
+        ({"initial_train_size": 10, "horizon": 0}, "horizon"),
+        ({"initial_train_size": 10, "step": 0}, "step"),
+        ({"initial_train_size": 10, "interval": 1.0}, "interval"),
+        ({"initial_train_size": 10, "interval": 0}, "interval"),
+        ({"initial_train_size": 10, "window": "sliding"}, "window"),
+        ({"initial_train_size": 10, "refit": 1.5}, "refit"),
+        ({"initial_train_size": 10, "refit": 0}, "refit"),
+        ({"initial_train_size": 10, "baselines": ("mean",)}, "Unknown baselines"),
+        ({"initial_train_size": 10, "baselines": ("seasonal_naive",)}, "season"),
+    ],
+)
+def test_invalid_arguments_raise_before_fitting(kwargs, message):
+    data = ar_series()
+    with pytest.raises(ValueError, match=message):
+        backtest(CountingRegressor(), data[:-1], data[1:, 0], **kwargs)
+
+
+def test_mismatched_lengths_raise():
+    data = ar_series()
+    with pytest.raises(ValueError, match="X has 119 rows and y has 118"):
+        backtest(Ridge(), data[:-1], data[2:, 0], initial_train_size=50, baselines=())
+
+
+def test_recursive_without_a_target_column_says_what_to_pass():
+    data = ar_series()
+    with pytest.raises(ValueError, match="make_horizon_targets"):
+        backtest(
+            Ridge(),
+            data[:-1, 1:],
+            data[1:, 0],
+            initial_train_size=50,
+            horizon=3,
+            baselines=(),
+        )
+
+
+def test_rolling_window_too_short_for_direct_targets_raises():
+    X, Y = make_horizon_targets(ar_series(), horizon=3)
+    with pytest.raises(ValueError, match="window=3 leaves 1 training row"):
+        backtest(Ridge(), X, Y, initial_train_size=50, horizon=3, window=3)
+
+
+def test_direct_horizon_beyond_the_targets_raises():
+    X, Y = make_horizon_targets(ar_series(), horizon=2)
+    with pytest.raises(ValueError, match="horizon=3 exceeds"):
+        backtest(Ridge(), X, Y, initial_train_size=50, horizon=3, baselines=())
+
+
+def test_summary_ranks_models_per_step():
+    data = ar_series()
+    results = backtest(
+        linear_pipeline(),
+        data[:-1],
+        data[1:, 0],
+        initial_train_size=60,
+        horizon=2,
+        season_length=4,
+        interval=0.8,
+    )
+    summary = backtest_summary(results)
+    models = ["y_pred", "naive", "seasonal_naive", "linear"]
+    assert summary.index.tolist() == [(s, m) for s in (1, 2) for m in models]
+    errors = results["y_pred"] - results["y_true"]
+    step_one = errors[results["step"] == 1]
+    assert summary.loc[(1, "y_pred"), "rmse"] == pytest.approx(
+        np.sqrt(np.mean(step_one**2))
+    )
+    assert np.isnan(summary.loc[(1, "naive"), "coverage"])
+    assert 0 < summary.loc[(2, "y_pred"), "mean_width"] < np.inf
+
+
+def test_display_draws_one_step():
+    import matplotlib.pyplot as plt
+
+    data = ar_series()
+    results = backtest(
+        Ridge(),
+        data[:-1],
+        data[1:, 0],
+        initial_train_size=60,
+        horizon=2,
+        season_length=4,
+        interval=0.9,
+    )
+    display = BacktestDisplay.from_backtest(results, step=2)
+    assert set(display.lines_) == {
+        "y_true",
+        "y_pred",
+        "naive",
+        "seasonal_naive",
+        "linear",
+        "interval",
+    }
+    step_two = results[results["step"] == 2]
+    np.testing.assert_array_equal(
+        display.lines_["y_pred"].get_ydata(), step_two["y_pred"]
+    )
+    assert display.figure_ is display.ax_.figure
+    with pytest.raises(ValueError, match="step=3"):
+        BacktestDisplay.from_backtest(results, step=3)
+    plt.close("all")
+
+
+def test_three_dimensional_windows_are_rows_too():
+    data = ar_series()
+    windows = SlidingWindow(4).fit_transform(data[:-1])
+    flat_linear = Pipeline(
+        [("flatten", FunctionTransformer(flatten)), ("linear", LinearRegression())]
+    )
+    results = backtest(
+        flat_linear, windows, data[1:, 0], initial_train_size=80, baselines=("linear",)
+    )
+    expected = hand_one_step(
+        flat_linear, windows, data[1:, 0], np.arange(80, 119), [True] * 39
+    )
+    np.testing.assert_allclose(results["y_pred"], expected, rtol=1e-12)
+    np.testing.assert_allclose(results["linear"], expected, rtol=1e-12)
