@@ -1,5 +1,6 @@
 """Rolling-origin backtests of a forecaster against baselines, with online intervals."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -167,7 +168,9 @@ def backtest(
             f"Unknown baselines {unknown}; the options are {list(BASELINES)}."
         )
     if "seasonal_naive" in baselines and season_length is None:
-        season_length = _infer_season_length(X)
+        season_length = _infer_season_length(X, required=baselines is not BASELINES)
+        if season_length is None:
+            baselines = tuple(name for name in baselines if name != "seasonal_naive")
     last = len(X) - 1 if y.ndim == 2 else len(X) - horizon
     origins = np.arange(initial_train_size, last + 1, step)
     plan = _Plan(X, y, horizon, target, window, refit)
@@ -243,7 +246,8 @@ def _check_inputs(X, y, initial_train_size, horizon):
     )
 
 
-def _infer_season_length(X):
+def _infer_season_length(X, required):
+    """The season of X's index frequency; None (with a warning) if not required."""
     index = getattr(X, "index", None)
     freq = None
     if isinstance(index, pd.PeriodIndex):
@@ -255,11 +259,17 @@ def _infer_season_length(X):
         code = offset.rule_code.split("-")[0]
         if offset.n == 1 and code in SEASONS:
             return SEASONS[code]
-    raise ValueError(
+    message = (
         "The 'seasonal_naive' baseline needs a season_length, which could not be "
         f"inferred from X's index (frequency {freq}); pass season_length or "
         "leave 'seasonal_naive' out of baselines."
     )
+    if required:
+        raise ValueError(message)
+    warnings.warn(
+        message + " It is left out of the default baselines.", UserWarning, stacklevel=3
+    )
+    return None
 
 
 def _target_at(y, times):

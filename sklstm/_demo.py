@@ -4,63 +4,50 @@ import time
 from pathlib import Path
 
 import joblib
-import numpy as np
 import pandas as pd
-from sklearn.compose import TransformedTargetRegressor
-from sklearn.linear_model import LinearRegression
-from sklearn.metrics import root_mean_squared_error
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
+from ._backtest import backtest, backtest_summary
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
-from .datasets import load_elnino
+from .datasets import load_co2, load_elnino
 
 __all__ = ["run_demo"]
 
 SEASON = 12  # months
+SERIES = {
+    "El Nino sea-surface temperature (degC)": ("elnino", load_elnino),
+    "Mauna Loa CO2 (ppm), a trending series": ("co2", load_co2),
+}
+MODELS = {
+    "naive": "naive (last month)",
+    "seasonal_naive": f"seasonal naive ({SEASON} months ago)",
+    "linear": "linear AR on the same windows",
+    "y_pred": "LSTM pipeline",
+}
 
 
-def _flatten_windows(windows):
-    """(n, window, features) -> (n, window * features), for linear models."""
-    return windows.reshape(len(windows), -1)
-
-
-def build_pipelines(window, epochs, device, random_state, verbose):
-    """The LSTM pipeline and the linear AR baseline, reading the same windows."""
-    lstm = Pipeline(
+def build_pipeline(window, epochs, device, random_state, verbose):
+    """The README's pipeline, with early stopping on the latest training rows."""
+    lstm = LSTMRegressor(
+        hidden_size=64,
+        max_epochs=epochs,
+        lr=3e-3,
+        early_stopping=True,
+        n_iter_no_change=25,
+        device=device,
+        random_state=random_state,
+        verbose=verbose,
+    )
+    pipe = Pipeline(
         [
             ("scale", StandardScaler()),
             ("window", SlidingWindow(window=window)),
-            (
-                "lstm",
-                LSTMRegressor(
-                    hidden_size=64,
-                    max_epochs=epochs,
-                    lr=3e-3,
-                    batch_size=32,
-                    early_stopping=True,
-                    n_iter_no_change=25,
-                    device=device,
-                    random_state=random_state,
-                    verbose=verbose,
-                ),
-            ),
+            ("lstm", lstm),
         ]
     )
-    linear_ar = Pipeline(
-        [
-            ("scale", StandardScaler()),
-            ("window", SlidingWindow(window=window)),
-            ("flatten", FunctionTransformer(_flatten_windows)),
-            ("ar", LinearRegression()),
-        ]
-    )
-    # Targets in degrees Celsius are scaled for training and unscaled on predict.
-    return (
-        TransformedTargetRegressor(regressor=lstm, transformer=StandardScaler()),
-        linear_ar,
-    )
+    return pipe.set_output(transform="pandas")  # the scaler keeps the index
 
 
 def run_demo(
@@ -73,19 +60,22 @@ def run_demo(
     random_state=0,
     verbose=1,
 ):
-    """Train the demo pipeline, compare it with baselines and save the results.
+    """Backtest the README's pipeline on two real series against baselines.
 
-    The series is the monthly El Niño sea-surface temperature (1950-2010).
-    Row ``t`` of ``X`` is the temperature of month ``t`` and the target is
-    month ``t + 1``. Everything is fitted on the first ``1 - test_fraction``
-    of the rows; the last rows are held out. Predictions for a held-out month
-    use the observed history before it (windows reach back into the training
-    period), as a forecaster running each month would.
+    The series are the monthly El Niño sea-surface temperature (1950-2010)
+    and the monthly Mauna Loa CO2 concentration (1958-2001), whose last
+    years lie above every earlier value. Row ``t`` of ``X`` is month ``t``
+    and the target is month ``t + 1``. For each series the pipeline is
+    fitted once on the first ``1 - test_fraction`` of the months, then
+    :func:`~sklstm.backtest` forecasts every later month from its real
+    history, next to the naive, seasonal naive and linear AR baselines, with
+    90 % conformal intervals updated as the months pass.
 
     Parameters
     ----------
     out : str or Path, default="sklstm-demo"
-        Folder for ``forecast.png``, ``model.joblib`` and ``scores.csv``.
+        Folder for ``forecast_<series>.png``, ``backtest_<series>.csv``,
+        ``scores.csv`` and ``model.joblib`` (the El Niño pipeline).
     device : str, default="cpu"
         Device for the LSTM.
     epochs : int, default=200
@@ -103,68 +93,72 @@ def run_demo(
     Returns
     -------
     scores : pandas.DataFrame
-        RMSE of each model on the held-out months.
+        RMSE, MAE and ratio to naive of each model on the held-out months,
+        per series, and the coverage of the LSTM's intervals.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    sst = load_elnino()
-    X, y = sst.to_frame().iloc[:-1], sst.to_numpy()[1:]
-    n_train = round(len(y) * (1 - test_fraction))
-    lstm, linear_ar = build_pipelines(window, epochs, device, random_state, verbose)
-
-    start = time.perf_counter()
-    lstm.fit(X.iloc[:n_train], y[:n_train])
-    fit_seconds = time.perf_counter() - start
-    linear_ar.fit(X.iloc[:n_train], y[:n_train])
-
-    last_value = X["sst"].to_numpy()
-    forecasts = {
-        "naive (last month)": last_value,
-        f"seasonal naive ({SEASON} months ago)": np.r_[
-            np.full(SEASON - 1, np.nan), last_value[: -(SEASON - 1)]
-        ],
-        f"linear AR({window}) on the same windows": linear_ar.predict(X),
-        "LSTM pipeline": lstm.predict(X),
-    }
-    y_test = y[n_train:]
-    rmse = {
-        name: root_mean_squared_error(y_test, forecast[n_train:])
-        for name, forecast in forecasts.items()
-    }
-    naive_rmse = rmse["naive (last month)"]
-    scores = pd.DataFrame(
-        {
-            "RMSE (degC)": rmse,
-            "ratio to naive": {k: v / naive_rmse for k, v in rmse.items()},
-        }
-    )
-    scores.index.name = "model"
-
-    test_index = X.index[n_train:] + pd.DateOffset(months=1)
-    _print_report(scores, lstm, fit_seconds, test_index, device)
+    tables = []
+    for title, (name, load) in SERIES.items():
+        series = load()
+        X, y = series.to_frame().iloc[:-1], series.to_numpy()[1:]
+        n_train = round(len(y) * (1 - test_fraction))
+        pipe = build_pipeline(window, epochs, device, random_state, verbose)
+        start = time.perf_counter()
+        results = backtest(
+            pipe,
+            X,
+            y,
+            initial_train_size=n_train,
+            refit=False,
+            season_length=SEASON,
+            interval=0.9,
+        )
+        seconds = time.perf_counter() - start
+        results.to_csv(out / f"backtest_{name}.csv", index=False)
+        table = _scores(results, name)
+        tables.append(table)
+        _print_report(title, table, results, seconds, device)
+        _plot(out / f"forecast_{name}.png", results, title)
+        if name == "elnino":
+            model = build_pipeline(window, epochs, device, random_state, verbose=0)
+            joblib.dump(model.fit(X.iloc[:n_train], y[:n_train]), out / "model.joblib")
+    scores = pd.concat(tables)
     scores.to_csv(out / "scores.csv")
-    joblib.dump(lstm, out / "model.joblib")
-    _plot(out / "forecast.png", test_index, y_test, forecasts, n_train)
     return scores
 
 
-def _print_report(scores, lstm, fit_seconds, test_index, device):
-    net = lstm.regressor_.named_steps["lstm"]
-    print(
-        f"\nLSTM trained for {net.n_iter_} epochs on {device} in {fit_seconds:.1f} s; "
-        f"weights of epoch {net.best_epoch_} (lowest loss on the latest training "
-        "rows) kept."
-    )
-    print(
-        f"Held-out one-month-ahead forecasts, {test_index[0]:%Y-%m} to "
-        f"{test_index[-1]:%Y-%m} ({len(test_index)} months):\n"
-    )
-    print(scores.to_string(float_format=lambda value: f"{value:.3f}"))
-    best = scores["RMSE (degC)"].idxmin()
-    print(f"\nLowest RMSE: {best}.")
+def _scores(results, name):
+    summary = backtest_summary(results).loc[1]  # one month ahead
+    table = pd.DataFrame(
+        {
+            "series": name,
+            "RMSE": summary["rmse"],
+            "MAE": summary["mae"],
+            "ratio to naive": summary["rmse"] / summary.loc["naive", "rmse"],
+        }
+    ).rename(index=MODELS)
+    table.index.name = "model"
+    return table
 
 
-def _plot(path, test_index, y_test, forecasts, n_train):
+def _print_report(title, table, results, seconds, device):
+    months = pd.DatetimeIndex(results["time"])
+    inside = results["y_true"].between(results["lower"], results["upper"])
+    has_interval = results["lower"].notna()
+    print(
+        f"\n{title}: backtest of one-month-ahead forecasts, {months[0]:%Y-%m} to "
+        f"{months[-1]:%Y-%m} ({len(results)} months), one fit on {device} and "
+        f"the earlier months ({seconds:.1f} s with the baselines)."
+    )
+    print(table.drop(columns="series").to_string(float_format=lambda v: f"{v:.3f}"))
+    print(
+        f"90 % conformal interval of the LSTM: coverage "
+        f"{inside[has_interval].mean():.1%} of {has_interval.sum()} months."
+    )
+
+
+def _plot(path, results, title):
     try:
         import matplotlib
 
@@ -175,15 +169,11 @@ def _plot(path, test_index, y_test, forecasts, n_train):
             "matplotlib is not installed: no plot written (pip install sklstm[plot])."
         )
         return
+    from ._backtest_display import BacktestDisplay
+
     fig, ax = plt.subplots(figsize=(10, 4))
-    ax.plot(test_index, y_test, color="black", linewidth=2, label="observed")
-    for name in ("naive (last month)", "LSTM pipeline"):
-        ax.plot(test_index, forecasts[name][n_train:], label=name)
-    ar_name = next(name for name in forecasts if name.startswith("linear AR"))
-    ax.plot(test_index, forecasts[ar_name][n_train:], linestyle="--", label=ar_name)
-    ax.set_ylabel("sea-surface temperature (°C)")
-    ax.set_title("El Niño 1+2: one-month-ahead forecasts on held-out months")
-    ax.legend(loc="upper left", fontsize="small")
+    BacktestDisplay.from_backtest(results, ax=ax)
+    ax.set_title(f"{title}: one-month-ahead backtest")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

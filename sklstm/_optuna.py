@@ -54,7 +54,7 @@ class OptunaPruning(Callback):
     >>> from sklstm import LSTMRegressor, OptunaPruning
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(100, 5, 1))
-    >>> y = X[:, -1, 0]
+    >>> y = np.sin(X[:, :, 0].sum(axis=1))
     >>> def objective(trial):
     ...     model = LSTMRegressor(
     ...         hidden_size=4,
@@ -72,9 +72,9 @@ class OptunaPruning(Callback):
     ... )
     >>> study.optimize(objective, n_trials=4)
     >>> [trial.state.name for trial in study.trials]
-    ['COMPLETE', 'COMPLETE', 'PRUNED', 'PRUNED']
+    ['COMPLETE', 'PRUNED', 'PRUNED', 'PRUNED']
     >>> study.trials[2].intermediate_values  # doctest: +ELLIPSIS
-    {1: 0.86...}
+    {1: 1.16...}
     """
 
     def __init__(self, trial: "optuna.trial.Trial", monitor: str = "valid_loss"):

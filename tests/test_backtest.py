@@ -453,3 +453,20 @@ def test_three_dimensional_windows_are_rows_too():
     )
     np.testing.assert_allclose(results["y_pred"], expected, rtol=1e-12)
     np.testing.assert_allclose(results["linear"], expected, rtol=1e-12)
+
+
+def test_default_baselines_leave_out_seasonal_naive_without_a_season():
+    series = np.sin(np.arange(80) / 3)
+    with pytest.warns(UserWarning, match="left out of the default baselines"):
+        results = backtest(
+            LinearRegression(), series[:-1], series[1:], initial_train_size=60
+        )
+    assert "seasonal_naive" not in results and {"naive", "linear"} <= set(results)
+    with pytest.raises(ValueError, match="needs a season_length"):
+        backtest(
+            LinearRegression(),
+            series[:-1],
+            series[1:],
+            initial_train_size=60,
+            baselines=("naive", "seasonal_naive"),
+        )

@@ -3,10 +3,11 @@ import sys
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklstm._cli import main
-from sklstm.datasets import load_elnino
+from sklstm.datasets import load_co2, load_elnino
 
 
 def test_elnino_is_the_monthly_noaa_series():
@@ -17,19 +18,31 @@ def test_elnino_is_the_monthly_noaa_series():
     assert sst.between(15.0, 30.0).all()
 
 
-def test_demo_writes_scores_plot_and_model(tmp_path, capsys):
+def test_co2_is_the_monthly_mauna_loa_series():
+    co2 = load_co2()
+    assert co2.shape == (526,)
+    assert co2.index.freqstr == "MS"
+    assert co2.notna().all() and co2.between(310.0, 380.0).all()
+    assert co2.iloc[-12:].min() > co2.iloc[:-60].max()  # it trends
+
+
+def test_demo_writes_scores_plots_and_model(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert main(["demo", "--epochs", "2", "--out", str(tmp_path), "--window", "6"]) == 0
     captured = capsys.readouterr()
     assert "train_loss" in captured.err  # the progress bar
-    for line in ("naive (last month)", "linear AR(6)", "LSTM pipeline"):
+    for line in ("naive (last month)", "linear AR", "LSTM pipeline", "coverage"):
         assert line in captured.out
-    assert (tmp_path / "forecast.png").stat().st_size > 10_000
+    for name in ("elnino", "co2"):
+        assert (tmp_path / f"forecast_{name}.png").stat().st_size > 10_000
+        results = pd.read_csv(tmp_path / f"backtest_{name}.csv")
+        assert {"y_true", "y_pred", "naive", "lower", "upper"} <= set(results)
     model = joblib.load(tmp_path / "model.joblib")
     sst = load_elnino().to_frame()
     assert np.isfinite(model.predict(sst)).all()
-    scores = (tmp_path / "scores.csv").read_text()
-    assert scores.count("\n") == 5
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert len(scores) == 8  # 4 models x 2 series
+    assert set(scores["series"]) == {"elnino", "co2"}
 
 
 def test_module_entry_point_help():

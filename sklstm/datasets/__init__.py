@@ -1,5 +1,6 @@
 """Small real data sets bundled with sklstm."""
 
+from ._co2 import load_co2
 from ._elnino import load_elnino
 
-__all__ = ["load_elnino"]
+__all__ = ["load_co2", "load_elnino"]
