@@ -49,10 +49,6 @@ def _nile():
     return pd.Series(data["volume"].to_numpy(), index=index, name="nile")
 
 
-def _elec_equip():
-    return sm.datasets.elec_equip.load().data.iloc[:, 0].rename("elec_equip")
-
-
 SERIES = {
     "co2": (_co2, 12),
     "elnino": (load_elnino, 12),
@@ -60,7 +56,6 @@ SERIES = {
     "realgdp": (lambda: _macro("realgdp"), 4),
     "cpi": (lambda: _macro("cpi"), 4),
     "nile": (_nile, 1),
-    "elec_equip": (_elec_equip, 12),
 }
 
 
