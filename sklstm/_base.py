@@ -1,5 +1,6 @@
 """Machinery shared by the estimators: parameters, validation, training, inference."""
 
+import contextlib
 import copy
 import inspect
 import warnings
@@ -13,9 +14,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.history import History
 
 from ._data import BatchIterator, SequenceDataset, TailSplit
-from ._device import resolve_device, torch_random_state, torch_threads
+from ._device import global_torch_seed, resolve_device, torch_threads
 from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
@@ -45,6 +47,11 @@ _ROUTED_PREFIXES = {
 }
 # Large batches at predict time: no gradients are kept, so memory stays small.
 _PREDICT_BATCH_SIZE = 4096
+
+
+def _draw_seed(generator):
+    """A seed for torch's global generator, drawn from a fit's own generator."""
+    return int(torch.randint(2**62, (1,), generator=generator))
 
 
 def _positive_int():
@@ -278,38 +285,72 @@ class BaseLSTM(BaseEstimator):
     def _fit(self, X, y, *, partial, **target_params):
         """Validate, encode the target, and train: the body of fit and partial_fit.
 
-        A fitted estimator continues from its weights (and random state) in
-        ``partial_fit`` and, with ``warm_start=True``, in ``fit``.
+        A fitted estimator continues from its weights, optimizer state and
+        random state in ``partial_fit`` and, with ``warm_start=True``, in
+        ``fit``, under the current parameters. The fit is a transaction: if
+        anything raises (but a diverged loss, which keeps the last good
+        weights and says so), the estimator is left exactly as it was.
         """
+        before = dict(self.__dict__)
+        try:
+            return self._fit_transaction(X, y, partial, **target_params)
+        except TrainingDivergedError:
+            raise  # the fitted state is complete and consistent: see _train
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_transaction(self, X, y, partial, **target_params):
         continuing = hasattr(self, "net_") and (partial or self.warm_start)
         X, y = self._validate_input(X, y, reset=not continuing)
         y, n_outputs, net_params = self._encode_target(y, continuing, **target_params)
         self._check_params(len(X), partial)
+        device = resolve_device(self.device, type(self).__name__)
+        n_features = 1 if X.ndim == 2 else X.shape[2]
+        generator = torch.Generator()
         if continuing:
-            net, device, random_state = self.net_, self.device_, self._torch_rng_state
+            generator.set_state(self._torch_rng_state)
         else:
-            device = resolve_device(self.device, type(self).__name__)
-            random_state = check_random_state(self.random_state).randint(
-                np.iinfo(np.int32).max
+            generator.manual_seed(
+                int(
+                    check_random_state(self.random_state).randint(
+                        np.iinfo(np.int32).max
+                    )
+                )
             )
-            n_features = 1 if X.ndim == 2 else X.shape[2]
-            net = self._build_net(n_features, n_outputs, device, partial, **net_params)
+        net = self._build_net(
+            n_features, n_outputs, device, partial, generator=generator, **net_params
+        )
+        dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
+        with torch_threads(self.n_threads):
+            # Weight initialisation draws from torch's global generator; a
+            # continued fit overwrites the weights, so it draws nothing of its own.
+            with global_torch_seed(0 if continuing else _draw_seed(generator), device):
+                net.initialize()
+            if continuing:
+                self._continue_from(net)
+            else:
+                self._init_module(net.module_, dataset)
+            self._architecture_fitted = self._architecture()
+            return self._train(net, dataset, generator, device, partial, continuing)
+
+    def _train(self, net, dataset, generator, device, partial, continuing):
         n_before = self.n_iter_ if continuing else 0
         epochs = 1 if partial else self.max_epochs
-        dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
         diverged = None
-        with (
-            torch_threads(self.n_threads),
-            torch_random_state(random_state, device) as generator,
-        ):
-            if not continuing:
-                net.initialize()
-                self._init_module(net.module_, dataset)
+        # Dropout draws from torch's global generator, which a fit may only
+        # use under a lock (threads share it); the shuffle has its own.
+        needs_global = self.module is not None or self.dropout > 0
+        seeded = (
+            global_torch_seed(_draw_seed(generator), device) if needs_global else None
+        )
+        with seeded or contextlib.nullcontext():
             try:
                 net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
             except TrainingDivergedError as error:
                 diverged = error
-        self._torch_rng_state = generator.state
+        self._torch_rng_state = generator.get_state()
         self.net_, self.device_ = net, device
         self._record_history(net)
         self._prepare_inference()
@@ -318,6 +359,42 @@ class BaseLSTM(BaseEstimator):
         self._report_early_end(net, self.n_iter_ - n_before, epochs, partial)
         return self
 
+    def _architecture(self):
+        """The parameters that shape the network, as set now."""
+        keys = (*_ARCHITECTURE, "module", "module_params", *self._level_params())
+        return {key: getattr(self, key) for key in keys if hasattr(self, key)}
+
+    def _continue_from(self, net):
+        """Carry the fitted weights, optimizer state and history into ``net``.
+
+        ``net`` is built from the current parameters, so a continued fit uses
+        the current learning rate, batch size, callbacks and validation rule;
+        only the architecture must not change.
+        """
+        old = self.net_
+        old_shapes = {k: v.shape for k, v in old.module_.state_dict().items()}
+        new_shapes = {k: v.shape for k, v in net.module_.state_dict().items()}
+        if old_shapes != new_shapes or type(old.module_) is not type(net.module_):
+            fitted = getattr(self, "_architecture_fitted", {})
+            current = self._architecture()
+            changed = sorted(
+                k for k in current if fitted.get(k, current[k]) != current[k]
+            )
+            raise ValueError(
+                f"{type(self).__name__} cannot continue training (warm_start=True "
+                "or partial_fit) with another architecture: "
+                f"{', '.join(changed) or 'the network'} changed since the last fit. "
+                "Set them back, or fit from scratch (warm_start=False)."
+            )
+        net.module_.load_state_dict(old.module_.state_dict())
+        if type(old.optimizer_) is type(net.optimizer_):
+            state = copy.deepcopy(old.optimizer_.state_dict())
+            current = net.optimizer_.state_dict()["param_groups"]
+            for group, settings in zip(state["param_groups"], current, strict=True):
+                group.update({k: v for k, v in settings.items() if k != "params"})
+            net.optimizer_.load_state_dict(state)
+        net.history = History(copy.deepcopy(list(old.history)))
+
     def _level_params(self):
         """Extra arguments of the built-in network (none here; see LSTMRegressor)."""
         return {}
@@ -325,7 +402,9 @@ class BaseLSTM(BaseEstimator):
     def _init_module(self, module, dataset):
         """Set data-dependent starting values of a new module (none here)."""
 
-    def _build_net(self, n_features, n_outputs, device, partial, **net_params):
+    def _build_net(
+        self, n_features, n_outputs, device, partial, generator=None, **net_params
+    ):
         module, module_params = self._module_and_params(n_features, n_outputs)
         amp = self.amp and torch.device(device).type == "cuda"
         if self.amp and not amp:
@@ -347,6 +426,7 @@ class BaseLSTM(BaseEstimator):
             batch_size=self.batch_size,
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
+            iterator_train__generator=generator,
             iterator_valid=BatchIterator,
             dataset=SequenceDataset,
             train_split=TailSplit(self.validation_fraction) if validation else None,

@@ -98,8 +98,8 @@ def _torch_dtype(dtype):
 class BatchIterator:
     """Iterate over a :class:`SequenceDataset` in batches, like a DataLoader.
 
-    Shuffling draws from torch's global generator, which the estimators seed
-    from ``random_state`` for the duration of ``fit``.
+    Shuffling draws from ``generator``: each fit has its own, seeded from
+    ``random_state``, so that fits in threads are reproducible.
 
     Parameters
     ----------
@@ -115,20 +115,26 @@ class BatchIterator:
         ``non_blocking=True``, as a DataLoader with ``pin_memory=True`` would
         let one do; otherwise batches stay on the CPU, where the net moves
         them.
+    generator : torch.Generator or None, default=None
+        Source of the shuffles; None draws from torch's global generator.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, device=None):
+    def __init__(self, dataset, batch_size, shuffle=False, device=None, generator=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.device = device
+        self.generator = generator
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
         n_samples = len(self.dataset)
-        order = torch.randperm(n_samples) if self.shuffle else torch.arange(n_samples)
+        if self.shuffle:
+            order = torch.randperm(n_samples, generator=self.generator)
+        else:
+            order = torch.arange(n_samples)
         cuda = self.device is not None and torch.device(self.device).type == "cuda"
         for start in range(0, n_samples, self.batch_size):
             batch = self.dataset.batch(order[start : start + self.batch_size])

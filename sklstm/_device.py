@@ -2,11 +2,12 @@
 
 import contextlib
 import re
+import threading
 import types
 
 import torch
 
-__all__ = ["resolve_device", "torch_random_state", "torch_threads"]
+__all__ = ["global_torch_seed", "resolve_device", "torch_threads"]
 
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -44,19 +45,27 @@ def resolve_device(device, estimator_name):
     return device
 
 
-@contextlib.contextmanager
-def torch_random_state(seed_or_state, device):
-    """Run with torch's generators seeded (int) or set (a saved CPU state).
+# torch's global generators are shared by every thread of the process: a fit
+# that seeds and draws from them holds this lock, so that fits running in
+# threads do not interleave their draws.
+_GLOBAL_RNG_LOCK = threading.RLock()
 
+
+@contextlib.contextmanager
+def global_torch_seed(seed_or_state, device):
+    """Run with torch's global generators seeded, under a process-wide lock.
+
+    For what cannot take a generator of its own (weight initialisation,
+    dropout). ``seed_or_state`` is an int or a saved CPU generator state.
     Yields an object whose ``state`` is the CPU generator state at exit, to
-    continue from in a later call; the caller's own state is restored.
+    continue from in a later call; the caller's states are restored.
     """
     if torch.device(device).type == "cuda" or torch.cuda.is_initialized():
         devices = list(range(torch.cuda.device_count()))
     else:
         devices = []
     generator = types.SimpleNamespace(state=None)
-    with torch.random.fork_rng(devices=devices):
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
         if isinstance(seed_or_state, torch.Tensor):
             torch.set_rng_state(seed_or_state)
         else:

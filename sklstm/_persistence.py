@@ -16,7 +16,7 @@ import skorch
 import torch
 from skorch.history import History
 
-from ._device import torch_random_state
+from ._device import global_torch_seed
 
 __all__ = ["FORMAT_VERSION", "plain_state", "restore_state"]
 
@@ -63,8 +63,9 @@ def plain_state(state):
     for name in ("loss_curve_", "validation_scores_"):
         if state.get(name) is not None:
             state[name] = _plain(state[name])
-    if isinstance(state.get("_torch_rng_state"), torch.Tensor):
-        state["_torch_rng_state"] = state["_torch_rng_state"].numpy()
+    for name in ("_torch_rng_state", "_global_rng_state"):
+        if isinstance(state.get(name), torch.Tensor):
+            state[name] = state[name].numpy()
     state["_sklstm_versions"] = _versions()
     return state
 
@@ -100,8 +101,9 @@ def restore_state(estimator, state):
     net_state = state.pop("_net_state", None)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
-    if isinstance(state.get("_torch_rng_state"), np.ndarray):
-        state["_torch_rng_state"] = torch.from_numpy(state["_torch_rng_state"].copy())
+    for name in ("_torch_rng_state", "_global_rng_state"):
+        if isinstance(state.get(name), np.ndarray):
+            state[name] = torch.from_numpy(state[name].copy())
     estimator.__dict__.update(state)
     if net_state is None:
         return
@@ -135,7 +137,7 @@ def _rebuild_net(estimator, net_state):
         **estimator._criterion_params(),
     )
     # Initialising draws random weights: keep the caller's generator untouched.
-    with torch_random_state(0, device):
+    with global_torch_seed(0, device):
         net.initialize()
     weights = net_state["weights"]
     net.module_.load_state_dict(
