@@ -31,7 +31,7 @@ def _co2():
 
 def _sunspots():
     data = sm.datasets.sunspots.load_pandas().data
-    index = pd.PeriodIndex(data["YEAR"].astype(int), freq="Y")
+    index = pd.PeriodIndex(data["YEAR"].astype(int).astype(str), freq="Y")
     return pd.Series(data["SUNACTIVITY"].to_numpy(), index=index, name="sunspots")
 
 
@@ -45,7 +45,7 @@ def _macro(column):
 
 def _nile():
     data = sm.datasets.nile.load_pandas().data
-    index = pd.PeriodIndex(data["year"].astype(int), freq="Y")
+    index = pd.PeriodIndex(data["year"].astype(int).astype(str), freq="Y")
     return pd.Series(data["volume"].to_numpy(), index=index, name="nile")
 
 

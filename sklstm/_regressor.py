@@ -92,8 +92,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         Measured one step ahead on the last 20 % of real series (README
         pipeline, window 24, seeds 0-2), RMSE relative to a linear AR on the
-        same windows: CO2 0.96-0.97 ("last") and 1.00-1.03 ("ar") against
-        26 for None; sunspots 0.86-0.90 and 1.05-1.07; see
+        same windows: CO2 0.96-1.04 ("last"), 1.00-1.03 ("ar"), 8.8-11.5
+        (None); sunspots 0.85-0.90, 1.05-1.07, 0.99-1.26; see
+        docs/forecasting.md and
         ``benchmarks/bench_forecast.py``.
 
     {shared_parameters}
