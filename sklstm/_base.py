@@ -253,7 +253,7 @@ class BaseLSTM(BaseEstimator):
             n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
             if n_samples - n_valid < 1:
                 raise ValueError(
-                    "early_stopping=True holds out the last validation_fraction="
+                    "early_stopping=True holds out validation_fraction="
                     f"{self.validation_fraction} of the rows for validation, which "
                     f"leaves no training row out of n_samples={n_samples}. Pass at "
                     "least 2 rows, lower validation_fraction, or set "
@@ -349,7 +349,7 @@ class BaseLSTM(BaseEstimator):
             iterator_train__shuffle=True,
             iterator_valid=BatchIterator,
             dataset=SequenceDataset,
-            train_split=TailSplit(self.validation_fraction) if validation else None,
+            train_split=self._validation_split() if validation else None,
             callbacks=build_callbacks(self, partial),
             device=device,
             # verbose=1 draws a progress bar; 2 prints skorch's table. Without
@@ -358,6 +358,10 @@ class BaseLSTM(BaseEstimator):
             **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
             **net_params,
         )
+
+    def _validation_split(self):
+        """The skorch ``train_split`` of early stopping: the last rows, in order."""
+        return TailSplit(self.validation_fraction)
 
     def _prepare_inference(self):
         """Keep the module that ``predict`` runs: a float64 copy on CPU.
