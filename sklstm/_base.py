@@ -20,7 +20,12 @@ from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
-from ._validation import check_float32_range, check_sequence_shape, check_token_ids
+from ._validation import (
+    check_float32_range,
+    check_no_datetimes,
+    check_sequence_shape,
+    check_token_ids,
+)
 from .exceptions import TrainingDivergedError
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
@@ -209,6 +214,7 @@ class BaseLSTM(BaseEstimator):
 
     def _validate_input(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens)."""
+        check_no_datetimes(X, type(self).__name__)
         params = dict(reset=reset, ensure_2d=False, allow_nd=True)
         params["dtype"] = "numeric" if self._tokens else [np.float32, np.float64]
         X_only = isinstance(y, str) and y == "no_validation"
