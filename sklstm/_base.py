@@ -22,7 +22,12 @@ from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
-from ._validation import check_float32_range, check_sequence_shape, check_token_ids
+from ._validation import (
+    check_float32_range,
+    check_no_datetimes,
+    check_sequence_shape,
+    check_token_ids,
+)
 from .exceptions import TrainingDivergedError
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
@@ -216,6 +221,7 @@ class BaseLSTM(BaseEstimator):
 
     def _validate_input(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens)."""
+        check_no_datetimes(X, type(self).__name__)
         params = dict(reset=reset, ensure_2d=False, allow_nd=True)
         params["dtype"] = "numeric" if self._tokens else [np.float32, np.float64]
         X_only = isinstance(y, str) and y == "no_validation"
@@ -260,7 +266,7 @@ class BaseLSTM(BaseEstimator):
             n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
             if n_samples - n_valid < 1:
                 raise ValueError(
-                    "early_stopping=True holds out the last validation_fraction="
+                    "early_stopping=True holds out validation_fraction="
                     f"{self.validation_fraction} of the rows for validation, which "
                     f"leaves no training row out of n_samples={n_samples}. Pass at "
                     "least 2 rows, lower validation_fraction, or set "
@@ -429,7 +435,7 @@ class BaseLSTM(BaseEstimator):
             iterator_train__generator=generator,
             iterator_valid=BatchIterator,
             dataset=SequenceDataset,
-            train_split=TailSplit(self.validation_fraction) if validation else None,
+            train_split=self._validation_split() if validation else None,
             callbacks=build_callbacks(self, partial),
             device=device,
             # verbose=1 draws a progress bar; 2 prints skorch's table. Without
@@ -438,6 +444,10 @@ class BaseLSTM(BaseEstimator):
             **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
             **net_params,
         )
+
+    def _validation_split(self):
+        """The skorch ``train_split`` of early stopping: the last rows, in order."""
+        return TailSplit(self.validation_fraction)
 
     def _prepare_inference(self):
         """Keep the module that ``predict`` runs: a float64 copy on CPU.

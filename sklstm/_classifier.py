@@ -10,6 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
+from ._data import StratifiedSplit
 from ._docstrings import fill_shared_doc
 from ._net import AmpNeuralNetClassifier, SequenceNetClassifier
 
@@ -30,6 +31,16 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Weights of the classes in the loss: ``{label: weight}``,
         ``"balanced"`` for ``n_samples / (n_classes * np.bincount(y))``, or
         None for equal weights.
+
+    validation_split : {"stratified", "last"}, default="stratified"
+        Which rows ``early_stopping=True`` holds out. ``"stratified"``: a
+        shuffled draw (seeded by ``random_state``) with every class in
+        proportion, as in :class:`~sklearn.neural_network.MLPClassifier`; right
+        for independent sequences, whatever their order. It needs at least 2
+        rows of each class, and as many validation (and training) rows as
+        classes. ``"last"``: the last rows in the order given, for sequences
+        recorded over time, where the validation rows should follow the
+        training rows.
 
     {shared_parameters}
 
@@ -83,11 +94,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     Notes
     -----
-    Early stopping validates on the **last** ``validation_fraction`` of the
-    rows in the order given, without stratification: keeping time order
-    matters more for sequences recorded over time. If the rows are not in
-    time order and classes are sorted, shuffle them before ``fit`` so that
-    every class appears among the last rows.
+    Early stopping validates on a stratified sample of the rows by default,
+    so rows sorted by class still give a validation set with every class.
+    With ``validation_split="last"`` it validates on the last rows instead;
+    then rows sorted by class would leave one class in the validation set.
 
     Examples
     --------
@@ -106,6 +116,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "validation_split": [StrOptions({"stratified", "last"})],
     }
     _y_checks = {"multi_output": False}
 
@@ -113,6 +124,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self,
         *,
         class_weight: dict | str | None = None,
+        validation_split: str = "stratified",
         hidden_size: int = 64,
         num_layers: int = 1,
         dropout: float = 0.0,
@@ -183,6 +195,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             verbose=verbose,
         )
         self.class_weight = class_weight
+        self.validation_split = validation_split
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -202,7 +215,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self : LSTMClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, partial=False)
+        return self._fit(X, y, partial=False, validation=self.early_stopping)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None):
@@ -231,7 +244,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         """
         return self._fit(X, y, partial=True, classes=classes)
 
-    def _encode_target(self, y, continuing, classes=None):
+    def _encode_target(self, y, continuing, classes=None, validation=False):
         check_classification_targets(y)
         if not continuing:
             self.classes_ = np.unique(y if classes is None else classes)
@@ -247,6 +260,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "LSTMClassifier needs samples of at least 2 classes in y; got 1 "
                 f"class: {self.classes_[0]!r}."
             )
+        if validation and self.validation_split == "stratified":
+            # Only to raise before training: whether the split is possible
+            # depends on the class counts, not on the seed.
+            StratifiedSplit(self.validation_fraction, random_state=0).rows(y)
         if not continuing:
             self.class_weight_ = None
             if self.class_weight is not None:
@@ -259,6 +276,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             self._module_output_size(),
             self._criterion_params(),
         )
+
+    def _validation_split(self):
+        if self.validation_split == "last":
+            return super()._validation_split()
+        return StratifiedSplit(self.validation_fraction, self.random_state)
 
     def _module_output_size(self):
         return len(self.classes_)

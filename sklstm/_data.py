@@ -1,4 +1,4 @@
-"""Batches cut from whole arrays, and the time-ordered validation split.
+"""Batches cut from whole arrays, and the validation splits.
 
 skorch's default Dataset fetches and collates one sample at a time; here a
 batch is gathered with one ``index_select`` over a tensor that shares the
@@ -6,15 +6,18 @@ input's memory (strided views included), so windows from
 :class:`~sklstm.SlidingWindow` are only copied a batch at a time.
 """
 
+import copy
 import functools
 import math
 import warnings
 
 import numpy as np
 import torch
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
 from torch.utils.data import Dataset
 
-__all__ = ["BatchIterator", "SequenceDataset", "TailSplit"]
+__all__ = ["BatchIterator", "SequenceDataset", "StratifiedSplit", "TailSplit"]
 
 
 class SequenceDataset(Dataset):
@@ -36,9 +39,11 @@ class SequenceDataset(Dataset):
         self.dtype = dtype
         self._X_tensor = _shared_tensor(X)
         self._torch_dtype = _torch_dtype(np.dtype(dtype))
+        # Rows of X (and y) this dataset serves, or None for all; see subset.
+        self._rows = None
 
     def __len__(self):
-        return len(self.X)
+        return len(self.X) if self._rows is None else len(self._rows)
 
     def __getitem__(self, index):
         X, y = self.batch(torch.tensor([index]))
@@ -46,6 +51,8 @@ class SequenceDataset(Dataset):
 
     def batch(self, rows):
         """Return ``(X[rows], y[rows])`` as new tensors for a 1-D int64 tensor."""
+        if self._rows is not None:
+            rows = self._rows.index_select(0, rows)
         if self._X_tensor is None:
             X = torch.from_numpy(np.asarray(self.X[rows.numpy()], dtype=self.dtype))
         else:
@@ -56,6 +63,9 @@ class SequenceDataset(Dataset):
 
     def split(self, n_first):
         """Split into the first ``n_first`` rows and the rest, without copying."""
+        if self._rows is not None:
+            rows = torch.arange(len(self))
+            return self.subset(rows[:n_first]), self.subset(rows[n_first:])
         return (
             SequenceDataset(
                 self.X[:n_first], self._y_part(slice(None, n_first)), self.dtype
@@ -64,6 +74,23 @@ class SequenceDataset(Dataset):
                 self.X[n_first:], self._y_part(slice(n_first, None)), self.dtype
             ),
         )
+
+    def subset(self, rows):
+        """The dataset of the given rows (1-D int64 tensor), without copying X.
+
+        Batches are gathered from the shared ``X`` through ``rows``, so an
+        arbitrary (e.g. stratified) split costs one index per row, not a copy.
+        """
+        part = copy.copy(self)
+        part._rows = rows if self._rows is None else self._rows.index_select(0, rows)
+        return part
+
+    @property
+    def targets(self):
+        """``y`` of the rows this dataset serves, or None."""
+        if self.y is None or self._rows is None:
+            return self.y
+        return self.y.index_select(0, self._rows)
 
     def _y_part(self, rows):
         return None if self.y is None else self.y[rows]
@@ -167,3 +194,60 @@ class TailSplit:
 
     def __call__(self, dataset, y=None, groups=None):
         return dataset.split(len(dataset) - self.n_valid(len(dataset)))
+
+
+class StratifiedSplit:
+    """Hold out a stratified, shuffled ``fraction`` of the rows for validation.
+
+    For independent sequences (classification), where the order of the rows
+    says nothing about time: every class appears among the validation rows in
+    proportion to its frequency, as in :class:`~sklearn.neural_network.MLPClassifier`.
+    The rows are drawn once, with a seed taken from ``random_state`` when the
+    split is made, so a continued fit validates on the same rows.
+
+    Parameters
+    ----------
+    fraction : float
+        Share of the rows held out, rounded up (as :class:`TailSplit`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffle.
+    """
+
+    def __init__(self, fraction, random_state=None):
+        self.fraction = fraction
+        self.seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+
+    def rows(self, y):
+        """Return ``(train_rows, valid_rows)``, sorted int64 arrays, for labels ``y``.
+
+        Raises a ValueError naming the class counts when a class has too few
+        members for the fraction.
+        """
+        y = np.asarray(y)
+        try:
+            train, valid = train_test_split(
+                np.arange(len(y)),
+                test_size=self.fraction,
+                stratify=y,
+                random_state=self.seed,
+            )
+        except ValueError as error:
+            labels, counts = np.unique(y, return_counts=True)
+            raise ValueError(
+                "early_stopping=True with validation_split='stratified' holds out "
+                f"validation_fraction={self.fraction} of the rows with every class "
+                "in both parts, which these labels cannot give (class counts "
+                f"{dict(zip(labels.tolist(), counts.tolist(), strict=True))}; "
+                f"scikit-learn says: {error}). Pass more rows of the rare classes, "
+                "change validation_fraction, set validation_split='last', or set "
+                "early_stopping=False."
+            ) from None
+        return np.sort(train), np.sort(valid)
+
+    def __call__(self, dataset, y=None, groups=None):
+        labels = dataset.targets if y is None else y
+        train, valid = self.rows(np.asarray(labels))
+        return (
+            dataset.subset(torch.from_numpy(train)),
+            dataset.subset(torch.from_numpy(valid)),
+        )

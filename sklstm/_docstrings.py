@@ -78,15 +78,16 @@ SHARED_PARAMETERS = """\
         L2 penalty (decoupled for ``"adamw"``).
 
     early_stopping : bool, default=False
-        Whether to hold out the **last** ``validation_fraction`` of the
-        rows, in the order given, stop when their loss has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs, and restore the weights of
-        the best epoch. Rows are never shuffled into the validation set:
-        with time series that would validate on the past.
+        Whether to hold out ``validation_fraction`` of the rows, stop when
+        their loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the weights of the best epoch. LSTMRegressor
+        holds out the **last** rows, in the order given (shuffled rows would
+        validate a forecast on the past); LSTMClassifier draws a stratified
+        sample by default (see its ``validation_split``).
 
     validation_fraction : float, default=0.1
-        Fraction of the rows (the most recent ones) held out when
-        ``early_stopping=True``; rounded up to whole rows.
+        Fraction of the rows held out when ``early_stopping=True``; rounded
+        up to whole rows.
 
     n_iter_no_change : int, default=10
         Epochs without improvement before training stops.

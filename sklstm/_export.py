@@ -195,20 +195,45 @@ class _RegressionOutputs(nn.Module):
         return prediction if extra is None else (prediction, extra)
 
 
+@torch.jit.script_if_tracing
+def _check_windows(X: torch.Tensor, window_shape: list[int]) -> torch.Tensor:
+    """Return ``X``, or raise unless it is a batch of ``window_shape`` windows.
+
+    Scripted when traced (TorchScript, ONNX), so the check stays in the graph
+    instead of being evaluated once at trace time.
+    """
+    if X.dim() != len(window_shape) + 1 or list(X.shape[1:]) != window_shape:
+        raise ValueError(
+            "The model reads a batch of windows, X of shape (batch, "
+            + ", ".join([str(size) for size in window_shape])
+            + "); got shape "
+            + str(list(X.shape))
+            + ". Turn rows into windows first, e.g. with SlidingWindow.transform."
+        )
+    return X
+
+
 class _Predictor(nn.Module):
     """Windows of raw rows in; ``predict`` (or ``predict_proba``) out."""
 
-    def __init__(self, network, outputs, inputs, n_features):
+    def __init__(self, network, outputs, inputs, window_shape):
         super().__init__()
+        self.window_shape = [int(size) for size in window_shape]
+        # ONNX declares the input's shape instead: its exporter cannot carry
+        # the scripted check (see to_onnx).
+        self.check_shape = True
         self.network = network
         self.outputs = outputs
         self.output_names = outputs.output_names
         self.scale_inputs = inputs is not None
         if self.scale_inputs:
-            _float32_buffer(self, "input_scale", inputs[0], n_features)
-            _float32_buffer(self, "input_offset", inputs[1], n_features)
+            _float32_buffer(self, "input_scale", inputs[0], window_shape[-1])
+            _float32_buffer(self, "input_offset", inputs[1], window_shape[-1])
 
     def forward(self, X):
+        """Outputs for ``X`` of shape ``(batch, n_steps, n_features)``."""
+        if self.check_shape:
+            X = _check_windows(X, self.window_shape)
         if self.scale_inputs:
             X = X * self.input_scale + self.input_offset
         return self.outputs(self.network(X))
@@ -238,7 +263,7 @@ def _predictor(fitted):
     else:
         outputs = _RegressionOutputs(estimator, target)
     network = copy.deepcopy(estimator.net_.module_).to("cpu", torch.float32)
-    module = _Predictor(network, outputs, inputs, estimator.input_shape_[-1])
+    module = _Predictor(network, outputs, inputs, estimator.input_shape_)
     return module.eval().requires_grad_(False), estimator
 
 
@@ -275,6 +300,9 @@ def prediction_module(fitted, *, quantize: bool = False) -> nn.Module:
         ``"prediction"`` (what ``predict`` returns), plus ``"std"`` for
         ``loss="gaussian"`` or ``"quantiles"`` for ``loss="quantile"``, as a
         tuple; ``"probabilities"`` (``predict_proba``) for a classifier.
+        Input of another shape (rows instead of windows, say) raises a
+        ValueError naming both shapes; the check is kept by
+        :func:`to_torchscript` (where it surfaces as ``torch.jit.Error``).
 
     Examples
     --------
@@ -346,7 +374,10 @@ def to_onnx(
     ``X`` of shape ``(batch, n_steps, n_features)``, raw rows for a pipeline
     (or int64 token ids ``(batch, n_steps)``), and returns float32 outputs
     named as in that function's ``output_names``. ONNX Runtime runs the LSTM
-    and GRU operators in float32 only.
+    and GRU operators in float32 only. The graph declares the window shape
+    of ``X``, so ONNX Runtime refuses rows given instead of windows itself
+    (``INVALID_ARGUMENT : Invalid rank for input: X``); the exporters cannot
+    carry :func:`prediction_module`'s own check.
 
     Parameters
     ----------
@@ -395,6 +426,9 @@ def to_onnx(
         ) from error
     module, estimator = _predictor(fitted)
     _check_supported(estimator, "ONNX export")
+    # The graph declares X's rank and window shape; ONNX Runtime refuses other
+    # inputs itself ("Invalid rank for input: X").
+    module.check_shape = False
     names = {"input_names": [_INPUT_NAME], "output_names": list(module.output_names)}
     example = (_example_input(estimator),)
     if dynamo:

@@ -12,6 +12,12 @@ __all__ = ["make_horizon_targets", "recursive_forecast"]
 
 def _target_column(data, target):
     """Index of ``target`` (a position, or a name for DataFrames) among the columns."""
+    if isinstance(target, bool):  # an Integral: True would mean column 1
+        raise ValueError(
+            f"target={target!r} is a bool, which would be read as column "
+            f"{int(target)}; pass the column's position (an int) or, for a "
+            "DataFrame, its name."
+        )
     if isinstance(data, pd.DataFrame) and not isinstance(target, Integral):
         if target not in data.columns:
             raise ValueError(
@@ -183,13 +189,28 @@ def recursive_forecast(
     forecast = np.empty(steps)
     for step in range(steps):
         recent = rows if context is None else rows[-context:]
-        forecast[step] = np.ravel(model.predict(recent))[-1]
+        forecast[step] = _last_prediction(model, recent)
         new_row = np.empty(n_columns)
         new_row[column] = forecast[step]
         if exog is not None:
             new_row[np.arange(n_columns) != column] = exog[step]
         rows = _append_row(rows, new_row)
     return forecast
+
+
+def _last_prediction(model, rows):
+    """The model's single predicted value for the last of ``rows``."""
+    prediction = np.asarray(model.predict(rows))
+    if prediction.ndim > 1 and np.prod(prediction.shape[1:]) != 1:
+        raise ValueError(
+            "recursive_forecast feeds one predicted value a step back into the "
+            f"target column, but model.predict returned shape {prediction.shape} "
+            f"for {len(rows)} rows: {prediction.shape[1:]} values per row. Use a "
+            "one-step model with a single output; a direct multi-output model "
+            "(make_horizon_targets) forecasts every horizon at once: "
+            "model.predict(history)[-1]."
+        )
+    return np.ravel(prediction)[-1]
 
 
 def _window_length(model):

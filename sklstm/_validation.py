@@ -3,10 +3,12 @@
 import inspect
 
 import numpy as np
+import pandas as pd
 from sklearn.compose import TransformedTargetRegressor
 
 __all__ = [
     "check_float32_range",
+    "check_no_datetimes",
     "check_not_under_target_transformer",
     "check_sequence_shape",
     "check_token_ids",
@@ -32,13 +34,39 @@ def check_float32_range(array, input_name):
         )
 
 
+def check_no_datetimes(X, estimator_name):
+    """Raise if ``X`` holds datetimes, which numpy would read as numbers.
+
+    ``np.datetime64`` values (and DataFrame datetime columns) convert to
+    float as counts since 1970, a meaningless, ever-growing feature.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if isinstance(dtypes, pd.Series):  # a DataFrame: check each column
+        columns = [col for col, dtype in dtypes.items() if _is_datetime(dtype)]
+    else:
+        columns = ["X"] if _is_datetime(getattr(X, "dtype", None)) else []
+    if columns:
+        where, how = "X", "(e.g. month, day of week, hour)"
+        if columns != ["X"]:
+            where = f"the column(s) {columns} of X"
+            how += ", e.g. X[col].dt.month, X[col].dt.dayofweek, and drop them"
+        raise ValueError(
+            f"{estimator_name} got datetimes in {where}; they would be read as "
+            f"numbers (time since 1970). Convert them to features first {how}; "
+            "the order of the rows (or the index) carries the time order."
+        )
+
+
+def _is_datetime(dtype):
+    try:
+        return dtype is not None and pd.api.types.is_datetime64_any_dtype(dtype)
+    except TypeError:  # a dtype pandas does not know
+        return False
+
+
 def check_token_ids(X, n_tokens, estimator_name):
     """Return 2-D token ids ``X`` as int64, or raise naming the offending values."""
-    if X.ndim != 2:
-        raise ValueError(
-            f"{estimator_name} with n_tokens={n_tokens} expects X of token ids with "
-            f"shape (n_samples, n_steps); got an array of shape {X.shape}."
-        )
+    check_token_shape(X, n_tokens, estimator_name)
     if X.dtype.kind == "f" and not np.array_equal(X, np.round(X)):
         raise ValueError(
             f"{estimator_name} with n_tokens={n_tokens} expects integer token ids in "
@@ -54,6 +82,16 @@ def check_token_ids(X, n_tokens, estimator_name):
     return X.astype(np.int64)
 
 
+def check_token_shape(X, n_tokens, estimator_name):
+    """Raise unless ``X`` is 2-D, as token ids ``(n_samples, n_steps)`` are."""
+    if X.ndim != 2:
+        raise ValueError(
+            f"{estimator_name} with n_tokens={n_tokens} expects X of token ids with "
+            f"shape (n_samples, n_steps); got an array of shape {X.shape}. Token ids "
+            "have no feature axis: pass one id per step."
+        )
+
+
 def check_sequence_shape(estimator, X, reset, tokens=False):
     """Check the steps and features of ``X`` against ``fit``; return it 3-D.
 
@@ -62,6 +100,8 @@ def check_sequence_shape(estimator, X, reset, tokens=False):
     here, with messages that say which axis is wrong. Token ids stay 2-D.
     """
     name = type(estimator).__name__
+    if tokens:
+        check_token_shape(X, estimator.n_tokens, name)
     if X.ndim not in (2, 3):
         raise ValueError(
             f"{name} expects X of shape (n_samples, n_steps) for univariate "

@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._validation import check_float32_range
+from ._validation import check_float32_range, check_no_datetimes
 
 __all__ = ["SlidingWindow"]
 
@@ -264,6 +264,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             rows seen in fit (see ``history``), padding otherwise.
         """
         check_is_fitted(self)
+        check_no_datetimes(X, type(self).__name__)
         index = X.index if isinstance(X, pd.DataFrame) else None
         padded = self._padded_copy(validate_data(self, X, reset=False, dtype="numeric"))
         rows = padded[self.window - 1 :]
@@ -310,6 +311,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
     def _fit(self, X):
         """Validate ``X``, set the fitted attributes; return its padded buffer."""
+        check_no_datetimes(X, type(self).__name__)
         index = X.index if isinstance(X, pd.DataFrame) else None
         padded = self._padded_copy(validate_data(self, X, dtype="numeric"))
         rows = padded[self.window - 1 :]

@@ -3,12 +3,14 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.class_weight import compute_class_weight
 from skorch import NeuralNetClassifier
 
 from sklstm import LSTMClassifier
+from sklstm._data import SequenceDataset
 
 FAST = dict(hidden_size=16, max_epochs=15, lr=1e-2, random_state=0)
 
@@ -106,10 +108,90 @@ def test_column_vector_y_warns_and_is_used_as_1d():
 def test_early_stopping_on_the_last_rows():
     X, y = trend_task()
     clf = LSTMClassifier(
-        **{**FAST, "max_epochs": 40}, early_stopping=True, n_iter_no_change=3
+        **{**FAST, "max_epochs": 40},
+        early_stopping=True,
+        validation_split="last",
+        n_iter_no_change=3,
     ).fit(X, y)
     assert len(clf.validation_scores_) == clf.n_iter_
     assert clf.best_epoch_ == int(np.argmin(clf.validation_scores_)) + 1
+
+
+def held_out_labels(clf, X, y):
+    """Labels of the rows the fitted classifier's early stopping validated on."""
+    codes = torch.from_numpy(np.searchsorted(clf.classes_, y))
+    _, valid = clf.net_.train_split(SequenceDataset(X, codes))
+    return clf.classes_[valid.targets.numpy()]
+
+
+def sorted_by_class(n_per_class=30):
+    """Three classes of independent sequences, the rows sorted by class."""
+    X, y = trend_task(n_samples=6 * n_per_class)
+    rows = np.concatenate(
+        [np.flatnonzero(y == label)[:n_per_class] for label in ("down", "flat", "up")]
+    )
+    return X[rows], y[rows]
+
+
+def test_early_stopping_validates_every_class_when_rows_are_sorted_by_class():
+    """Regression: the last rows of class-sorted data held one class only."""
+    X, y = sorted_by_class()
+    clf = LSTMClassifier(
+        hidden_size=4,
+        max_epochs=1,
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_threads=1,
+        random_state=0,
+    ).fit(X, y)
+    labels, counts = np.unique(held_out_labels(clf, X, y), return_counts=True)
+    np.testing.assert_array_equal(labels, ["down", "flat", "up"])
+    np.testing.assert_array_equal(counts, [6, 6, 6])
+
+
+def test_validation_split_last_holds_out_the_tail():
+    X, y = sorted_by_class()
+    clf = LSTMClassifier(
+        hidden_size=4,
+        max_epochs=1,
+        early_stopping=True,
+        validation_fraction=0.2,
+        validation_split="last",
+        n_threads=1,
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_array_equal(held_out_labels(clf, X, y), y[-18:])
+
+
+def test_stratified_split_is_seeded_by_random_state():
+    X, y = sorted_by_class()
+
+    def valid_rows(random_state):
+        clf = LSTMClassifier(
+            hidden_size=4,
+            max_epochs=1,
+            early_stopping=True,
+            n_threads=1,
+            random_state=random_state,
+        ).fit(X, y)
+        codes = torch.from_numpy(np.searchsorted(clf.classes_, y))
+        _, valid = clf.net_.train_split(SequenceDataset(X, codes))
+        return valid._rows.numpy()
+
+    np.testing.assert_array_equal(valid_rows(0), valid_rows(0))
+    assert not np.array_equal(valid_rows(0), valid_rows(1))
+
+
+def test_too_few_members_of_a_class_for_a_stratified_split_is_refused():
+    X, y = sorted_by_class()
+    y = y.copy()
+    y[-1] = "rare"  # one member: it cannot be on both sides
+    clf = LSTMClassifier(hidden_size=4, max_epochs=1, early_stopping=True)
+    with pytest.raises(ValueError, match=r"validation_split='stratified'.*'rare': 1"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_")
+    # Without early stopping there is nothing to split.
+    LSTMClassifier(hidden_size=4, max_epochs=1, n_threads=1).fit(X, y)
 
 
 def test_pickle_round_trip_keeps_probabilities():

@@ -1,6 +1,10 @@
 """scikit-learn's estimator checks over every public estimator."""
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_param_validation,
+    parametrize_with_checks,
+)
 
 from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindow
 from sklstm.utils.estimator_checks import expected_failed_checks
@@ -58,3 +62,14 @@ ESTIMATORS = [
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# scikit-learn runs check_param_validation in its own test suite only, not
+# among the checks that parametrize_with_checks yields (1.9).
+@pytest.mark.parametrize(
+    "estimator",
+    [SlidingWindow(), LSTMRegressor(n_threads=1), LSTMClassifier(n_threads=1)],
+    ids=lambda estimator: type(estimator).__name__,
+)
+def test_every_parameter_is_validated(estimator):
+    check_param_validation(type(estimator).__name__, estimator)

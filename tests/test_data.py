@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sklstm import LSTMRegressor, SlidingWindow
-from sklstm._data import BatchIterator, SequenceDataset, TailSplit
+from sklstm._data import BatchIterator, SequenceDataset, StratifiedSplit, TailSplit
 
 
 def windows(n_rows=300, window=12, n_features=3, dtype=np.float32):
@@ -81,6 +81,22 @@ def test_tail_split_holds_out_the_latest_rows_without_copying():
     assert (len(train), len(valid)) == (80, 20)
     np.testing.assert_array_equal(valid.y.numpy(), y[80:])
     assert np.shares_memory(train.X, X) and np.shares_memory(valid.X, X)
+
+
+def test_stratified_split_keeps_class_shares_without_copying():
+    X = windows(n_rows=100)
+    y = torch.from_numpy(np.repeat(np.arange(4), 25))  # sorted by class
+    dataset = SequenceDataset(X, y)
+    train, valid = StratifiedSplit(0.2, random_state=0)(dataset)
+    assert (len(train), len(valid)) == (80, 20)
+    np.testing.assert_array_equal(np.bincount(valid.targets.numpy()), [5, 5, 5, 5])
+    rows = np.sort(np.r_[train._rows.numpy(), valid._rows.numpy()])
+    np.testing.assert_array_equal(rows, np.arange(100))
+    # Both parts gather their batches from the one tensor over X.
+    assert train._X_tensor is dataset._X_tensor is valid._X_tensor
+    X_batch, y_batch = valid.batch(torch.arange(3))
+    np.testing.assert_array_equal(X_batch.numpy(), X[valid._rows[:3].numpy()])
+    np.testing.assert_array_equal(y_batch.numpy(), y[valid._rows[:3]].numpy())
 
 
 def test_fit_on_windows_does_not_materialise_them():

@@ -170,6 +170,35 @@ def test_exported_program_matches_predict_for_any_batch_size(case):
     assert_outputs_match(run_torch, program.module(), X, expected)
 
 
+ROWS_NOT_WINDOWS = r"batch of windows, X of shape \(batch, 5, 3\); got shape \[3, 3\]"
+
+
+def test_module_refuses_rows_instead_of_windows():
+    """Regression: rows reached the network and failed with 'Dimension out of
+    range' deep inside it."""
+    model, X, _ = fitted_case("pipeline")
+    with pytest.raises(ValueError, match=ROWS_NOT_WINDOWS):
+        run_torch(prediction_module(model), X[:3, -1])
+
+
+def test_torchscript_keeps_the_window_shape_check(tmp_path):
+    model, X, _ = fitted_case("pipeline")
+    torch.jit.save(to_torchscript(model), tmp_path / "model.pt")
+    loaded = torch.jit.load(tmp_path / "model.pt")
+    with pytest.raises(torch.jit.Error, match=ROWS_NOT_WINDOWS):
+        run_torch(loaded, X[:3, -1])
+    short = r"\(batch, 5, 3\); got shape \[3, 4, 3\]"
+    with pytest.raises(torch.jit.Error, match=short):
+        run_torch(loaded, X[:3, 1:])  # windows one step short
+
+
+def test_onnx_runtime_refuses_rows_by_the_declared_shape():
+    pytest.importorskip("onnxruntime")
+    model, X, _ = fitted_case("pipeline")
+    with pytest.raises(Exception, match="Invalid rank for input: X Got: 2 Expected: 3"):
+        run_onnx(to_onnx(model), X[:3, -1])
+
+
 def test_onnx_dynamo_exporter_matches_predict():
     pytest.importorskip("onnxscript")
     model, X, expected = fitted_case("pipeline")

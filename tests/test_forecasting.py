@@ -227,6 +227,33 @@ def test_horizon_targets_errors():
         make_horizon_targets(pd.DataFrame({"a": range(9)}), horizon=2, target="b")
 
 
+@pytest.mark.parametrize("target", [True, False])
+def test_bool_target_is_not_read_as_a_column_position(target):
+    """Regression: target=True was read as column 1 (bool is an Integral)."""
+    data = np.column_stack([np.arange(9.0), -np.arange(9.0)])
+    with pytest.raises(ValueError, match=f"target={target} is a bool"):
+        make_horizon_targets(data, horizon=2, target=target)
+    model = LinearRegression().fit(data[:-1], data[1:, 0])
+    with pytest.raises(ValueError, match=f"target={target} is a bool"):
+        recursive_forecast(
+            model, data, steps=2, target=target, future_exog=np.zeros((2, 1))
+        )
+
+
+def test_recursive_forecast_refuses_a_multi_output_model():
+    """Regression: the second output of each row was fed back as the target."""
+    series = np.arange(30.0)
+    X, Y = make_horizon_targets(series, horizon=2)
+    two_outputs = LinearRegression().fit(X, Y)
+    with pytest.raises(ValueError, match=r"returned shape \(30, 2\).*\(2,\) values"):
+        recursive_forecast(two_outputs, series, steps=3)
+    # One output as a column is still one value per row.
+    one_column = LinearRegression().fit(X, Y[:, :1])
+    np.testing.assert_allclose(
+        recursive_forecast(one_column, series, steps=2), [30.0, 31.0]
+    )
+
+
 def seasonal_series(n=480, period=12):
     rng = np.random.RandomState(0)
     t = np.arange(n)

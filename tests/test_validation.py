@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import skorch
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from sklstm import LSTMRegressor, SlidingWindow
+from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindow
 
 N_ROWS, N_STEPS, N_FEATURES = 30, 5, 2
 N_COLUMNS = 3  # columns of the 2-D tables given to SlidingWindow
@@ -224,6 +225,72 @@ def test_regressor_fit_rejects_string_y(y, no_training):
     X, _ = sequences()
     with pytest.raises(ValueError, match=r"numeric y|convert string to float"):
         regressor().fit(X, y)
+
+
+# -- datetimes -----------------------------------------------------------------
+
+
+def datetime_inputs():
+    """Datetimes as a numpy array and as a DataFrame column beside numbers."""
+    days = pd.date_range("2020-01-01", periods=N_ROWS, freq="D")
+    return {
+        "datetime64": days.to_numpy().reshape(-1, 1),
+        "frame": pd.DataFrame({"day": days, "value": np.arange(N_ROWS, dtype=float)}),
+        "frame-tz": pd.DataFrame(
+            {"day": days.tz_localize("UTC"), "value": np.arange(N_ROWS, dtype=float)}
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(datetime_inputs()))
+@pytest.mark.parametrize(
+    "estimator",
+    [LSTMRegressor(**TINY), LSTMClassifier(**TINY), SlidingWindow(window=2)],
+    ids=lambda estimator: type(estimator).__name__,
+)
+def test_fit_refuses_datetimes(name, estimator, no_training):
+    X = datetime_inputs()[name]
+    y = np.arange(N_ROWS) % 2
+    with pytest.raises(ValueError, match=r"datetimes.*Convert them to features"):
+        clone(estimator).fit(X, y)
+
+
+def test_window_transform_refuses_datetimes():
+    window = SlidingWindow(window=2).fit(np.zeros((N_ROWS, 1)))
+    with pytest.raises(ValueError, match=r"datetimes in X.*day of week"):
+        window.transform(datetime_inputs()["datetime64"])
+
+
+def test_regressor_predict_refuses_datetime_column():
+    frame = datetime_inputs()["frame"]
+    model = regressor().fit(frame.assign(day=0.0), np.zeros(N_ROWS))
+    with pytest.raises(ValueError, match=r"column\(s\) \['day'\]"):
+        model.predict(frame)
+
+
+# -- token ids -----------------------------------------------------------------
+
+
+def token_ids():
+    return np.random.RandomState(0).randint(1, 5, size=(N_ROWS, N_STEPS))
+
+
+TOKEN_SHAPE = r"token ids with shape \(n_samples, n_steps\)"
+
+
+def test_token_model_fit_refuses_3d_X(no_training):
+    model = LSTMClassifier(**TINY, n_tokens=6)
+    with pytest.raises(ValueError, match=TOKEN_SHAPE):
+        model.fit(token_ids()[:, :, None], np.arange(N_ROWS) % 2)
+    assert not hasattr(model, "input_shape_")
+
+
+def test_token_model_predict_refuses_3d_X():
+    """Regression: predict raised IndexError reading the fitted feature count."""
+    model = LSTMClassifier(**TINY, n_tokens=6, n_threads=1)
+    model.fit(token_ids(), np.arange(N_ROWS) % 2)
+    with pytest.raises(ValueError, match=TOKEN_SHAPE):
+        model.predict(np.stack([token_ids(), token_ids()], axis=2))
 
 
 # -- not fitted ----------------------------------------------------------------
