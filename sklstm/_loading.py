@@ -34,6 +34,13 @@ TRUSTED_TYPES = (
     "sklstm.SlidingWindow",
 )
 _ZIP_MAGIC = b"PK\x03\x04"
+# A skops file is a zip archive: its members may be compressed, so a small
+# file could unpack to gigabytes before any check runs. Unpacked sizes are
+# bounded by what max_parameters allows (float64 at most, and the history,
+# parameters and other steps of a pipeline in the slack). zipfile stops
+# reading a member at its declared size, so checking declared sizes suffices.
+_UNPACKED_BYTES_PER_PARAMETER = 8
+_UNPACKED_SLACK = 256 * 2**20
 # What a damaged (truncated, cut, overwritten) file raises while being read.
 _DAMAGED = (
     EOFError,
@@ -195,6 +202,7 @@ def load(
     data = _read(file)
     with parameter_limit(max_parameters):
         if data.startswith(_ZIP_MAGIC):
+            _check_unpacked_size(data, file, max_parameters)
             return _load_skops(data, file, [*TRUSTED_TYPES, *map(_type_name, trusted)])
         if not allow_pickle:
             raise ValueError(
@@ -223,6 +231,22 @@ def _damaged(file, error):
         f"({type(error).__name__}: {error}). Save the model again, or copy the "
         "file again if it came from elsewhere."
     )
+
+
+def _check_unpacked_size(data, file, max_parameters):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except _DAMAGED as error:
+        raise _damaged(file, error) from error
+    limit = _UNPACKED_BYTES_PER_PARAMETER * max_parameters + _UNPACKED_SLACK
+    if unpacked > limit:
+        raise ValueError(
+            f"{_describe(file)} unpacks to {unpacked:.3g} bytes, more than the "
+            f"{limit:.3g} that max_parameters={max_parameters:.3g} allows; nothing "
+            "was unpacked. If you trust the file, load it with a larger "
+            "max_parameters."
+        )
 
 
 def _load_skops(data, file, trusted):

@@ -158,8 +158,18 @@ def restore_state(estimator, state):
     net_state = state.pop("_net_state", None)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
-    if isinstance(state.get("_torch_rng_state"), np.ndarray):
-        state["_torch_rng_state"] = torch.from_numpy(state["_torch_rng_state"].copy())
+    rng_state = state.get("_torch_rng_state")
+    if rng_state is not None:
+        if not (
+            isinstance(rng_state, np.ndarray)
+            and rng_state.dtype == np.uint8
+            and rng_state.ndim == 1
+        ):
+            raise ValueError(
+                f"The saved random generator state of this {name} is not a 1-D "
+                "uint8 array: the file is damaged or was not written by sklstm."
+            )
+        state["_torch_rng_state"] = torch.from_numpy(rng_state.copy())
     estimator.__dict__.update(state)
     if net_state is None:
         return
@@ -271,10 +281,12 @@ def _checked_weights(net_state, expected, name):
         isinstance(net_state, dict)
         and isinstance(net_state.get("weights"), dict)
         and isinstance(net_state.get("history"), list)
+        and all(isinstance(row, dict) for row in net_state["history"])
     ):
         raise ValueError(
             f"The saved network of this {name} is not a dict of 'weights' and "
-            "'history': the file is damaged or was not written by sklstm."
+            "'history' (a list of dicts): the file is damaged or was not written "
+            "by sklstm."
         )
     weights = net_state["weights"]
     missing = sorted(set(expected) - set(weights))

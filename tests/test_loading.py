@@ -303,3 +303,19 @@ def test_truncated_file_names_the_file(model, fmt, tmp_path):
 def test_trusting_everything_is_refused(model):
     with pytest.raises(TypeError, match="list of types"):
         sklstm.load(io.BytesIO(saved(model, "skops")), trusted=True)
+
+
+def test_file_unpacking_beyond_the_limit_is_refused(model, monkeypatch):
+    # A compressed member could unpack to gigabytes: sizes are checked first.
+    monkeypatch.setattr("sklstm._loading._UNPACKED_SLACK", 0)
+    data = saved(model, "skops")
+    with pytest.raises(ValueError, match=r"unpacks to .* max_parameters=10 allows"):
+        sklstm.load(io.BytesIO(data), max_parameters=10)
+    assert sklstm.load(io.BytesIO(data), max_parameters=10**6) is not None
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_damaged_generator_state_is_refused(model, fmt):
+    tamper(model, _torch_rng_state=lambda state: state.astype(np.float64))
+    with pytest.raises(ValueError, match="random generator state"):
+        load(saved(model, fmt))
