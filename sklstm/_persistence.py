@@ -3,8 +3,12 @@
 The skorch net is not pickled: its module weights go in as numpy arrays and
 its history as lists of dicts, and the net is rebuilt from the estimator's
 parameters on loading. Files therefore load on any device, with any skorch
-version that sklstm supports, and through ``skops.io`` without trusting any
-type but sklstm's own estimators.
+version that sklstm supports, and through ``sklstm.load`` (skops) without
+trusting any type but sklstm's own estimators.
+
+Unpickling runs ``restore_state``, which checks the file before building
+anything; those checks catch damaged or incompatible files, not malicious
+pickles, which run their code before sklstm sees them.
 """
 
 import contextlib
