@@ -41,6 +41,8 @@ FORMAT_VERSION = 1
 # float64 copy that predicts on the CPU is made.
 MAX_PARAMETERS = 10**8
 _max_parameters = contextvars.ContextVar("max_parameters", default=MAX_PARAMETERS)
+# Torch generator states (uint8 tensors), saved as numpy arrays.
+_RNG_STATES = ("_torch_rng_state", "_global_rng_state")
 _VERSION_KEYS = ("format", "sklstm", "torch", "skorch", "sklearn")
 
 
@@ -83,8 +85,9 @@ def plain_state(state):
     for name in ("loss_curve_", "validation_scores_"):
         if state.get(name) is not None:
             state[name] = _plain(state[name])
-    if isinstance(state.get("_torch_rng_state"), torch.Tensor):
-        state["_torch_rng_state"] = state["_torch_rng_state"].numpy()
+    for name in _RNG_STATES:
+        if isinstance(state.get(name), torch.Tensor):
+            state[name] = state[name].numpy()
     state["_sklstm_versions"] = _versions()
     return state
 
@@ -162,18 +165,9 @@ def restore_state(estimator, state):
     net_state = state.pop("_net_state", None)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
-    rng_state = state.get("_torch_rng_state")
-    if rng_state is not None:
-        if not (
-            isinstance(rng_state, np.ndarray)
-            and rng_state.dtype == np.uint8
-            and rng_state.ndim == 1
-        ):
-            raise ValueError(
-                f"The saved random generator state of this {name} is not a 1-D "
-                "uint8 array: the file is damaged or was not written by sklstm."
-            )
-        state["_torch_rng_state"] = torch.from_numpy(rng_state.copy())
+    for key in _RNG_STATES:
+        if state.get(key) is not None:
+            state[key] = torch.from_numpy(_checked_rng_state(state[key], key, name))
     estimator.__dict__.update(state)
     if net_state is None:
         return
@@ -188,6 +182,15 @@ def restore_state(estimator, state):
             f"{versions['skorch']}): {type(error).__name__}: {error}. The file may "
             "be damaged, or incompatible with the installed versions."
         ) from error
+
+
+def _checked_rng_state(array, key, name):
+    if not (isinstance(array, np.ndarray) and array.dtype == np.uint8):
+        raise ValueError(
+            f"The saved random generator state {key} of this {name} is not a "
+            "uint8 array: the file is damaged or was not written by sklstm."
+        )
+    return array.copy()
 
 
 def _n_features(estimator):
