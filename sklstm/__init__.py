@@ -6,6 +6,7 @@ from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
 from ._export import prediction_module, to_exported_program, to_onnx, to_torchscript
 from ._forecasting import make_horizon_targets, recursive_forecast
+from ._loading import load, save
 from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
@@ -22,9 +23,11 @@ __all__ = [
     "__version__",
     "backtest",
     "backtest_summary",
+    "load",
     "make_horizon_targets",
     "prediction_module",
     "recursive_forecast",
+    "save",
     "to_exported_program",
     "to_onnx",
     "to_torchscript",

@@ -3,10 +3,16 @@
 The skorch net is not pickled: its module weights go in as numpy arrays and
 its history as lists of dicts, and the net is rebuilt from the estimator's
 parameters on loading. Files therefore load on any device, with any skorch
-version that sklstm supports, and through ``skops.io`` without trusting any
-type but sklstm's own estimators.
+version that sklstm supports, and through ``sklstm.load`` (skops) without
+trusting any type but sklstm's own estimators.
+
+Unpickling runs ``restore_state``, which checks the file before building
+anything; those checks catch damaged or incompatible files, not malicious
+pickles, which run their code before sklstm sees them.
 """
 
+import contextlib
+import contextvars
 import warnings
 
 import numpy as np
@@ -18,10 +24,26 @@ from skorch.history import History
 
 from ._device import global_torch_seed
 
-__all__ = ["FORMAT_VERSION", "plain_state", "restore_state"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MAX_PARAMETERS",
+    "parameter_limit",
+    "plain_state",
+    "restore_state",
+]
 
 # Bump when the saved state changes in a way older sklstm versions cannot read.
 FORMAT_VERSION = 1
+
+# The largest network a loaded file may describe, counted before anything is
+# allocated: a file asking for more is refused (``sklstm.load(max_parameters=)``
+# raises it). 1e8 float32 parameters are 400 MB, and twice that once the
+# float64 copy that predicts on the CPU is made.
+MAX_PARAMETERS = 10**8
+_max_parameters = contextvars.ContextVar("max_parameters", default=MAX_PARAMETERS)
+# Torch generator states (uint8 tensors), saved as numpy arrays.
+_RNG_STATES = ("_torch_rng_state", "_global_rng_state")
+_VERSION_KEYS = ("format", "sklstm", "torch", "skorch", "sklearn")
 
 
 def _versions():
@@ -63,7 +85,7 @@ def plain_state(state):
     for name in ("loss_curve_", "validation_scores_"):
         if state.get(name) is not None:
             state[name] = _plain(state[name])
-    for name in ("_torch_rng_state", "_global_rng_state"):
+    for name in _RNG_STATES:
         if isinstance(state.get(name), torch.Tensor):
             state[name] = state[name].numpy()
     state["_sklstm_versions"] = _versions()
@@ -72,10 +94,30 @@ def plain_state(state):
 
 def _check_versions(saved, estimator_name):
     current = _versions()
-    if not isinstance(saved, dict) or "format" not in saved:
+    if not isinstance(saved, dict):
         raise ValueError(
-            f"This {estimator_name} was not saved by sklstm (no version record): it "
-            "cannot be loaded. Was the file written by another program?"
+            f"This {estimator_name} was not saved by sklstm (no version record, "
+            f"found {type(saved).__name__}): it cannot be loaded. Was the file "
+            "written by another program?"
+        )
+    missing = [key for key in _VERSION_KEYS if key not in saved]
+    wrong = [
+        f"{key}={saved[key]!r}"
+        for key in _VERSION_KEYS
+        if key in saved
+        and not (
+            isinstance(saved[key], str)
+            if key != "format"
+            else isinstance(saved[key], int) and not isinstance(saved[key], bool)
+        )
+    ]
+    if missing or wrong:
+        raise ValueError(
+            f"The version record of this {estimator_name} is damaged (missing: "
+            f"{missing or 'none'}; of the wrong type: {wrong or 'none'}); it "
+            "should hold an integer 'format' and the version strings of sklstm, "
+            "torch, skorch and sklearn. The file is damaged or was not written "
+            "by sklstm."
         )
     if saved["format"] > current["format"]:
         raise ValueError(
@@ -92,23 +134,47 @@ def _check_versions(saved, estimator_name):
         )
 
 
+@contextlib.contextmanager
+def parameter_limit(max_parameters):
+    """Within the block, loaded networks may have up to ``max_parameters``."""
+    token = _max_parameters.set(max_parameters)
+    try:
+        yield
+    finally:
+        _max_parameters.reset(token)
+
+
 def restore_state(estimator, state):
-    """Set ``estimator.__dict__`` from ``plain_state`` output and rebuild the net."""
-    state = dict(state)
+    """Set ``estimator.__dict__`` from ``plain_state`` output and rebuild the net.
+
+    Everything is checked before the network is built: the version record,
+    the parameters (against ``_parameter_constraints``), the size of the
+    network they describe (at most ``MAX_PARAMETERS``, counted on the
+    ``meta`` device, which allocates nothing) and the saved weights (names,
+    shapes, dtypes, finite values). A file that fails raises ``ValueError``.
+    """
     name = type(estimator).__name__
+    if not isinstance(state, dict):
+        raise ValueError(
+            f"The saved state of this {name} is a {type(state).__name__}, not a "
+            "dict: the file is damaged or was not written by sklstm."
+        )
+    state = dict(state)
     versions = state.pop("_sklstm_versions", None)
     _check_versions(versions, name)
     net_state = state.pop("_net_state", None)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
-    for name in ("_torch_rng_state", "_global_rng_state"):
-        if isinstance(state.get(name), np.ndarray):
-            state[name] = torch.from_numpy(state[name].copy())
+    for key in _RNG_STATES:
+        if state.get(key) is not None:
+            state[key] = torch.from_numpy(_checked_rng_state(state[key], key, name))
     estimator.__dict__.update(state)
     if net_state is None:
         return
+    expected = _expected_weights(estimator)
+    weights = _checked_weights(net_state, expected, name)
     try:
-        _rebuild_net(estimator, net_state)
+        _rebuild_net(estimator, weights, net_state["history"])
     except Exception as error:  # a damaged or foreign file: say so, not torch's words
         raise ValueError(
             f"Could not restore the network of this {name} (saved with sklstm "
@@ -118,7 +184,149 @@ def restore_state(estimator, state):
         ) from error
 
 
-def _rebuild_net(estimator, net_state):
+def _checked_rng_state(array, key, name):
+    if not (isinstance(array, np.ndarray) and array.dtype == np.uint8):
+        raise ValueError(
+            f"The saved random generator state {key} of this {name} is not a "
+            "uint8 array: the file is damaged or was not written by sklstm."
+        )
+    return array.copy()
+
+
+def _n_features(estimator):
+    shape = estimator.input_shape_
+    return shape[1] if len(shape) == 2 else 1
+
+
+def _check_fitted_shapes(estimator):
+    name = type(estimator).__name__
+    shape = getattr(estimator, "input_shape_", None)
+    valid = (
+        isinstance(shape, tuple | list)
+        and len(shape) in (1, 2)
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in shape)
+        and all(n >= 1 for n in shape)
+    )
+    if not valid:
+        raise ValueError(
+            f"The saved input_shape_={shape!r} of this {name} is not "
+            "(n_steps, n_features) or (n_steps,) in positive integers: the file "
+            "is damaged."
+        )
+    estimator.input_shape_ = tuple(shape)
+    n_outputs = getattr(estimator, "n_outputs_", 1)
+    if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < 1:
+        raise ValueError(
+            f"The saved n_outputs_={n_outputs!r} of this {name} is not a positive "
+            "integer: the file is damaged."
+        )
+
+
+def _expected_weights(estimator):
+    """Names, shapes and dtypes of the weights, from a module built on ``meta``.
+
+    The parameters are validated first; building on the ``meta`` device
+    allocates no memory, so a file describing a huge network is refused
+    before anything of that size exists.
+    """
+    name = type(estimator).__name__
+    saved = vars(estimator)
+    missing = [key for key in estimator._get_param_names() if key not in saved]
+    if missing:
+        raise ValueError(
+            f"The saved {name} lacks the parameters {missing}: the file is damaged "
+            "or was written by an incompatible sklstm version."
+        )
+    try:
+        estimator._validate_params()
+    except ValueError as error:
+        raise ValueError(
+            f"The saved {name} has an invalid parameter: {error} The file is "
+            "damaged or was not written by sklstm."
+        ) from error
+    _check_fitted_shapes(estimator)
+    try:
+        module, params = estimator._module_and_params(
+            _n_features(estimator), estimator._module_output_size()
+        )
+        with torch.device("meta"):
+            weights = module(**params).state_dict()
+    except Exception as error:
+        raise ValueError(
+            f"The saved parameters of this {name} do not describe a network: "
+            f"{type(error).__name__}: {error}. The file is damaged or was not "
+            "written by sklstm."
+        ) from error
+    n_parameters = sum(tensor.numel() for tensor in weights.values())
+    limit = _max_parameters.get()
+    if n_parameters > limit:
+        raise ValueError(
+            f"The saved {name} describes a network of {n_parameters:.3g} "
+            f"parameters ({_size_description(estimator)}), more than "
+            f"max_parameters={limit:.3g}; it was not built. If you trust the "
+            "file, load it with sklstm.load(file, max_parameters=...) set above "
+            f"{n_parameters}."
+        )
+    return weights
+
+
+def _size_description(estimator):
+    if estimator.module is not None:
+        return f"module={estimator.module.__name__}, module_params=" + repr(
+            estimator.module_params
+        )
+    sizes = ["hidden_size", "num_layers", "bidirectional", "conv_channels"]
+    if estimator.n_tokens is not None:
+        sizes += ["n_tokens", "embedding_dim"]
+    described = [f"{key}={getattr(estimator, key)!r}" for key in sizes]
+    return ", ".join([*described, f"input_shape_={estimator.input_shape_!r}"])
+
+
+def _checked_weights(net_state, expected, name):
+    """The saved weights as tensors, if they match ``expected`` exactly."""
+    if not (
+        isinstance(net_state, dict)
+        and isinstance(net_state.get("weights"), dict)
+        and isinstance(net_state.get("history"), list)
+        and all(isinstance(row, dict) for row in net_state["history"])
+    ):
+        raise ValueError(
+            f"The saved network of this {name} is not a dict of 'weights' and "
+            "'history' (a list of dicts): the file is damaged or was not written "
+            "by sklstm."
+        )
+    weights = net_state["weights"]
+    missing = sorted(set(expected) - set(weights))
+    unexpected = sorted(set(weights) - set(expected), key=str)
+    if missing or unexpected:
+        raise ValueError(
+            f"The saved weights of this {name} do not match its parameters: "
+            f"missing {missing or 'none'}, unexpected {unexpected or 'none'}. The "
+            "file is damaged or was not written by sklstm."
+        )
+    tensors = {}
+    for key, meta in expected.items():
+        array = weights[key]
+        dtype = torch.empty(0, dtype=meta.dtype).numpy().dtype
+        problem = None
+        if not isinstance(array, np.ndarray):
+            problem = f"is a {type(array).__name__}, not a numpy array"
+        elif array.shape != tuple(meta.shape):
+            problem = f"has shape {array.shape}, expected {tuple(meta.shape)}"
+        elif array.dtype != dtype:
+            problem = f"has dtype {array.dtype}, expected {dtype}"
+        elif dtype.kind in "fc" and not np.isfinite(array).all():
+            problem = "holds NaN or infinite values"
+        if problem is not None:
+            raise ValueError(
+                f"The saved weight {key!r} of this {name} {problem}: the file is "
+                "damaged or was not written by sklstm."
+            )
+        tensors[key] = torch.from_numpy(array.copy())
+    return tensors
+
+
+def _rebuild_net(estimator, weights, history):
     device = estimator.device_
     if torch.device(device).type == "cuda" and not torch.cuda.is_available():
         warnings.warn(
@@ -128,9 +336,8 @@ def _rebuild_net(estimator, net_state):
             stacklevel=5,
         )
         device = "cpu"
-    n_features = estimator.input_shape_[1] if len(estimator.input_shape_) == 2 else 1
     net = estimator._build_net(
-        n_features,
+        _n_features(estimator),
         estimator._module_output_size(),
         device,
         partial=False,
@@ -139,10 +346,7 @@ def _rebuild_net(estimator, net_state):
     # Initialising draws random weights: keep the caller's generator untouched.
     with global_torch_seed(0, device):
         net.initialize()
-    weights = net_state["weights"]
-    net.module_.load_state_dict(
-        {k: torch.from_numpy(np.array(v)) for k, v in weights.items()}
-    )
-    net.history = History(net_state["history"])
+    net.module_.load_state_dict(weights)
+    net.history = History(history)
     estimator.net_, estimator.device_ = net, device
     estimator._prepare_inference()

@@ -1,6 +1,6 @@
 """Exceptions raised by sklstm."""
 
-__all__ = ["TrainingDivergedError"]
+__all__ = ["TrainingDivergedError", "UntrustedTypeError"]
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -35,3 +35,35 @@ class TrainingDivergedError(FloatingPointError):
     def __init__(self, message, epoch=None):
         super().__init__(message)
         self.epoch = epoch
+
+
+class UntrustedTypeError(ValueError):
+    """A file given to :func:`sklstm.load` names a type it does not trust.
+
+    Raised before anything from the file is built or run. ``types`` lists
+    the fully qualified names of the refused types.
+
+    Parameters
+    ----------
+    message : str
+        The error message.
+
+    types : list of str, default=()
+        The names of the types that are not trusted.
+
+    Attributes
+    ----------
+    types : list of str
+        The names of the types that are not trusted.
+
+    Examples
+    --------
+    >>> from sklstm.exceptions import UntrustedTypeError
+    >>> error = UntrustedTypeError("not trusted", types=["posix.system"])
+    >>> error.types
+    ['posix.system']
+    """
+
+    def __init__(self, message, types=()):
+        super().__init__(message)
+        self.types = list(types)
