@@ -8,9 +8,8 @@ from ._export import prediction_module, to_exported_program, to_onnx, to_torchsc
 from ._forecasting import make_horizon_targets, recursive_forecast
 from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
+from ._version import __version__
 from ._window import SlidingWindow
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BacktestDisplay",

@@ -30,6 +30,7 @@ from torch import nn
 from ._base import BaseLSTM
 from ._classifier import LSTMClassifier
 from ._losses import gaussian_mean_var, monotone_quantiles
+from ._version import __version__
 from ._window import SlidingWindow
 
 __all__ = [
@@ -313,8 +314,6 @@ def prediction_module(fitted, *, quantize: bool = False) -> nn.Module:
 
 
 def _metadata(fitted, estimator):
-    from . import __version__
-
     properties = {"producer": f"sklstm {__version__}", "model": type(fitted).__name__}
     if isinstance(estimator, LSTMClassifier):
         properties["classes"] = json.dumps(estimator.classes_.tolist(), default=str)

@@ -25,7 +25,7 @@ FORMAT_VERSION = 1
 
 
 def _versions():
-    from . import __version__
+    from ._version import __version__
 
     return {
         "format": FORMAT_VERSION,
