@@ -427,7 +427,10 @@ class BaseLSTM(BaseEstimator):
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
+            # CUDA batches go through pinned memory, copied without blocking.
+            iterator_train__device=device,
             iterator_valid=BatchIterator,
+            iterator_valid__device=device,
             dataset=SequenceDataset,
             train_split=TailSplit(self.validation_fraction) if validation else None,
             callbacks=build_callbacks(self, partial),
@@ -506,8 +509,9 @@ class BaseLSTM(BaseEstimator):
         dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
         outputs = []
         with torch_threads(self.n_threads), torch.inference_mode():
-            for X_batch, _ in BatchIterator(dataset, _PREDICT_BATCH_SIZE):
-                out = module(X_batch.to(self.device_), **forward_params)
+            batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
+            for X_batch, _ in batches:
+                out = module(X_batch, **forward_params)
                 out = out if isinstance(out, tuple) else (out,)
                 outputs.append([part.cpu().numpy() for part in out])
         parts = [
