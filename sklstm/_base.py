@@ -18,6 +18,7 @@ from skorch.history import History
 
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
+from ._heads import NetworkWithHead
 from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
@@ -66,10 +67,11 @@ class BaseLSTM(BaseEstimator):
     """Parameters, validation, training and inference common to all estimators.
 
     Subclasses implement ``fit``/``partial_fit``/``predict`` around ``_fit``
-    and ``_forward``, and provide ``_encode_target(y, continuing, ...)``,
+    and ``_head_outputs``, and provide ``_encode_target(y, continuing, ...)``,
     which returns the target tensor, the number of outputs and extra net
-    parameters, and ``_make_net(amp, **params)``, which returns the skorch
-    net with its criterion.
+    parameters, ``_make_net(amp, **params)``, which returns the skorch
+    net with its criterion, and ``_make_head(output_names=None)``, the
+    module from raw outputs to predictions.
 
     ``set_params(module__<name>=value)`` updates ``module_params``, so that
     grid searches can tune a custom ``module``'s arguments as in skorch.
@@ -443,15 +445,20 @@ class BaseLSTM(BaseEstimator):
         )
 
     def _prepare_inference(self):
-        """Keep the module that ``predict`` runs: a float64 copy on CPU.
+        """Keep the module that ``predict`` runs: the network and its head.
 
+        On CPU both run in float64, on a copy of the weights; on a GPU the
+        network is the trained float32 module and the head runs in float64.
         Built once per fit (and on unpickling) rather than per call: copying
         the weights costs about a third of a millisecond, a third of the
         latency of predicting one window.
         """
-        module = self.net_.module_
+        network = self.net_.module_
+        head = self._make_head().to(self.device_, torch.float64)
         if torch.device(self.device_).type == "cpu":
-            module = copy.deepcopy(module).to(torch.float64)
+            module = NetworkWithHead(copy.deepcopy(network).to(torch.float64), head)
+        else:
+            module = NetworkWithHead(network, head, head_dtype=torch.float64)
         self._inference_module = module.eval()
 
     def _input_dtype(self, training):
@@ -498,10 +505,17 @@ class BaseLSTM(BaseEstimator):
 
     # -- inference ----------------------------------------------------------
 
-    def _forward(self, X, **forward_params):
-        """Run the fitted module over validated ``X``; return float64 outputs.
+    def _head_outputs(self, X):
+        """The head's outputs for ``X``, by name, as float64 arrays."""
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        names = self._inference_module.head.output_names
+        return dict(zip(names, self._forward(X), strict=True))
 
-        On CPU the module runs in float64 (on a copy), so results do not
+    def _forward(self, X, **forward_params):
+        """Run the network and head over validated ``X``; a tuple of float64 arrays.
+
+        On CPU the network runs in float64 (on a copy), so results do not
         depend on how rows are batched; on GPUs it runs in float32.
         """
         module = self._inference_module
@@ -512,13 +526,11 @@ class BaseLSTM(BaseEstimator):
             batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
             for X_batch, _ in batches:
                 out = module(X_batch, **forward_params)
-                out = out if isinstance(out, tuple) else (out,)
                 outputs.append([part.cpu().numpy() for part in out])
-        parts = [
+        return tuple(
             np.concatenate(column).astype(np.float64, copy=False)
             for column in zip(*outputs, strict=True)
-        ]
-        return parts[0] if len(parts) == 1 else tuple(parts)
+        )
 
     @available_if(_has_attention)
     def attention_weights(self, X):
@@ -539,7 +551,7 @@ class BaseLSTM(BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        return self._forward(X, return_attention=True)[1]
+        return self._forward(X, return_attention=True)[-1]
 
     def __getstate__(self):
         # Plain values only (weights as arrays): see _persistence. Copy first,
