@@ -4,6 +4,7 @@ import contextlib
 import copy
 import inspect
 import warnings
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -63,15 +64,29 @@ def _has_attention(estimator):
     return estimator.module is None and estimator.pooling == "attention"
 
 
-class BaseLSTM(BaseEstimator):
+class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Parameters, validation, training and inference common to all estimators.
 
-    Subclasses implement ``fit``/``partial_fit``/``predict`` around ``_fit``
-    and ``_head_outputs``, and provide ``_encode_target(y, continuing, ...)``,
-    which returns the target tensor, the number of outputs and extra net
-    parameters, ``_make_net(amp, **params)``, which returns the skorch
-    net with its criterion, and ``_make_head(output_names=None)``, the
-    module from raw outputs to predictions.
+    Subclasses implement ``fit``/``partial_fit`` around ``_fit`` and their
+    prediction methods around ``_head_outputs``, and provide these hooks:
+
+    - ``_encode_target(y, continuing, **params)`` (abstract): check ``y``,
+      set the fitted attributes that describe it unless ``continuing``, and
+      return the target tensor, ``_module_output_size()`` and
+      ``_criterion_params()``.
+    - ``_module_output_size()`` (abstract): the network's raw outputs.
+    - ``_criterion_params()`` (abstract): the skorch parameters of the
+      criterion (``criterion``, ``criterion__<name>``); also used to rebuild
+      a net on unpickling.
+    - ``_make_net(amp, **params)`` (abstract): the skorch net, with its
+      criterion, built from ``params`` (mixed precision when ``amp``).
+    - ``_make_head(output_names=None)`` (abstract): the head of
+      ``sklstm._heads`` from raw outputs to predictions, which ``predict``
+      and every exporter run.
+    - ``_level_params()``: extra arguments of the built-in network
+      (default: none).
+    - ``_init_module(module, dataset)``: data-dependent starting values of
+      a new module (default: none).
 
     ``set_params(module__<name>=value)`` updates ``module_params``, so that
     grid searches can tune a custom ``module``'s arguments as in skorch.
@@ -396,6 +411,26 @@ class BaseLSTM(BaseEstimator):
                 group.update({k: v for k, v in settings.items() if k != "params"})
             net.optimizer_.load_state_dict(state)
         net.history = History(copy.deepcopy(list(old.history)))
+
+    @abstractmethod
+    def _encode_target(self, y, continuing, **params):
+        """Check and encode ``y``; return ``(y_tensor, n_outputs, net_params)``."""
+
+    @abstractmethod
+    def _module_output_size(self):
+        """Number of raw outputs of the network."""
+
+    @abstractmethod
+    def _criterion_params(self):
+        """skorch parameters of the training criterion."""
+
+    @abstractmethod
+    def _make_net(self, amp, **params):
+        """The skorch net, with mixed precision when ``amp``."""
+
+    @abstractmethod
+    def _make_head(self, output_names=None):
+        """The head that maps raw outputs to the outputs in ``output_names``."""
 
     def _level_params(self):
         """Extra arguments of the built-in network (none here; see LSTMRegressor)."""

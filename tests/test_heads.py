@@ -15,6 +15,7 @@ from scipy.special import log_softmax, softmax
 from sklearn.utils._param_validation import StrOptions
 
 from sklstm import LSTMClassifier, LSTMRegressor, prediction_module
+from sklstm._base import BaseLSTM
 from sklstm._heads import REGRESSION_LOSSES
 
 TINY = {
@@ -174,3 +175,15 @@ def test_a_head_refuses_outputs_it_does_not_compute():
     model = LSTMRegressor(**TINY).fit(X, targets(X))
     with pytest.raises(ValueError, match=r"unknown output names \['std'\]"):
         model._make_head(output_names=("std",))
+
+
+def test_the_base_class_declares_the_hooks_subclasses_must_provide():
+    assert BaseLSTM.__abstractmethods__ == {
+        "_encode_target",
+        "_module_output_size",
+        "_criterion_params",
+        "_make_net",
+        "_make_head",
+    }
+    with pytest.raises(TypeError, match="abstract"):
+        BaseLSTM()
