@@ -9,9 +9,8 @@ from ._forecasting import make_horizon_targets, recursive_forecast
 from ._loading import load, save
 from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
+from ._version import __version__
 from ._window import SlidingWindow
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BacktestDisplay",

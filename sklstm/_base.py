@@ -4,6 +4,7 @@ import contextlib
 import copy
 import inspect
 import warnings
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,6 +19,7 @@ from skorch.history import History
 
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
+from ._heads import NetworkWithHead
 from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
@@ -67,14 +69,29 @@ def _has_attention(estimator):
     return estimator.module is None and estimator.pooling == "attention"
 
 
-class BaseLSTM(BaseEstimator):
+class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Parameters, validation, training and inference common to all estimators.
 
-    Subclasses implement ``fit``/``partial_fit``/``predict`` around ``_fit``
-    and ``_forward``, and provide ``_encode_target(y, continuing, ...)``,
-    which returns the target tensor, the number of outputs and extra net
-    parameters, and ``_make_net(amp, **params)``, which returns the skorch
-    net with its criterion.
+    Subclasses implement ``fit``/``partial_fit`` around ``_fit`` and their
+    prediction methods around ``_head_outputs``, and provide these hooks:
+
+    - ``_encode_target(y, continuing, **params)`` (abstract): check ``y``,
+      set the fitted attributes that describe it unless ``continuing``, and
+      return the target tensor, ``_module_output_size()`` and
+      ``_criterion_params()``.
+    - ``_module_output_size()`` (abstract): the network's raw outputs.
+    - ``_criterion_params()`` (abstract): the skorch parameters of the
+      criterion (``criterion``, ``criterion__<name>``); also used to rebuild
+      a net on unpickling.
+    - ``_make_net(amp, **params)`` (abstract): the skorch net, with its
+      criterion, built from ``params`` (mixed precision when ``amp``).
+    - ``_make_head(output_names=None)`` (abstract): the head of
+      ``sklstm._heads`` from raw outputs to predictions, which ``predict``
+      and every exporter run.
+    - ``_level_params()``: extra arguments of the built-in network
+      (default: none).
+    - ``_init_module(module, dataset)``: data-dependent starting values of
+      a new module (default: none).
 
     ``set_params(module__<name>=value)`` updates ``module_params``, so that
     grid searches can tune a custom ``module``'s arguments as in skorch.
@@ -401,6 +418,26 @@ class BaseLSTM(BaseEstimator):
             net.optimizer_.load_state_dict(state)
         net.history = History(copy.deepcopy(list(old.history)))
 
+    @abstractmethod
+    def _encode_target(self, y, continuing, **params):
+        """Check and encode ``y``; return ``(y_tensor, n_outputs, net_params)``."""
+
+    @abstractmethod
+    def _module_output_size(self):
+        """Number of raw outputs of the network."""
+
+    @abstractmethod
+    def _criterion_params(self):
+        """skorch parameters of the training criterion."""
+
+    @abstractmethod
+    def _make_net(self, amp, **params):
+        """The skorch net, with mixed precision when ``amp``."""
+
+    @abstractmethod
+    def _make_head(self, output_names=None):
+        """The head that maps raw outputs to the outputs in ``output_names``."""
+
     def _level_params(self):
         """Extra arguments of the built-in network (none here; see LSTMRegressor)."""
         return {}
@@ -433,7 +470,10 @@ class BaseLSTM(BaseEstimator):
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
+            # CUDA batches go through pinned memory, copied without blocking.
+            iterator_train__device=device,
             iterator_valid=BatchIterator,
+            iterator_valid__device=device,
             dataset=SequenceDataset,
             train_split=self._validation_split() if validation else None,
             callbacks=build_callbacks(self, partial),
@@ -450,15 +490,20 @@ class BaseLSTM(BaseEstimator):
         return TailSplit(self.validation_fraction)
 
     def _prepare_inference(self):
-        """Keep the module that ``predict`` runs: a float64 copy on CPU.
+        """Keep the module that ``predict`` runs: the network and its head.
 
+        On CPU both run in float64, on a copy of the weights; on a GPU the
+        network is the trained float32 module and the head runs in float64.
         Built once per fit (and on unpickling) rather than per call: copying
         the weights costs about a third of a millisecond, a third of the
         latency of predicting one window.
         """
-        module = self.net_.module_
+        network = self.net_.module_
+        head = self._make_head().to(self.device_, torch.float64)
         if torch.device(self.device_).type == "cpu":
-            module = copy.deepcopy(module).to(torch.float64)
+            module = NetworkWithHead(copy.deepcopy(network).to(torch.float64), head)
+        else:
+            module = NetworkWithHead(network, head, head_dtype=torch.float64)
         self._inference_module = module.eval()
 
     def _input_dtype(self, training):
@@ -505,10 +550,17 @@ class BaseLSTM(BaseEstimator):
 
     # -- inference ----------------------------------------------------------
 
-    def _forward(self, X, **forward_params):
-        """Run the fitted module over validated ``X``; return float64 outputs.
+    def _head_outputs(self, X):
+        """The head's outputs for ``X``, by name, as float64 arrays."""
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        names = self._inference_module.head.output_names
+        return dict(zip(names, self._forward(X), strict=True))
 
-        On CPU the module runs in float64 (on a copy), so results do not
+    def _forward(self, X, **forward_params):
+        """Run the network and head over validated ``X``; a tuple of float64 arrays.
+
+        On CPU the network runs in float64 (on a copy), so results do not
         depend on how rows are batched; on GPUs it runs in float32.
         """
         module = self._inference_module
@@ -516,15 +568,14 @@ class BaseLSTM(BaseEstimator):
         dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
         outputs = []
         with torch_threads(self.n_threads), torch.inference_mode():
-            for X_batch, _ in BatchIterator(dataset, _PREDICT_BATCH_SIZE):
-                out = module(X_batch.to(self.device_), **forward_params)
-                out = out if isinstance(out, tuple) else (out,)
+            batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
+            for X_batch, _ in batches:
+                out = module(X_batch, **forward_params)
                 outputs.append([part.cpu().numpy() for part in out])
-        parts = [
+        return tuple(
             np.concatenate(column).astype(np.float64, copy=False)
             for column in zip(*outputs, strict=True)
-        ]
-        return parts[0] if len(parts) == 1 else tuple(parts)
+        )
 
     @available_if(_has_attention)
     def attention_weights(self, X):
@@ -545,7 +596,7 @@ class BaseLSTM(BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        return self._forward(X, return_attention=True)[1]
+        return self._forward(X, return_attention=True)[-1]
 
     def __getstate__(self):
         # Plain values only (weights as arrays): see _persistence. Copy first,

@@ -2,16 +2,15 @@
 
 import numpy as np
 import torch
-from scipy.special import log_softmax, softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
 from ._data import StratifiedSplit
 from ._docstrings import fill_shared_doc
+from ._heads import ClassificationHead
 from ._net import AmpNeuralNetClassifier, SequenceNetClassifier
 
 __all__ = ["LSTMClassifier"]
@@ -306,12 +305,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             ``classes_[0]`` (positive means ``classes_[1]``); otherwise one
             logit per class, in the order of ``classes_``.
         """
-        logits = self._logits(X)
-        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
-
-    def _logits(self, X):
-        check_is_fitted(self)
-        return self._forward(self._validate_input(X, reset=False))
+        return self._head_outputs(X)["decision_function"]
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -326,7 +320,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         proba : ndarray of shape (n_samples, n_classes), dtype float64
             Probabilities in the order of ``classes_``; each row sums to 1.
         """
-        return softmax(self._logits(X), axis=1)
+        return self._head_outputs(X)["probabilities"]
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities.
@@ -341,7 +335,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         log_proba : ndarray of shape (n_samples, n_classes), dtype float64
             Log-probabilities in the order of ``classes_``.
         """
-        return log_softmax(self._logits(X), axis=1)
+        return self._head_outputs(X)["log_probabilities"]
 
     def predict(self, X):
         """Predict class labels.
@@ -356,8 +350,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         y_pred : ndarray of shape (n_samples,)
             The most probable class of each sequence.
         """
-        logits = self._logits(X)
+        logits = self._head_outputs(X)["logits"]
         return self.classes_[np.argmax(logits, axis=1)]
+
+    def _make_head(self, output_names=None):
+        return ClassificationHead(output_names)
 
     def _make_net(self, amp, **params):
         net_class = AmpNeuralNetClassifier if amp else SequenceNetClassifier

@@ -2,7 +2,7 @@
 
 import argparse
 
-from . import __version__
+from ._version import __version__
 
 __all__ = ["main"]
 

@@ -29,7 +29,7 @@ from torch import nn
 
 from ._base import BaseLSTM
 from ._classifier import LSTMClassifier
-from ._losses import gaussian_mean_var, monotone_quantiles
+from ._version import __version__
 from ._window import SlidingWindow
 
 __all__ = [
@@ -138,61 +138,23 @@ def _float32_buffer(module, name, values, n_values):
     module.register_buffer(name, torch.tensor(values, dtype=torch.float32))
 
 
-class _Probabilities(nn.Module):
-    """Logits ``(batch, n_classes)`` to class probabilities."""
+class _TransformedTarget(nn.Module):
+    """A regression head's prediction, then a TransformedTargetRegressor's inverse.
 
-    output_names = ("probabilities",)
-
-    def forward(self, logits):
-        return torch.softmax(logits, dim=1)
-
-
-class _RegressionOutputs(nn.Module):
-    """Raw outputs to what ``predict`` returns, in the units of ``y``.
-
-    With ``loss="gaussian"`` also the standard deviation, with
-    ``loss="quantile"`` every quantile; only the point prediction when a
-    ``target`` map follows (TransformedTargetRegressor transforms no other).
+    Only the prediction: the regressor transforms no standard deviation or
+    quantile.
     """
 
-    def __init__(self, regressor, target):
+    output_names = ("prediction",)
+
+    def __init__(self, head, target, n_outputs):
         super().__init__()
-        self.loss = regressor.loss
-        self.n_outputs = regressor.n_outputs_
-        self.squeeze = regressor._y_ndim == 1
-        self.median = (
-            list(regressor.quantiles).index(0.5) if self.loss == "quantile" else 0
-        )
-        _float32_buffer(self, "y_scale", regressor.y_scale_, self.n_outputs)
-        _float32_buffer(self, "y_mean", regressor.y_mean_, self.n_outputs)
-        self.transform_target = target is not None
-        if self.transform_target:
-            _float32_buffer(self, "target_scale", target[0], self.n_outputs)
-            _float32_buffer(self, "target_offset", target[1], self.n_outputs)
-        extra = {"gaussian": ("std",), "quantile": ("quantiles",)}
-        self.output_names = ("prediction",) + (
-            () if self.transform_target else extra.get(self.loss, ())
-        )
+        self.head = head
+        _float32_buffer(self, "target_scale", target[0], n_outputs)
+        _float32_buffer(self, "target_offset", target[1], n_outputs)
 
     def forward(self, raw):
-        extra = None
-        if self.loss == "gaussian":
-            mean, var = gaussian_mean_var(raw, self.n_outputs)
-            prediction = mean * self.y_scale + self.y_mean
-            extra = torch.sqrt(var) * self.y_scale
-        elif self.loss == "quantile":
-            quantiles = monotone_quantiles(raw, self.n_outputs)
-            extra = quantiles * self.y_scale[:, None] + self.y_mean[:, None]
-            prediction = extra[..., self.median]
-        else:
-            prediction = raw * self.y_scale + self.y_mean
-        if self.transform_target:
-            prediction = prediction * self.target_scale + self.target_offset
-            extra = None
-        if self.squeeze:
-            prediction = prediction[:, 0]
-            extra = None if extra is None else extra[:, 0]
-        return prediction if extra is None else (prediction, extra)
+        return self.head(raw) * self.target_scale + self.target_offset
 
 
 @torch.jit.script_if_tracing
@@ -257,13 +219,18 @@ def _example_input(estimator, n_rows=2):
 
 
 def _predictor(fitted):
+    """The float32 module of the exports: input scaling, network, head."""
     estimator, inputs, target = _unwrap(fitted)
     if isinstance(estimator, LSTMClassifier):
-        outputs = _Probabilities()
+        outputs = estimator._make_head(output_names=("probabilities",))
+    elif target is not None:
+        head = estimator._make_head(output_names=("prediction",))
+        outputs = _TransformedTarget(head, target, estimator.n_outputs_)
     else:
-        outputs = _RegressionOutputs(estimator, target)
-    network = copy.deepcopy(estimator.net_.module_).to("cpu", torch.float32)
+        outputs = estimator._make_head()
+    network = copy.deepcopy(estimator.net_.module_)
     module = _Predictor(network, outputs, inputs, estimator.input_shape_)
+    module = module.to("cpu", torch.float32)
     return module.eval().requires_grad_(False), estimator
 
 
@@ -341,8 +308,6 @@ def prediction_module(fitted, *, quantize: bool = False) -> nn.Module:
 
 
 def _metadata(fitted, estimator):
-    from . import __version__
-
     properties = {"producer": f"sklstm {__version__}", "model": type(fitted).__name__}
     if isinstance(estimator, LSTMClassifier):
         properties["classes"] = json.dumps(estimator.classes_.tolist(), default=str)

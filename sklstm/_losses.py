@@ -1,7 +1,8 @@
-"""Distributional heads: how raw network outputs become means, variances, quantiles.
+"""Distributional losses: how raw network outputs become means, variances, quantiles.
 
 The module emits ``(batch, n_targets * n_params)`` unconstrained values; the
-functions here shape them, and the losses train them. Tensors only.
+functions here shape them, the losses train them, and the heads of
+``sklstm._heads`` predict with them. Tensors only.
 """
 
 import torch

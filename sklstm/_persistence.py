@@ -47,7 +47,7 @@ _VERSION_KEYS = ("format", "sklstm", "torch", "skorch", "sklearn")
 
 
 def _versions():
-    from . import __version__
+    from ._version import __version__
 
     return {
         "format": FORMAT_VERSION,

@@ -1,5 +1,6 @@
 """LSTMRegressor: a scikit-learn regressor around a skorch-trained LSTM."""
 
+import inspect
 import warnings
 from numbers import Real
 
@@ -8,29 +9,29 @@ import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
 from ._data import TailSplit
 from ._docstrings import fill_shared_doc
+from ._heads import REGRESSION_LOSSES, RegressionHead
 from ._level import init_level_module
-from ._losses import GaussianNLL, PinballLoss, gaussian_mean_var, monotone_quantiles
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor
 from ._validation import check_float32_range, check_not_under_target_transformer
 
 __all__ = ["LSTMRegressor"]
 
-_POINT_LOSSES = {
-    "squared_error": torch.nn.MSELoss,
-    "absolute_error": torch.nn.L1Loss,
-    "huber": torch.nn.HuberLoss,
-}
 # Names of version 0.1, deprecated in 0.2 for scikit-learn's vocabulary.
 _DEPRECATED_LOSSES = {"mse": "squared_error", "mae": "absolute_error"}
 
 
+def _losses_with(output):
+    return [
+        name for name, loss in REGRESSION_LOSSES.items() if output in loss.output_names
+    ]
+
+
 def _has_quantiles(estimator):
-    return estimator.loss == "quantile"
+    return estimator.loss in _losses_with("quantiles")
 
 
 @fill_shared_doc
@@ -173,8 +174,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         **BaseLSTM._parameter_constraints,
         "loss": [
             StrOptions(
-                {"squared_error", "absolute_error", "huber", "gaussian", "quantile"}
-                | set(_DEPRECATED_LOSSES),
+                set(REGRESSION_LOSSES) | set(_DEPRECATED_LOSSES),
                 deprecated=set(_DEPRECATED_LOSSES),
             )
         ],
@@ -342,33 +342,49 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _criterion(self):
         """The skorch criterion parameters and the raw outputs per target."""
-        if self.loss == "gaussian":
-            return {
-                "criterion": GaussianNLL,
-                "criterion__n_targets": self.n_outputs_,
-            }, 2
-        if self.loss == "quantile":
-            levels = np.asarray(self.quantiles, dtype=float)
-            valid = (
-                levels.ndim == 1
-                and all(isinstance(level, Real) for level in self.quantiles)
-                and np.all((levels > 0) & (levels < 1))
-                and np.all(np.diff(levels) > 0)
-                and 0.5 in levels
+        loss = REGRESSION_LOSSES[_DEPRECATED_LOSSES.get(self.loss, self.loss)]
+        accepted = inspect.signature(loss.criterion).parameters
+        params = {"criterion": loss.criterion}
+        if "n_targets" in accepted:
+            params["criterion__n_targets"] = self.n_outputs_
+        outputs_per_target = loss.outputs_per_target
+        if outputs_per_target is None or "quantiles" in accepted:
+            levels = self._quantile_levels()
+            outputs_per_target = outputs_per_target or len(levels)
+            if "quantiles" in accepted:
+                params["criterion__quantiles"] = levels
+        return params, outputs_per_target
+
+    def _quantile_levels(self):
+        levels = np.asarray(self.quantiles, dtype=float)
+        valid = (
+            levels.ndim == 1
+            and all(isinstance(level, Real) for level in self.quantiles)
+            and np.all((levels > 0) & (levels < 1))
+            and np.all(np.diff(levels) > 0)
+            and 0.5 in levels
+        )
+        if not valid:
+            raise ValueError(
+                "quantiles must be increasing levels in (0, 1) that include 0.5 "
+                f"(the median predict returns); got {self.quantiles!r}."
             )
-            if not valid:
-                raise ValueError(
-                    "quantiles must be increasing levels in (0, 1) that include 0.5 "
-                    f"(the median predict returns); got {self.quantiles!r}."
-                )
-            criterion = {
-                "criterion": PinballLoss,
-                "criterion__quantiles": tuple(levels),
-                "criterion__n_targets": self.n_outputs_,
-            }
-            return criterion, len(levels)
+        return tuple(levels)
+
+    def _make_head(self, output_names=None):
         loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
-        return {"criterion": _POINT_LOSSES[loss]}, 1
+        quantiles = None
+        if REGRESSION_LOSSES[loss].outputs_per_target is None:
+            quantiles = self._quantile_levels()
+        return RegressionHead(
+            loss,
+            self.n_outputs_,
+            self.y_mean_,
+            self.y_scale_,
+            quantiles=quantiles,
+            squeeze=self._y_ndim == 1,
+            output_names=output_names,
+        )
 
     def _check_params(self, n_samples, partial=False):
         super()._check_params(n_samples, partial)
@@ -413,22 +429,16 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             Predicted quantiles, increasing along the last axis, in the units
             of ``y``, when ``return_quantiles=True``.
         """
-        if return_std:
-            self._check_interval_request("return_std", "gaussian")
-        if return_quantiles:
-            self._check_interval_request("return_quantiles", "quantile")
-        if self.loss == "quantile":
-            y_pred, y_quantiles = self._predict_with_quantiles(X)
-            return (y_pred, y_quantiles) if return_quantiles else y_pred
-        raw = self._raw_predictions(X)
-        if self.loss == "gaussian":
-            mean, var = gaussian_mean_var(torch.from_numpy(raw), self.n_outputs_)
-            y_pred = self._to_y_units(mean.numpy())
-            y_std = np.sqrt(var.numpy()) * self.y_scale_
-            if return_std:
-                return self._shape(y_pred), self._shape(y_std)
-            return self._shape(y_pred)
-        return self._shape(self._to_y_units(raw))
+        requested = [
+            name
+            for name, wanted in (("std", return_std), ("quantiles", return_quantiles))
+            if wanted
+        ]
+        for name in requested:
+            self._check_interval_request(name)
+        outputs = self._head_outputs(X)
+        extras = [outputs[name] for name in requested]
+        return (outputs["prediction"], *extras) if extras else outputs["prediction"]
 
     @available_if(_has_quantiles)
     def predict_quantiles(self, X):
@@ -450,35 +460,17 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         predict : With ``return_quantiles=True``, the median and the
             quantiles, also through a :class:`~sklearn.pipeline.Pipeline`.
         """
-        return self._predict_with_quantiles(X)[1]
+        return self._head_outputs(X)["quantiles"]
 
-    def _predict_with_quantiles(self, X):
-        """The median and every quantile, shaped as predict and predict_quantiles."""
-        y_quantiles = self._quantiles(self._raw_predictions(X))
-        y_pred = self._shape(y_quantiles[..., list(self.quantiles).index(0.5)])
-        return y_pred, y_quantiles[:, 0] if self._y_ndim == 1 else y_quantiles
-
-    def _check_interval_request(self, keyword, loss):
-        if self.loss != loss:
+    def _check_interval_request(self, output):
+        keyword = f"return_{output}"
+        if self.loss not in _losses_with(output):
+            needed = " or ".join(repr(loss) for loss in _losses_with(output))
             raise ValueError(
-                f"{keyword}=True needs loss={loss!r}; this model has "
+                f"{keyword}=True needs loss={needed}; this model has "
                 f"loss={self.loss!r}."
             )
         check_not_under_target_transformer(keyword)
-
-    def _raw_predictions(self, X):
-        check_is_fitted(self)
-        return self._forward(self._validate_input(X, reset=False))
-
-    def _quantiles(self, raw):
-        levels = monotone_quantiles(torch.from_numpy(raw), self.n_outputs_).numpy()
-        return levels * self.y_scale_[:, None] + self.y_mean_[:, None]
-
-    def _to_y_units(self, values):
-        return values * self.y_scale_ + self.y_mean_
-
-    def _shape(self, values):
-        return values.ravel() if self._y_ndim == 1 else values
 
     def _level_params(self):
         if self.level is None or self.module is not None or self._tokens:

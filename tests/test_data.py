@@ -134,3 +134,37 @@ def test_cuda_batches_are_sent_from_pinned_memory(monkeypatch):
     assert all(X_batch.is_cuda and y_batch.is_cuda for X_batch, y_batch in batches)
     assert sent and all(sent)
     np.testing.assert_array_equal(batches[0][0].cpu().numpy(), X[:64])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fit_hands_its_device_to_the_train_and_valid_iterators():
+    model = LSTMRegressor(
+        hidden_size=4, max_epochs=1, early_stopping=True, n_threads=1, random_state=0
+    )
+    X = windows(n_rows=40)
+    model.fit(X, X[:, -1, 0])
+    params = model.net_.get_params()
+    assert params["iterator_train__device"] == params["iterator_valid__device"] == "cpu"
+
+
+@pytest.mark.cuda
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_cuda_fit_and_predict_send_every_batch_from_pinned_memory(monkeypatch):
+    pinned = []
+    original = torch.Tensor.pin_memory
+
+    def spy(tensor, *args, **kwargs):
+        pinned.append(tensor.shape[0])
+        return original(tensor, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "pin_memory", spy)
+    X = windows(n_rows=40)
+    model = LSTMRegressor(
+        hidden_size=4, max_epochs=1, batch_size=16, early_stopping=True, device="cuda"
+    )
+    model.fit(X, X[:, -1, 0])
+    # 36 training rows in batches of 16, 4 validation rows: X and y each.
+    assert sorted(pinned) == sorted([16, 16, 16, 16, 4, 4, 4, 4])
+    pinned.clear()
+    model.predict(X)
+    assert pinned == [40]

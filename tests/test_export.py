@@ -163,7 +163,23 @@ def test_torchscript_matches_predict_for_any_batch_size(case):
     assert_outputs_match(run_torch, to_torchscript(model), X, expected)
 
 
-@pytest.mark.parametrize("case", ["gaussian", "classifier-tokens", "pipeline"])
+@pytest.mark.parametrize("case", CASES)
+def test_prediction_module_matches_predict_for_any_batch_size(case):
+    model, X, expected = fitted_case(case)
+    assert_outputs_match(run_torch, prediction_module(model), X, expected)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "gaussian",
+        "quantile-2-targets",
+        "classifier-attention",
+        "classifier-tokens",
+        "pipeline",
+        "target-transformer",
+    ],
+)
 def test_exported_program_matches_predict_for_any_batch_size(case):
     model, X, expected = fitted_case(case)
     program = to_exported_program(model)
