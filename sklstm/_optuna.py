@@ -72,9 +72,9 @@ class OptunaPruning(Callback):
     ... )
     >>> study.optimize(objective, n_trials=4)
     >>> [trial.state.name for trial in study.trials]
-    ['COMPLETE', 'PRUNED', 'PRUNED', 'PRUNED']
+    ['COMPLETE', 'COMPLETE', 'PRUNED', 'PRUNED']
     >>> study.trials[2].intermediate_values  # doctest: +ELLIPSIS
-    {1: 1.16...}
+    {1: 1.13...}
     """
 
     def __init__(self, trial: "optuna.trial.Trial", monitor: str = "valid_loss"):
