@@ -398,7 +398,7 @@ def _forecast_times(X, origins, steps):
     prefer_skip_nested_validation=True,
 )
 def backtest_summary(results):
-    """Errors of the forecasts and baselines per step, and interval quality.
+    """Summarise the errors of the forecasts and baselines per step, and the intervals.
 
     Parameters
     ----------

@@ -273,7 +273,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         return self._windows(padded)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the feature axis (the last one) of the windows.
+        """Get the names of the feature axis (the last one) of the windows.
 
         Parameters
         ----------
