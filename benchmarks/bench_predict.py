@@ -85,9 +85,10 @@ def main():
         )
     one_window = model.predict(X[:1])
     assert one_window.dtype == np.float64
-    # The estimator's output matches the float32 module to float32 precision.
+    # The estimator's output matches the float32 exported module (network and
+    # output head, which maps the standardised target back) to float32 precision.
     np.testing.assert_allclose(
-        model.predict(X), module_call(module32, X).ravel(), rtol=1e-4, atol=1e-5
+        model.predict(X), module_call(exported, X).ravel(), rtol=1e-4, atol=1e-5
     )
 
 
