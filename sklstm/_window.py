@@ -374,7 +374,44 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         # sliding_window_view puts the window axis last: (n, features, window).
         return sliding_window_view(padded, self.window, axis=0).transpose(0, 2, 1)
 
+    def __getstate__(self):
+        # Plain values only, so that skops (sklstm.load) needs to trust no
+        # pandas type; copy first, since BaseEstimator returns the live dict.
+        state = dict(super().__getstate__())
+        if "next_index_" in state:
+            state["next_index_"] = _plain_label(state["next_index_"])
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if "next_index_" in state:
+            state["next_index_"] = _label_from_plain(state["next_index_"])
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _plain_label(label):
+    """An index label as plain values: (kind, text, time zone or frequency)."""
+    if isinstance(label, pd.Timestamp):
+        return (
+            "Timestamp",
+            label.isoformat(),
+            None if label.tz is None else str(label.tz),
+        )
+    if isinstance(label, pd.Period):
+        return ("Period", str(label), label.freqstr)
+    return label
+
+
+def _label_from_plain(value):
+    if isinstance(value, tuple | list) and len(value) == 3:
+        kind, text, extra = value
+        if kind == "Timestamp":
+            return pd.Timestamp(text, tz=extra) if extra else pd.Timestamp(text)
+        if kind == "Period":
+            return pd.Period(text, freq=extra)
+    return value

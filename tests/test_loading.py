@@ -319,3 +319,32 @@ def test_damaged_generator_state_is_refused(model, fmt):
     tamper(model, _torch_rng_state=lambda state: state.astype(np.float64))
     with pytest.raises(ValueError, match="random generator state"):
         load(saved(model, fmt))
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.date_range("2000-01", periods=60, freq="MS"),
+        pd.period_range("2000Q1", periods=60, freq="Q"),
+    ],
+    ids=["DatetimeIndex", "PeriodIndex"],
+)
+def test_readme_pipeline_on_dated_rows_loads_with_the_fixed_trust_list(tmp_path, index):
+    """SlidingWindow remembers the next index label: stored as plain values."""
+    X = pd.DataFrame({"v": np.sin(np.arange(60) / 4)}, index=index)
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("window", SlidingWindow(window=6)),
+            ("lstm", LSTMRegressor(**TINY)),
+        ]
+    ).set_output(transform="pandas")
+    pipe.fit(X.iloc[:50], X["v"].to_numpy()[1:51])
+    path = tmp_path / "pipe.skops"
+    sklstm.save(pipe, path)
+    loaded = sklstm.load(path)
+    assert loaded["window"].next_index_ == pipe["window"].next_index_
+    # The rows after the fit rows still get their history after loading.
+    np.testing.assert_array_equal(
+        loaded.predict(X.iloc[50:]), pipe.predict(X.iloc[50:])
+    )
