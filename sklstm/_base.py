@@ -365,15 +365,22 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # Dropout draws from torch's global generator, which a fit may only
         # use under a lock (threads share it); the shuffle has its own.
         needs_global = self.module is not None or self.dropout > 0
-        seeded = (
-            global_torch_seed(_draw_seed(generator), device) if needs_global else None
-        )
-        with seeded or contextlib.nullcontext():
+        seeded = contextlib.nullcontext()
+        if needs_global:
+            # A continued fit picks up the global stream where the last one
+            # left it: k partial_fit calls draw what one k-epoch fit draws.
+            saved = getattr(self, "_global_rng_state", None) if continuing else None
+            seeded = global_torch_seed(
+                _draw_seed(generator) if saved is None else saved, device
+            )
+        with seeded as global_generator:
             try:
                 net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
             except TrainingDivergedError as error:
                 diverged = error
         self._torch_rng_state = generator.get_state()
+        if needs_global:
+            self._global_rng_state = global_generator.state
         self.net_, self.device_ = net, device
         self._record_history(net)
         self._prepare_inference()

@@ -124,12 +124,14 @@ def test_without_warm_start_fit_starts_anew():
     assert model.n_iter_ == 3
 
 
-def test_partial_fit_k_times_equals_k_epochs():
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_partial_fit_k_times_equals_k_epochs(dropout):
+    """Dropout draws from torch's global stream: it must continue across calls."""
     X, y = task()
-    stepped = LSTMRegressor(**FAST, max_epochs=50)
+    stepped = LSTMRegressor(**FAST, max_epochs=50, dropout=dropout)
     for _ in range(3):
         stepped.partial_fit(X, y)
-    fitted = LSTMRegressor(**FAST, max_epochs=3).fit(X, y)
+    fitted = LSTMRegressor(**FAST, max_epochs=3, dropout=dropout).fit(X, y)
     assert stepped.n_iter_ == 3
     np.testing.assert_array_equal(stepped.predict(X), fitted.predict(X))
 
