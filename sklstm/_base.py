@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -20,6 +20,12 @@ from skorch.history import History
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
 from ._heads import NetworkWithHead
+from ._inference import (
+    ROW_MULTIPLE,
+    example_input,
+    is_batch_invariant,
+    padded_forward,
+)
 from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
@@ -238,10 +244,19 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _validate_input(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens)."""
+        X_only = isinstance(y, str) and y == "no_validation"
+        if X_only and not reset and self._plain_float_array(X):
+            # What validate_data checks of such an array, at a fifth of its
+            # cost: a quarter of predicting one window (bench_predict.py).
+            if len(X) == 0:
+                validate_data(self, X, reset=False, ensure_2d=False, allow_nd=True)
+            if not np.isfinite(X.sum()):  # NaN, infinity (or an overflowing sum)
+                assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
+            check_float32_range(X, "X")
+            return check_sequence_shape(self, X, reset)
         check_no_datetimes(X, type(self).__name__)
         params = dict(reset=reset, ensure_2d=False, allow_nd=True)
         params["dtype"] = "numeric" if self._tokens else [np.float32, np.float64]
-        X_only = isinstance(y, str) and y == "no_validation"
         if X_only:
             X = validate_data(self, X, **params)
         else:
@@ -251,6 +266,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if self._tokens:
             X = check_token_ids(X, self.n_tokens, type(self).__name__)
         return X if X_only else (X, y)
+
+    def _plain_float_array(self, X):
+        """Whether ``X`` is a float ndarray that validate_data would pass as is."""
+        return (
+            type(X) is np.ndarray
+            and X.dtype in (np.float32, np.float64)
+            and X.ndim in (2, 3)
+            and not self._tokens
+            and not hasattr(self, "feature_names_in_")
+        )
 
     @property
     def _tokens(self):
@@ -499,24 +524,30 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _prepare_inference(self):
         """Keep the module that ``predict`` runs: the network and its head.
 
-        On CPU both run in float64, on a copy of the weights; on a GPU the
-        network is the trained float32 module and the head runs in float64.
-        Built once per fit (and on unpickling) rather than per call: copying
-        the weights costs about a third of a millisecond, a third of the
-        latency of predicting one window.
+        The network predicts in float32, as trained, and the head in float64.
+        On the CPU each batch is padded to whole tiles of rows, which makes
+        every row's prediction independent of the batch it is in
+        (:mod:`sklstm._inference`); where a probe on this machine finds that
+        it is not, the network predicts from a float64 copy of its weights,
+        as slow as it is invariant. Built once per fit (and on unpickling)
+        rather than per call.
         """
         network = self.net_.module_
         head = self._make_head().to(self.device_, torch.float64)
-        if torch.device(self.device_).type == "cpu":
-            module = NetworkWithHead(copy.deepcopy(network).to(torch.float64), head)
-        else:
-            module = NetworkWithHead(network, head, head_dtype=torch.float64)
-        self._inference_module = module.eval()
+        module = NetworkWithHead(network, head, head_dtype=torch.float64).eval()
+        self._predict_dtype = torch.float32
+        if torch.device(self.device_).type == "cpu" and not is_batch_invariant(
+            module, example_input(self, 4 * ROW_MULTIPLE), self.n_threads
+        ):
+            self._predict_dtype = torch.float64
+            network = copy.deepcopy(network).to(torch.float64)
+            module = NetworkWithHead(network, head).eval()
+        self._inference_module = module
 
     def _input_dtype(self, training):
         if self._tokens:
             return np.int64
-        if training or torch.device(self.device_).type != "cpu":
+        if training or self._predict_dtype == torch.float32:
             return np.float32
         return np.float64
 
@@ -559,7 +590,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _head_outputs(self, X):
         """The head's outputs for ``X``, by name, as float64 arrays."""
-        check_is_fitted(self)
+        if not hasattr(self, "_inference_module"):
+            check_is_fitted(self)
         X = self._validate_input(X, reset=False)
         names = self._inference_module.head.output_names
         return dict(zip(names, self._forward(X), strict=True))
@@ -567,17 +599,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X, **forward_params):
         """Run the network and head over validated ``X``; a tuple of float64 arrays.
 
-        On CPU the network runs in float64 (on a copy), so results do not
-        depend on how rows are batched; on GPUs it runs in float32.
+        Each row's result does not depend on how the rows are batched: see
+        ``_prepare_inference``.
         """
         module = self._inference_module
-        set_mode(module, training=False)  # the CUDA module is shared with training
+        set_mode(module, training=False)  # the module is shared with training
         dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
+        cpu = torch.device(self.device_).type == "cpu"
         outputs = []
         with torch_threads(self.n_threads), torch.inference_mode():
             batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
             for X_batch, _ in batches:
-                out = module(X_batch, **forward_params)
+                if cpu:
+                    out = padded_forward(module, X_batch, **forward_params)
+                else:
+                    out = module(X_batch, **forward_params)
                 outputs.append([part.cpu().numpy() for part in out])
         return tuple(
             np.concatenate(column).astype(np.float64, copy=False)
@@ -603,7 +639,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        return self._forward(X, return_attention=True)[-1]
+        weights = self._forward(X, return_attention=True)[-1]
+        # Computed in float32: renormalised in float64 to sum to 1 exactly.
+        return weights / weights.sum(axis=1, keepdims=True)
 
     def __getstate__(self):
         # Plain values only (weights as arrays): see _persistence. Copy first,

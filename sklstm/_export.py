@@ -29,6 +29,7 @@ from torch import nn
 
 from ._base import BaseLSTM
 from ._classifier import LSTMClassifier
+from ._inference import example_input
 from ._version import __version__
 from ._window import SlidingWindow
 
@@ -209,15 +210,6 @@ def _check_supported(estimator, what):
         )
 
 
-def _example_input(estimator, n_rows=2):
-    """Random input of ``n_rows`` windows for tracing (not 1: no size-1 axis)."""
-    generator = torch.Generator().manual_seed(0)
-    shape = (n_rows, *estimator.input_shape_)
-    if estimator._tokens:
-        return torch.randint(1, estimator.n_tokens, shape, generator=generator)
-    return torch.randn(shape, generator=generator)
-
-
 def _predictor(fitted):
     """The float32 module of the exports: input scaling, network, head."""
     estimator, inputs, target = _unwrap(fitted)
@@ -395,7 +387,7 @@ def to_onnx(
     # inputs itself ("Invalid rank for input: X").
     module.check_shape = False
     names = {"input_names": [_INPUT_NAME], "output_names": list(module.output_names)}
-    example = (_example_input(estimator),)
+    example = (example_input(estimator),)
     if dynamo:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", _FLAT_WEIGHTS)
@@ -474,7 +466,7 @@ def to_torchscript(fitted, path: str | PathLike | None = None):
     module, estimator = _predictor(fitted)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)  # as in to_onnx
-        scripted = torch.jit.trace(module, (_example_input(estimator),))
+        scripted = torch.jit.trace(module, (example_input(estimator),))
     if path is not None:
         torch.jit.save(scripted, path)
     return scripted
@@ -519,7 +511,7 @@ def to_exported_program(fitted, path: str | PathLike | None = None):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", _FLAT_WEIGHTS)
         program = torch.export.export(
-            module, (_example_input(estimator),), dynamic_shapes=_batch_axis()
+            module, (example_input(estimator),), dynamic_shapes=_batch_axis()
         )
     if path is not None:
         torch.export.save(program, path)

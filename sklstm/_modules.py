@@ -58,19 +58,18 @@ def pool_over_time(outputs, pooling, mask=None, n_directions=1):
             outputs = outputs.masked_fill(~mask.unsqueeze(-1), float("-inf"))
         return outputs.max(dim=1).values
     batch, n_steps, size = outputs.shape
-    if mask is None:
-        last = torch.full((batch,), n_steps - 1, device=outputs.device)
-        first = torch.zeros(batch, dtype=torch.long, device=outputs.device)
+    half = size // 2
+    if mask is None:  # the last step forwards, the first backwards
+        forward, backward = outputs[:, -1], outputs[:, 0, half:]
     else:
         steps = torch.arange(n_steps, device=outputs.device)
         last = torch.where(mask, steps, -1).max(dim=1).values
         first = torch.where(mask, steps, n_steps).min(dim=1).values
-    rows = torch.arange(batch, device=outputs.device)
-    forward = outputs[rows, last]
+        rows = torch.arange(batch, device=outputs.device)
+        forward, backward = outputs[rows, last], outputs[rows, first, half:]
     if n_directions == 1:
         return forward
-    half = size // 2
-    return torch.cat([forward[:, :half], outputs[rows, first, half:]], dim=1)
+    return torch.cat([forward[:, :half], backward], dim=1)
 
 
 class RecurrentNet(nn.Module):

@@ -1,0 +1,115 @@
+"""Float32 prediction on the CPU that does not depend on how rows are batched."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from sklstm import LSTMClassifier, LSTMRegressor
+
+FAST = {"hidden_size": 8, "max_epochs": 2, "batch_size": 32, "n_threads": 1}
+N_STEPS, N_FEATURES = 6, 3
+# Batch sizes around the tile of 4 rows, the predict batch of 4096, and 5000.
+BATCH_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 27, 47, 64, 65, 127, 1000, 4095, 4096]
+ARCHITECTURES = {
+    "lstm": {},
+    "no level": {"level": None},
+    "gru": {"cell": "gru"},
+    "bidirectional": {"bidirectional": True},
+    "stacked gru": {"cell": "gru", "num_layers": 2},
+    "layer norm": {"layer_norm": True},
+    "attention": {"pooling": "attention"},
+    "conv": {"conv_channels": 4},
+    "projection": {"proj_size": 3},
+    "gaussian": {"loss": "gaussian"},
+}
+
+
+def windows(n_windows, seed=0):
+    return np.random.RandomState(seed).normal(size=(n_windows, N_STEPS, N_FEATURES))
+
+
+def assert_batch_invariant(predict, X):
+    """``predict`` of every slice of ``X`` equals the rows of ``predict(X)``."""
+    whole = predict(X)
+    rng = np.random.RandomState(1)
+    for size in (size for size in BATCH_SIZES if size <= len(X)):
+        # Up to 200 rows per size, starting anywhere: every row of a batch is
+        # compared, at each position in its batch.
+        start = rng.randint(len(X) - size + 1)
+        stop = min(len(X), start + max(size, 200 // size * size))
+        parts = [predict(X[i : i + size]) for i in range(start, stop, size)]
+        np.testing.assert_array_equal(
+            np.concatenate(parts), whole[start:stop], err_msg=f"batches of {size}"
+        )
+
+
+@pytest.mark.parametrize("params", ARCHITECTURES.values(), ids=ARCHITECTURES.keys())
+def test_regressor_predicts_each_row_the_same_in_any_batch(params):
+    X = windows(60)
+    model = LSTMRegressor(**FAST, **params, random_state=0).fit(X, X[:, -1, 0])
+    assert model._predict_dtype == torch.float32, "the fast float32 path"
+    X_new = windows(5000, seed=1)
+    if params.get("loss") == "gaussian":
+        assert_batch_invariant(
+            lambda X: np.column_stack(model.predict(X, return_std=True)), X_new
+        )
+    else:
+        assert_batch_invariant(model.predict, X_new)
+
+
+def test_classifier_probabilities_are_batch_invariant():
+    X = windows(60)
+    model = LSTMClassifier(**FAST, random_state=0).fit(X, X[:, -1, 0] > 0)
+    assert model._predict_dtype == torch.float32
+    assert_batch_invariant(model.predict_proba, windows(5000, seed=1))
+
+
+def test_token_sequences_are_batch_invariant():
+    X = np.random.RandomState(0).randint(0, 20, size=(60, N_STEPS))
+    model = LSTMClassifier(**FAST, n_tokens=20, random_state=0).fit(X, X[:, 0] > 9)
+    X_new = np.random.RandomState(1).randint(0, 20, size=(5000, N_STEPS))
+    assert_batch_invariant(model.predict_proba, X_new)
+
+
+def test_float32_prediction_is_float64_to_float32_precision():
+    X = windows(200)
+    model = LSTMRegressor(**FAST, random_state=0).fit(X, 10 * X[:, -1, 0] + 3)
+    network = model.net_.module_
+    predicted = model.predict(X)
+    assert predicted.dtype == np.float64
+    # The same weights, predicting in float64 as sklstm did before.
+    model._inference_module.network = network.double()
+    model._predict_dtype = torch.float64
+    try:
+        in_float64 = model.predict(X)
+    finally:
+        network.float()
+    np.testing.assert_allclose(predicted, in_float64, rtol=1e-5, atol=1e-5)
+    assert not np.array_equal(predicted, in_float64)
+
+
+class BatchDependentNet(nn.Module):
+    """A net whose float32 rows depend on the batch size, as some BLAS kernels do."""
+
+    def __init__(self, n_features, n_outputs):
+        super().__init__()
+        self.linear = nn.Linear(n_features, n_outputs)
+
+    def forward(self, X):
+        out = self.linear(X[:, -1])
+        if X.dtype == torch.float32:
+            out = out + 1e-3 * len(X)
+        return out
+
+
+def test_a_batch_dependent_module_predicts_in_float64():
+    X = windows(60)
+    model = LSTMRegressor(module=BatchDependentNet, **FAST, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, X[:, -1, 0])
+    assert model._predict_dtype == torch.float64
+    assert_batch_invariant(model.predict, windows(500, seed=1))
