@@ -1,22 +1,25 @@
 """Predict latency: LSTMRegressor.predict vs calling the module directly.
 
 A LSTMRegressor (48 steps, 4 features, hidden 64, CPU) is fitted briefly on
-random data; then, for one window and for batches of 1000 windows:
+random data; then, for one window and for batches of 1000 and 20,000 windows:
 
-- LSTMRegressor.predict: input validation, float64 forward pass (on CPU the
-  estimator predicts in float64 so that results do not depend on batching),
-  float64 numpy output;
+- LSTMRegressor.predict: input validation, the float32 forward pass with each
+  batch padded to whole tiles of 4 rows (so that a row's prediction does not
+  depend on its batch, see sklstm/_inference.py), a float64 head, float64
+  numpy output;
 - module, float32: the fitted torch module called on a float32 tensor under
-  ``torch.inference_mode()``, the least a PyTorch user would write;
+  ``torch.inference_mode()``, the least a PyTorch user would write (on the
+  20,000 windows at once);
 - prediction_module: ``sklstm.prediction_module(model)``, the float32 module
   sklstm exports for deployment (it also scales the output back to y's
   units), called the same way;
-- module, float64: the same module in float64, the forward pass predict runs,
-  to separate the cost of float64 from the estimator's own.
+- module, float64: the same module in float64, what predict ran before it
+  padded float32 batches (and still runs where a probe finds float32 batches
+  not invariant).
 
-Each timing is the mean over a loop of calls; contenders alternate inside
-each repeat and the table gives the median over repeats and the ratio to the
-float32 module.
+One torch thread (``--threads``). Each timing is the mean over a loop of
+calls; contenders alternate inside each repeat and the table gives the median
+over repeats and the ratio to the float32 module.
 
     python benchmarks/bench_predict.py
     python benchmarks/bench_predict.py --repeats 9 --hidden-size 128
@@ -35,16 +38,16 @@ N_FEATURES = 4
 N_STEPS = 48
 REFERENCE = "module, float32"
 # Calls per timing: enough for a stable mean, few enough to alternate often.
-CALLS = {1: 200, 1000: 5}
+CALLS = {1: 200, 1000: 5, 20_000: 1}
 
 
-def fitted_regressor(hidden_size):
+def fitted_regressor(hidden_size, n_threads):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(512, N_STEPS, N_FEATURES)).astype(np.float32)
     y = X[:, -1, 0]
-    return LSTMRegressor(hidden_size=hidden_size, max_epochs=1, random_state=0).fit(
-        X, y
-    )
+    return LSTMRegressor(
+        hidden_size=hidden_size, max_epochs=1, random_state=0, n_threads=n_threads
+    ).fit(X, y)
 
 
 def module_call(module, X):
@@ -56,9 +59,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--hidden-size", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     describe_machine()
-    model = fitted_regressor(args.hidden_size)
+    model = fitted_regressor(args.hidden_size, args.threads)
     module32 = model.net_.module_.eval()
     module64 = copy.deepcopy(module32).to(torch.float64)
     exported = prediction_module(model)
@@ -85,6 +90,7 @@ def main():
         )
     one_window = model.predict(X[:1])
     assert one_window.dtype == np.float64
+    assert model._predict_dtype == torch.float32, "the probe fell back to float64"
     # The estimator's output matches the float32 exported module (network and
     # output head, which maps the standardised target back) to float32 precision.
     np.testing.assert_allclose(

@@ -29,6 +29,7 @@ from ._inference import (
 from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
+from ._threads import prediction_threads
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
 from ._validation import (
     check_float32_range,
@@ -508,7 +509,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             iterator_valid__device=device,
             dataset=SequenceDataset,
             train_split=self._validation_split() if validation else None,
-            callbacks=build_callbacks(self, partial),
+            callbacks=build_callbacks(self, partial, device),
             device=device,
             # verbose=1 draws a progress bar; 2 prints skorch's table. Without
             # it, PrintLog would still format the table each epoch (0.5 ms).
@@ -537,7 +538,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         module = NetworkWithHead(network, head, head_dtype=torch.float64).eval()
         self._predict_dtype = torch.float32
         if torch.device(self.device_).type == "cpu" and not is_batch_invariant(
-            module, example_input(self, 4 * ROW_MULTIPLE), self.n_threads
+            module,
+            example_input(self, 4 * ROW_MULTIPLE),
+            prediction_threads(self.n_threads),
         ):
             self._predict_dtype = torch.float64
             network = copy.deepcopy(network).to(torch.float64)
@@ -607,7 +610,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
         cpu = torch.device(self.device_).type == "cpu"
         outputs = []
-        with torch_threads(self.n_threads), torch.inference_mode():
+        with torch_threads(prediction_threads(self.n_threads)), torch.inference_mode():
             batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
             for X_batch, _ in batches:
                 if cpu:

@@ -78,13 +78,16 @@ def global_torch_seed(seed_or_state, device):
 
 @contextlib.contextmanager
 def torch_threads(n_threads):
-    """Run with torch's intra-op thread pool set to ``n_threads`` (None: as is)."""
-    if n_threads is None:
-        yield
-        return
+    """Run with torch's intra-op thread pool set to ``n_threads``, then restore it.
+
+    None leaves the count to what runs inside (sklstm's thread tuner), and
+    restores it on exit all the same.
+    """
     previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
+    if n_threads is not None and n_threads != previous:
+        torch.set_num_threads(n_threads)
     try:
         yield
     finally:
-        torch.set_num_threads(previous)
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)

@@ -132,13 +132,20 @@ SHARED_PARAMETERS = """\
         when PyTorch sees one, else the CPU).
 
     n_threads : int or None, default=None
-        Threads torch may use on CPU during ``fit`` and ``predict`` (its
-        global setting is restored afterwards). None leaves torch's setting:
-        all cores, or in joblib's worker processes (``n_jobs`` of a search)
-        the share joblib gives each worker (one thread each on 2 cores with
-        ``n_jobs=2``; a dask worker has one). Set ``n_threads=1`` on a machine
-        shared with other work, and wherever scores must not depend on where
-        a fit ran: results are bit-for-bit only for a fixed thread count.
+        Threads torch uses on the CPU during ``fit`` and ``predict`` (its
+        global setting is restored afterwards). None lets each fit adapt to
+        the machine: it starts with one thread (or what the last fit in this
+        process ended with), reads every half second how many cores other
+        processes leave free, and uses that many threads when timing a few
+        batches shows they pay, never more than torch's own setting (one in
+        joblib's workers of ``GridSearchCV(n_jobs=...)`` and in dask's) or
+        the CPUs this process may use; ``predict`` uses the last fit's count.
+        The count per epoch is in ``history_["n_threads"]``. This avoids the
+        collapse of threads that spin on cores other work needs (10-170x
+        slower), at one thread for the first half second. An int fixes the
+        count: results are bit-for-bit reproducible for a fixed count (LSTM
+        and GRU networks without ``layer_norm``, attention or a convolution
+        give the same bits for any count).
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int makes a

@@ -72,7 +72,9 @@ def _plain(value):
 def plain_state(state):
     """Replace the live torch and pandas objects in ``state`` by plain values."""
     state = dict(state)
-    state.pop("_inference_module", None)  # rebuilt from the weights on loading
+    # Rebuilt from the weights on loading.
+    state.pop("_inference_module", None)
+    state.pop("_predict_dtype", None)
     net = state.pop("net_", None)
     if net is not None:
         weights = net.module_.state_dict()

@@ -14,6 +14,7 @@ from skorch.callbacks import (
 from torch.optim import lr_scheduler
 
 from ._callbacks import EpochProgressBar, RecordLearningRate, WeightGuard
+from ._threads import ThreadTuner
 
 __all__ = ["OPTIMIZERS", "SCHEDULERS", "build_callbacks", "history_frame"]
 
@@ -76,7 +77,7 @@ def _user_callbacks(callbacks):
     return named
 
 
-def build_callbacks(estimator, partial):
+def build_callbacks(estimator, partial, device="cpu"):
     """The skorch callbacks for ``estimator``'s options, in the order they must run.
 
     The weight guard snapshots an epoch before early stopping may end it, and
@@ -87,6 +88,8 @@ def build_callbacks(estimator, partial):
         ("weight_guard", WeightGuard(restore_on_interrupt=not early)),
         ("record_lr", RecordLearningRate()),
     ]
+    if estimator.n_threads is None and torch.device(device).type == "cpu":
+        callbacks.append(("thread_tuner", ThreadTuner()))
     if estimator.verbose == 1:
         total = 1 if partial else estimator.max_epochs
         bar = EpochProgressBar(total, desc=type(estimator).__name__)
@@ -120,4 +123,7 @@ def history_frame(rows):
         columns[key] = np.array(
             [np.nan if value is None else value for value in values], dtype=np.float64
         )
+    threads = [row.get("n_threads") for row in rows]
+    if rows and None not in threads:  # recorded by ThreadTuner (n_threads=None)
+        columns["n_threads"] = np.array(threads, dtype=np.int64)
     return pd.DataFrame(columns)

@@ -245,6 +245,7 @@ def test_history_frame():
         "valid_loss",
         "lr",
         "dur",
+        "n_threads",  # n_threads=None: the count of each epoch
     ]
     assert history["epoch"].tolist() == [1, 2, 3]
     assert history["train_loss"].tolist() == model.loss_curve_

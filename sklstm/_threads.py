@@ -1,0 +1,184 @@
+"""How many threads torch uses on the CPU when ``n_threads=None``.
+
+On a quiet machine two threads train a hidden-64 LSTM about 1.6x faster than
+one. On a machine whose cores are busy with other work, OpenMP threads that
+spin while waiting for each other at every one of the hundreds of parallel
+regions of a batch make two threads 10-170x slower than one: one training
+batch measured 2.2 s at two threads against 13 ms at one
+(``benchmarks/bench_shared_cpu.py``). No count fixed in advance suits both,
+and the load changes while a model trains; timing a batch at more threads
+to find out costs that collapse. So a fit with ``n_threads=None`` watches
+the CPUs it may run on instead:
+
+- it starts with the count the last fit in this process ended with (one
+  thread for the first);
+- every half second of training it reads, from ``/proc/stat``, how much of
+  those CPUs other processes used meanwhile (their busy time minus this
+  process's own CPU time), and takes at most as many threads as there are
+  cores left free, rounded down (an other process busy on one core of two
+  leaves one: one thread);
+- before adding threads it times a few batches at each count, alternating,
+  and keeps the faster (small networks gain nothing from a second thread);
+  a count found slower is not tried again in that fit unless the load has
+  fallen further.
+
+The candidates never exceed torch's own setting when the fit starts, which
+joblib's worker processes (``GridSearchCV(n_jobs=...)``) and dask's workers
+lower to their share of the cores, nor the CPUs this process may run on.
+Where ``/proc/stat`` does not exist (macOS, Windows) the count stays torch's.
+"""
+
+import os
+import statistics
+import time
+
+import torch
+from skorch.callbacks import Callback
+
+__all__ = ["ThreadTuner", "prediction_threads"]
+
+# What the last tuned fit in this process ended with; where the next fit
+# starts, and what predict with n_threads=None uses.
+_last_choice = {"n_threads": 1}
+_PROC_STAT = "/proc/stat"
+
+
+def _allowed_cpus():
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return list(range(os.cpu_count() or 1))
+
+
+def _thread_cap():
+    return max(1, min(torch.get_num_threads(), len(_allowed_cpus())))
+
+
+def prediction_threads(n_threads):
+    """Threads for ``predict``: ``n_threads``, or for None the last fit's choice."""
+    if n_threads is not None:
+        return n_threads
+    if not os.path.exists(_PROC_STAT):
+        return torch.get_num_threads()
+    return min(_thread_cap(), _last_choice["n_threads"])
+
+
+def _busy_seconds(cpus):
+    """CPU seconds the given CPUs have spent busy since boot, from /proc/stat."""
+    wanted = {f"cpu{cpu}" for cpu in cpus}
+    ticks = 0
+    with open(_PROC_STAT, "rb") as stat:
+        for line in stat:
+            fields = line.split()
+            if fields and fields[0].decode() in wanted:
+                # user nice system idle iowait irq softirq steal: not idle/iowait
+                values = [int(value) for value in fields[1:9]]
+                ticks += sum(values) - values[3] - values[4]
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class ThreadTuner(Callback):
+    """Train with as many threads as there are free cores, if they pay.
+
+    See the module's docstring for the rule. Records the count used for
+    most of each epoch's training batches as ``n_threads`` in the history.
+
+    Parameters
+    ----------
+    window : float, default=0.5
+        Seconds of training between readings of the load.
+    trial_batches : int, default=3
+        Timed batches per count when trying more threads.
+    """
+
+    def __init__(self, window=0.5, trial_batches=3):
+        self.window = window
+        self.trial_batches = trial_batches
+
+    def on_train_begin(self, net, **kwargs):
+        self.cpus_ = _allowed_cpus()
+        self.cap_ = _thread_cap()
+        self.enabled_ = os.path.exists(_PROC_STAT) and self.cap_ > 1
+        self.queue_, self.timings_ = [], {}
+        self.epoch_counts_ = {}
+        self._start = None
+        if not self.enabled_:
+            self.n_threads_ = torch.get_num_threads()
+            return
+        self.n_threads_ = min(_last_choice["n_threads"], self.cap_)
+        # The most threads found to pay, and the free cores when it was found.
+        self.ceiling_, self.ceiling_free_ = self.cap_, float("inf")
+        self._mark()
+
+    def _mark(self):
+        self.window_start_ = (
+            time.perf_counter(),
+            time.process_time(),
+            _busy_seconds(self.cpus_),
+        )
+
+    def _free_cores(self):
+        """Cores of this process's CPUs that other processes left idle lately."""
+        wall, own, busy = self.window_start_
+        self._mark()
+        elapsed = self.window_start_[0] - wall
+        own = self.window_start_[1] - own
+        others = max(0.0, self.window_start_[2] - busy - own) / elapsed
+        return len(self.cpus_) - others
+
+    def _reconsider(self):
+        free = self._free_cores()
+        # An other process busy on 0.7 cores of two leaves room for one thread.
+        fits = max(1, min(self.cap_, int(free + 0.3)))
+        if fits < self.n_threads_:
+            self.n_threads_ = fits
+        elif fits > self.n_threads_:
+            if fits > self.ceiling_ and free <= self.ceiling_free_ + 0.5:
+                fits = self.ceiling_  # found slower at this load already
+            if fits > self.n_threads_:
+                self.queue_ = [self.n_threads_, fits] * self.trial_batches
+                self.timings_ = {self.n_threads_: [], fits: []}
+                self._trial_free = free
+
+    def _end_trial(self):
+        medians = {k: statistics.median(v) for k, v in self.timings_.items()}
+        choice = min(medians, key=medians.get)
+        if choice != max(medians):  # more threads did not pay
+            self.ceiling_, self.ceiling_free_ = choice, self._trial_free
+        self.n_threads_ = choice
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        count = self.queue_[0] if self.enabled_ and self.queue_ else self.n_threads_
+        if training and torch.get_num_threads() != count:
+            torch.set_num_threads(count)
+        elif not training and torch.get_num_threads() != self.n_threads_:
+            torch.set_num_threads(self.n_threads_)
+        self._start = time.perf_counter() if training else None
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if self._start is None:
+            return
+        count = torch.get_num_threads()
+        self.epoch_counts_[count] = self.epoch_counts_.get(count, 0) + 1
+        if not self.enabled_:
+            return
+        now = time.perf_counter()
+        if self.queue_:
+            # Seconds per row: the last batch of an epoch is smaller.
+            self.timings_[count].append((now - self._start) / max(1, len(batch[0])))
+            self.queue_.pop(0)
+            if not self.queue_:
+                self._end_trial()
+                self._mark()
+        elif now - self.window_start_[0] >= self.window:
+            self._reconsider()
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.epoch_counts_:
+            used = max(self.epoch_counts_, key=self.epoch_counts_.get)
+            net.history.record("n_threads", used)
+        self.epoch_counts_ = {}
+
+    def on_train_end(self, net, **kwargs):
+        if self.enabled_:
+            _last_choice["n_threads"] = self.n_threads_
