@@ -282,6 +282,48 @@ def test_online_update_and_recent_window_each_restore_coverage(
     assert (inside.mean() >= 0.85) == adapts
 
 
+def per_origin_conformal(y_true, y_pred, origins, alpha):
+    """ACI written origin by origin with np.quantile, as the definition reads."""
+    errors = np.abs(y_true - y_pred)
+    lower = np.full(y_true.shape, np.nan)
+    upper = np.full(y_true.shape, np.nan)
+    for h in range(y_true.shape[1]):
+        alpha_t, revealed = alpha, 0
+        for i, origin in enumerate(origins):
+            while revealed < i and origins[revealed] + h + 1 <= origin:
+                if not np.isnan(lower[revealed, h]):
+                    inside = lower[revealed, h] <= y_true[revealed, h]
+                    inside &= y_true[revealed, h] <= upper[revealed, h]
+                    alpha_t += _conformal.ACI_GAMMA * (alpha - (not inside))
+                revealed += 1
+            past = errors[max(0, revealed - _conformal.ACI_WINDOW) : revealed, h]
+            if len(past) < _conformal.MIN_RESIDUALS:
+                continue
+            level = np.ceil((len(past) + 1) * (1 - alpha_t)) / len(past)
+            width = np.quantile(past, np.clip(level, 0, 1), method="higher")
+            lower[i, h], upper[i, h] = y_pred[i, h] - width, y_pred[i, h] + width
+    return lower, upper
+
+
+@pytest.mark.parametrize(
+    "step, gamma, window", [(1, ACI_GAMMA, ACI_WINDOW), (3, 0.2, 7), (2, 0.0, 10**9)]
+)
+def test_conformal_bounds_equal_the_per_origin_definition(
+    monkeypatch, step, gamma, window
+):
+    monkeypatch.setattr(_conformal, "ACI_GAMMA", gamma)
+    monkeypatch.setattr(_conformal, "ACI_WINDOW", window)
+    rng = np.random.RandomState(0)
+    scale = np.where(np.arange(150) < 75, 1.0, 3.0)[:, None]
+    y_true, y_pred = rng.normal(size=(150, 4)) * scale, rng.normal(size=(150, 4))
+    y_pred[40, 1] = np.nan  # a missing forecast: no bounds, and NaN widths after
+    origins = 30 + step * np.arange(150)
+    expected = per_origin_conformal(y_true, y_pred, origins, 0.1)
+    bounds = adaptive_conformal(y_true, y_pred, origins, 0.1)
+    np.testing.assert_array_equal(bounds[0], expected[0])
+    np.testing.assert_array_equal(bounds[1], expected[1])
+
+
 def test_conformal_interval_uses_only_observed_errors():
     rng = np.random.RandomState(0)
     y_true, y_pred = rng.normal(size=(40, 3)), np.zeros((40, 3))
