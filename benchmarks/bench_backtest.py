@@ -134,6 +134,12 @@ def main():
         default=["16x16", "64x24"],
         help="hidden_size x window pairs, e.g. 16x16",
     )
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        default=["one-step", "recursive", "direct"],
+        choices=["one-step", "recursive", "direct"],
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     # One BLAS thread too: on the shared 2-core machine OpenBLAS's two threads
@@ -156,6 +162,8 @@ def main():
         )
         pipe = Pipeline([("window", SlidingWindow(window)), ("lstm", lstm)])
         for name, (X, y, horizon) in cases().items():
+            if name not in args.cases:
+                continue
             for interval in (None, 0.9):
                 run, fit, predict = time_case(
                     pipe, X, y, horizon, interval, args.repeats

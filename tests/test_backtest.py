@@ -141,7 +141,14 @@ def test_recursive_origins_advance_together_as_the_per_origin_loop(make_pipeline
     X, y = data[:-1], data[1:, 0]
     CountingRegressor.predict_calls = 0
     results = backtest(
-        make_pipeline(), X, y, initial_train_size=60, horizon=4, step=3, refit=False
+        make_pipeline(),
+        X,
+        y,
+        initial_train_size=60,
+        horizon=4,
+        step=3,
+        refit=False,
+        season_length=4,
     )
     model = make_pipeline().fit(X[:60], y[:60])
     linear = Pipeline([*model.steps[:-1], ("linear", LinearRegression())])
