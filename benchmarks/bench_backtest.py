@@ -94,7 +94,7 @@ def cases():
     return {"one-step": one_step, "recursive": recursive, "direct": direct}
 
 
-def time_case(pipe, X, y, horizon, interval, repeats):
+def time_case(pipe, X, y, horizon, interval, repeats, baselines):
     """Per repeat: backtest seconds, its fit's seconds, one predict's seconds."""
     initial = N_TRAIN + (y.shape[1] - 1 if y.ndim == 2 else 0)
     window = pipe.named_steps["window"].window
@@ -113,6 +113,7 @@ def time_case(pipe, X, y, horizon, interval, repeats):
             horizon=horizon,
             refit=False,
             interval=interval,
+            **baselines,
         )
         fits.append(sum(FIT_SECONDS))
         assert results["origin"].nunique() == N_ORIGINS
@@ -140,6 +141,11 @@ def main():
         default=["one-step", "recursive", "direct"],
         choices=["one-step", "recursive", "direct"],
     )
+    parser.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="baselines=(): the backtest's cost without the linear baseline's fit",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     # One BLAS thread too: on the shared 2-core machine OpenBLAS's two threads
@@ -148,13 +154,15 @@ def main():
     describe_machine()
     warnings.simplefilter("ignore", UserWarning)  # 1 epoch: no convergence talk
     print(
-        f"{N_ORIGINS} origins after {N_TRAIN} training rows, refit=False, default "
-        f"baselines; median of {args.repeats} alternated repeats; times in ms"
+        f"{N_ORIGINS} origins after {N_TRAIN} training rows, refit=False, "
+        f"{'no' if args.no_baselines else 'default'} baselines; median of "
+        f"{args.repeats} alternated repeats; times in ms"
     )
     print(
         f"{'size':<9} {'case':<10} {'interval':<8} {'backtest':>9} {'its fit':>8} "
         f"{'predict':>8} {'(bt-fit)/predict':>17} {'per predict':>12}"
     )
+    baselines = {"baselines": ()} if args.no_baselines else {}
     for size in args.sizes:
         hidden, window = (int(part) for part in size.split("x"))
         lstm = TimedLSTMRegressor(
@@ -166,7 +174,7 @@ def main():
                 continue
             for interval in (None, 0.9):
                 run, fit, predict = time_case(
-                    pipe, X, y, horizon, interval, args.repeats
+                    pipe, X, y, horizon, interval, args.repeats, baselines
                 )
                 ratios = [
                     (r - f) / p for r, f, p in zip(run, fit, predict, strict=True)
