@@ -23,13 +23,20 @@ is ``SlidingWindow(window)`` + ``LSTMRegressor(hidden_size, max_epochs=1)``
 on the CPU, one thread, sizes (window 16, hidden 16) and (window 24, hidden
 64).
 
-Measured on the shared 2-core machine, median of 5 alternated repeats:
+Measured on the shared 2-core machine (load 3 to 7), two runs of 5 and 7
+repeats, ratio (backtest - its fit) / one predict at hidden 16, window 16
+(hidden 64, window 24), default baselines:
 
-=========================  ========  =========  ========  =========
-case                        before (h16, w16)   after (h16, w16)
--------------------------  ------------------  ------------------
-(see docs/benchmarks.md, "Backtests", for every case and size)
-=========================  ========  =========  ========  =========
+- one-step: 2.9-3.6 before, 3.3-4.6 after (2.7-3.3; 1.9-2.3); with
+  interval=0.9 4.2-4.3, 4.9-5.9 (3.2-3.3; 2.5-3.7);
+- recursive, 12 steps: 825 before, 7-17 after, i.e. 0.6-1.4 per predict
+  (674; 10-18); with an interval 833, 17-20 (606; 9-15);
+- direct, 12 steps: 6.5-8.3 before, 3.4-5.0 after (6.4-7.2; 3.1-4.0);
+  with an interval 14-18, 3.5-7.2 (7.8-16; 2.0-4.2).
+
+Most of what one-step and direct spend beyond their one predict is the
+default linear baseline's own fit and predict (``--no-baselines`` leaves
+it out); docs/benchmarks.md ("Backtests") has the details.
 
     python benchmarks/bench_backtest.py
     python benchmarks/bench_backtest.py --repeats 9 --sizes 16x16
