@@ -363,9 +363,9 @@ class _Plan:
         future = origins[:, None] + np.arange(1, self.horizon + 1)
         future = values[np.minimum(future, len(values) - 1)][:, :, others]
         forecast = np.full((len(origins), self.horizon), np.nan)
+        # Origins with a whole window of real rows are advanced together.
         done = np.zeros(len(origins), dtype=bool)
-        if context is not None:
-            # Origins with a whole window of real rows, advanced together.
+        if context is not None and origins[-1] + 1 >= context:
             done = origins + 1 >= context
             histories = values[origins[done, None] + np.arange(1 - context, 1)]
             batched = _recursive_forecasts(

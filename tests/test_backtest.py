@@ -170,7 +170,7 @@ def test_recursive_origins_advance_together_as_the_per_origin_loop(make_pipeline
         np.testing.assert_allclose(results[column], np.ravel(expected), **tolerance)
 
 
-@pytest.mark.filterwarnings("ignore:window=6 is longer than the 3 rows")
+@pytest.mark.filterwarnings("ignore:window=6 is longer than the")
 def test_recursive_origins_without_a_whole_window_are_rolled_one_by_one():
     """A DataFrame through a scaler; the first origins see fewer rows than the
     window (padded), later ones a whole window: both match the per-origin loop."""
@@ -179,15 +179,16 @@ def test_recursive_origins_without_a_whole_window_are_rolled_one_by_one():
     y = data[1:, 0]
     estimator = linear_pipeline(window=6)
     results = backtest(
-        estimator, frame, y, initial_train_size=3, horizon=3, refit=False, baselines=()
+        estimator, frame, y, initial_train_size=3, horizon=3, refit=2, baselines=()
     )
-    model = linear_pipeline(window=6).fit(frame.iloc[:3], y[:3])
-    expected = [
-        recursive_forecast(
-            model, frame.iloc[: o + 1], 3, future_exog=data[o + 1 : o + 4, 1:]
+    expected = []
+    for o in range(3, len(frame) - 2):
+        if (o - 3) % 2 == 0:  # refit=2; origins 3 and 4 lack a whole window
+            model = linear_pipeline(window=6).fit(frame.iloc[:o], y[:o])
+        future = data[o + 1 : o + 4, 1:]
+        expected.append(
+            recursive_forecast(model, frame.iloc[: o + 1], 3, future_exog=future)
         )
-        for o in range(3, len(frame) - 2)
-    ]
     # Float32 LinearRegression: round-off depends on the batch (see above).
     np.testing.assert_allclose(results["y_pred"], np.ravel(expected), atol=1e-4)
 
