@@ -9,7 +9,8 @@ origin to the last one). For each case this times, alternating:
 - backtest: ``sklstm.backtest(pipe, ..., refit=False)`` over 100 origins
   with the default baselines (naive, seasonal-naive with the hourly index's
   season 24, linear), with and without ``interval=0.9``; the seconds spent
-  in the LSTM's own ``fit`` inside it are recorded on the side;
+  in the LSTM's own ``fit`` inside it are recorded on the side (cloning the
+  pipeline and its SlidingWindow's fit stay in the backtest's cost);
 - one predict: the same pipeline, fitted on the same rows beforehand,
   predicting those rows once.
 
