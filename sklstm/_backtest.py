@@ -299,7 +299,9 @@ def _naive(y, origins, horizon, season_length, name):
 
 
 def _flatten(X):
-    X = np.asarray(X)
+    # float64: a least-squares fit on collinear lags in float32 keeps ~5
+    # digits, and its predictions would depend on how many rows share a call.
+    X = np.asarray(X, dtype=np.float64)
     return X.reshape(len(X), -1)
 
 

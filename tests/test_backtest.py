@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 
 
 def flatten(X):
-    return np.asarray(X).reshape(len(X), -1)
+    return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
 
 
 def linear_pipeline(window=4):
@@ -128,10 +128,11 @@ def test_recursive_horizon_matches_a_hand_written_loop():
             recursive_forecast(model, X[: origin + 1], 3, future_exog=future)
         )
         truth.append(y[origin : origin + 3])
-    # LinearRegression fitted on SlidingWindow's float32 windows predicts in
-    # float32, whose last bits depend on how many rows share the product: the
-    # backtest predicts all origins together, the loop one history at a time.
-    np.testing.assert_allclose(results["y_pred"], np.ravel(expected), atol=1e-4)
+    # Origins advance together: float64 products of another batch size round
+    # the last bits differently (1e-14 here).
+    np.testing.assert_allclose(
+        results["y_pred"], np.ravel(expected), rtol=1e-12, atol=1e-12
+    )
     np.testing.assert_array_equal(results["y_true"], np.ravel(truth))
 
 
@@ -163,11 +164,9 @@ def test_recursive_origins_advance_together_as_the_per_origin_loop(make_pipeline
             )
             for o in origins
         ]
-        # LinearRegression on float32 windows sums terms of ~100 in float32
-        # (collinear lags): its last bits (2**-17 here) depend on the batch.
-        float32_linear = column == "linear" or make_pipeline is linear_pipeline
-        tolerance = {"atol": 1e-4} if float32_linear else {"rtol": 1e-6}
-        np.testing.assert_allclose(results[column], np.ravel(expected), **tolerance)
+        np.testing.assert_allclose(
+            results[column], np.ravel(expected), rtol=1e-12, atol=1e-12
+        )
 
 
 @pytest.mark.filterwarnings("ignore:window=6 is longer than the")
@@ -189,8 +188,9 @@ def test_recursive_origins_without_a_whole_window_are_rolled_one_by_one():
         expected.append(
             recursive_forecast(model, frame.iloc[: o + 1], 3, future_exog=future)
         )
-    # Float32 LinearRegression: round-off depends on the batch (see above).
-    np.testing.assert_allclose(results["y_pred"], np.ravel(expected), atol=1e-4)
+    np.testing.assert_allclose(
+        results["y_pred"], np.ravel(expected), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_recursive_backtest_predicts_all_origins_once_per_step():
