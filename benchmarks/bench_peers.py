@@ -515,42 +515,36 @@ def print_rows(rows):
 def plot(rows, path):
     """Bars of fit time / sklstm's and RMSE / naive, per series and library."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FormatStrFormatter
 
     series = list(dict.fromkeys(row["series"] for row in rows))
     libraries = list(dict.fromkeys(row["library"] for row in rows))
     settings = list(dict.fromkeys(row["setting"] for row in rows))
+    by_key = {(row["setting"], row["library"], row["series"]): row for row in rows}
+    measures = {
+        "fit time / sklstm's": lambda row: row["fit_ratio"],
+        "RMSE / naive (last value)": lambda row: row["rmse"] / row["naive"],
+    }
     figure, axes = plt.subplots(
-        len(settings), 2, figsize=(11, 3.2 * len(settings)), squeeze=False
+        len(settings), 2, figsize=(11, 3.4 * len(settings)), squeeze=False
     )
     width = 0.8 / len(libraries)
     for i, setting in enumerate(settings):
-        for j, (key, label) in enumerate(
-            [("fit_ratio", "fit time / sklstm's"), ("rmse_naive", "RMSE / naive")]
-        ):
-            ax = axes[i, j]
+        for ax, (label, measure) in zip(axes[i], measures.items(), strict=True):
             for k, library in enumerate(libraries):
-                heights = []
-                for name in series:
-                    (row,) = [
-                        r
-                        for r in rows
-                        if (r["series"], r["setting"], r["library"])
-                        == (name, setting, library)
-                    ]
-                    heights.append(
-                        row["fit_ratio"]
-                        if key == "fit_ratio"
-                        else row["rmse"] / row["naive"]
-                    )
+                heights = [measure(by_key[setting, library, name]) for name in series]
                 offset = (k - (len(libraries) - 1) / 2) * width
-                positions = np.arange(len(series)) + offset
-                ax.bar(positions, heights, width, label=library)
+                ax.bar(np.arange(len(series)) + offset, heights, width, label=library)
             ax.axhline(1.0, color="black", linewidth=0.8)
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+            ax.tick_params(axis="y", which="minor", labelsize="x-small")
             ax.set_xticks(np.arange(len(series)), series)
-            ax.set_title(f"{label}, {setting} settings")
-    axes[0, 0].legend(fontsize="small")
-    figure.tight_layout()
+            ax.set_title(f"{label}, {setting} settings (log scale)")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="upper center", ncols=len(libraries))
+    figure.tight_layout(rect=(0, 0, 1, 0.95))
     figure.savefig(path, dpi=100)
 
 
