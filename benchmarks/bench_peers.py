@@ -515,7 +515,7 @@ def print_rows(rows):
 def plot(rows, path):
     """Bars of fit time / sklstm's and RMSE / naive, per series and library."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FormatStrFormatter
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
     series = list(dict.fromkeys(row["series"] for row in rows))
     libraries = list(dict.fromkeys(row["library"] for row in rows))
@@ -537,9 +537,9 @@ def plot(rows, path):
                 ax.bar(np.arange(len(series)) + offset, heights, width, label=library)
             ax.axhline(1.0, color="black", linewidth=0.8)
             ax.set_yscale("log")
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-            ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
-            ax.tick_params(axis="y", which="minor", labelsize="x-small")
+            ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_xticks(np.arange(len(series)), series)
             ax.set_title(f"{label}, {setting} settings (log scale)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
