@@ -14,7 +14,9 @@ last value). Two settings per library:
 Every fit runs in a fresh worker process of this script (``--worker LIB``,
 reading its task as JSON on stdin and printing its result as JSON) with one
 torch thread (``OMP_NUM_THREADS=1`` and ``torch.set_num_threads(1)``), so
-that each library pays the same first-fit costs; sklstm and plain skorch run
+that each library pays the same first-fit costs (the worker makes one torch
+optimizer before timing anything: the first one imports ``torch._dynamo``,
+which lightning and keras import anyway); sklstm and plain skorch run
 with this interpreter, each peer with the interpreter of its own virtual
 environment. Inside each repeat the libraries run in turn, each repeat
 starting one library later; fit-time ratios are the median over repeats of
@@ -43,8 +45,8 @@ then, from the repository root with sklstm installed::
         --plot docs/bench_peers.png
 
 ``--quick`` runs the equal settings on one series, once, for 3 epochs (a
-smoke test). A peer
-without ``--python`` is skipped with a note.
+smoke test). A peer without ``--python`` is skipped with a note. The results
+of a run are in docs/benchmarks.md.
 """
 
 import argparse
@@ -77,7 +79,7 @@ NOTES = {
     "output_chunk_length=1): hidden 25, 100 epochs, batch 32, Adam lr 1e-3; "
     "Scaler() (min-max)",
     "neuralforecast": "LSTM(h=1, input_size=24): encoder 2 x 128, MLP decoder "
-    "2 x 128, max_steps 1000 of 128 sampled windows, lr 1e-3, "
+    "2 x 128, MAE loss, max_steps 1000 of 128 sampled windows, lr 1e-3, "
     "scaler_type='robust'",
     "skforecast": "create_and_compile_model(lags=24, steps=1): LSTM 100, dense 64 "
     "(relu), Adam lr 1e-3, MSE; ForecasterRnn's MinMaxScaler; keras' batch 32 and "
@@ -94,8 +96,10 @@ def _n_steps(n_windows, epochs, batch_size):
 #
 # A runner takes (values, cut, seed, setting, epochs) and returns
 # (fit seconds, predict seconds, predictions of values[cut:], each made from
-# the values before it). The timed fit includes the library's scaler and the
-# making of its training data; imports happen before.
+# the values before it). The timed fit includes the library's scaler, the
+# making of its training data and of its network (skforecast's keras model is
+# built by create_and_compile_model, the others' inside fit); imports happen
+# before.
 
 
 def _run_sklstm(values, cut, seed, setting, epochs):
@@ -430,6 +434,7 @@ def run_worker(python, library, values, cut, seed, settings, epochs):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     # Keras picks its backend when first imported.
     env["KERAS_BACKEND"] = "torch"
+    # The sklstm of this checkout, whichever one is installed.
     env["PYTHONPATH"] = os.pathsep.join(
         [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
         + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
@@ -457,6 +462,7 @@ def benchmark(series_names, pythons, repeats, epochs, settings):
     rows, versions = [], {}
     for name in series_names:
         values = load_series(name)
+        # The split of bench_forecast.py: the last 20 % of the targets.
         cut = len(values) - round((len(values) - 1) * TEST_FRACTION)
         actual = values[cut:]
         naive = rmse(values[cut - 1 : -1], actual)
@@ -599,8 +605,9 @@ def main():
     )
     print_rows(rows)
     print()
-    for library in pythons:
-        print(f"defaults of {library}: {NOTES[library]}")
+    if "defaults" in args.settings:
+        for library in pythons:
+            print(f"defaults of {library}: {NOTES[library]}")
     if args.json:
         with open(args.json, "w") as file:
             json.dump({"rows": rows, "versions": versions}, file, indent=1)
