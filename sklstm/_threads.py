@@ -20,7 +20,8 @@ the CPUs it may run on instead:
 - before adding threads it times a few batches at each count, alternating,
   and keeps the faster (small networks gain nothing from a second thread);
   a count found slower is not tried again in that fit unless the load has
-  fallen further.
+  fallen further, and a count whose batch is three times slower than the
+  other's (the load came back) is dropped from the trial at once.
 
 The candidates never exceed torch's own setting when the fit starts, which
 joblib's worker processes (``GridSearchCV(n_jobs=...)``) and dask's workers
@@ -89,11 +90,15 @@ class ThreadTuner(Callback):
         Seconds of training between readings of the load.
     trial_batches : int, default=3
         Timed batches per count when trying more threads.
+    give_up : float, default=3.0
+        A count whose batch takes this many times longer than a batch at the
+        other count is not timed again in that trial.
     """
 
-    def __init__(self, window=0.5, trial_batches=3):
+    def __init__(self, window=0.5, trial_batches=3, give_up=3.0):
         self.window = window
         self.trial_batches = trial_batches
+        self.give_up = give_up
 
     def on_train_begin(self, net, **kwargs):
         self.cpus_ = _allowed_cpus()
@@ -165,8 +170,13 @@ class ThreadTuner(Callback):
         now = time.perf_counter()
         if self.queue_:
             # Seconds per row: the last batch of an epoch is smaller.
-            self.timings_[count].append((now - self._start) / max(1, len(batch[0])))
+            seconds = (now - self._start) / max(1, len(batch[0]))
+            self.timings_[count].append(seconds)
             self.queue_.pop(0)
+            others = [t for k, v in self.timings_.items() if k != count for t in v]
+            if others and seconds > self.give_up * min(others):
+                # The load came back mid-trial: no more batches at this count.
+                self.queue_ = [k for k in self.queue_ if k != count]
             if not self.queue_:
                 self._end_trial()
                 self._mark()

@@ -133,3 +133,20 @@ def test_the_default_network_does_not_depend_on_the_thread_count():
         for n in (1, 2)
     ]
     np.testing.assert_array_equal(*predictions)
+
+
+def test_a_trial_stops_timing_threads_that_collapse(machine):
+    """The load comes back just as two threads are tried: one slow batch, no more."""
+    tuner = ThreadTuner()
+    machine.batch_seconds = {1: 0.010, 2: 0.006}
+    original = machine.run_batch
+
+    def run_batch():
+        if tuner.queue_ and torch.get_num_threads() == 2:
+            machine.batch_seconds = {1: 0.010, 2: 2.0}
+        original()
+
+    machine.run_batch = run_batch
+    train(tuner, machine, n_epochs=1)
+    assert tuner.timings_[2] == [pytest.approx(2.0 / 32)]
+    assert tuner.n_threads_ == 1
