@@ -132,12 +132,17 @@ def alternate(run, repeats):
 
 
 def report(title, times):
+    """Median times, and each setting's median ratio to the best in the same repeat."""
     medians = {name: statistics.median(t) for name, t in times.items()}
-    best = min(medians.values())
+    best_per_repeat = [min(run) for run in zip(*times.values(), strict=True)]
     print(f"\n{title} (load {os.getloadavg()[0]:.2f})")
+    print(f"  {'n_threads':<16} {'median':>9}  ratio to the repeat's best  (times)")
     for name, median in medians.items():
+        ratio = statistics.median(
+            t / best for t, best in zip(times[name], best_per_repeat, strict=True)
+        )
         print(
-            f"  {name:<16} {median:8.2f} s  x{median / best:.2f} of best  "
+            f"  {name:<16} {median:8.2f} s  x{ratio:.2f}  "
             f"({', '.join(f'{t:.2f}' for t in times[name])})"
         )
 

@@ -372,7 +372,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             n_features, n_outputs, device, partial, generator=generator, **net_params
         )
         dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
-        with torch_threads(self.n_threads):
+        # With n_threads=None, the whole fit starts at the thread tuner's count:
+        # initialising the level on 2 busy cores collapses like training.
+        with torch_threads(prediction_threads(self.n_threads)):
             # Weight initialisation draws from torch's global generator; a
             # continued fit overwrites the weights, so it draws nothing of its own.
             with global_torch_seed(0 if continuing else _draw_seed(generator), device):

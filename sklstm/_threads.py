@@ -36,7 +36,7 @@ import time
 import torch
 from skorch.callbacks import Callback
 
-__all__ = ["ThreadTuner", "prediction_threads"]
+__all__ = ["ThreadTuner", "prediction_threads", "thread_cap"]
 
 # What the last tuned fit in this process ended with; where the next fit
 # starts, and what predict with n_threads=None uses.
@@ -51,7 +51,8 @@ def _allowed_cpus():
         return list(range(os.cpu_count() or 1))
 
 
-def _thread_cap():
+def thread_cap():
+    """The most threads a fit may use: torch's setting and the CPUs allowed."""
     return max(1, min(torch.get_num_threads(), len(_allowed_cpus())))
 
 
@@ -61,7 +62,7 @@ def prediction_threads(n_threads):
         return n_threads
     if not os.path.exists(_PROC_STAT):
         return torch.get_num_threads()
-    return min(_thread_cap(), _last_choice["n_threads"])
+    return min(thread_cap(), _last_choice["n_threads"])
 
 
 def _busy_seconds(cpus):
@@ -86,6 +87,10 @@ class ThreadTuner(Callback):
 
     Parameters
     ----------
+    cap : int or None, default=None
+        Most threads to use; None for :func:`thread_cap` when training
+        starts. The estimators pass it from before the fit, which runs at
+        the starting count from then on.
     window : float, default=0.5
         Seconds of training between readings of the load.
     trial_batches : int, default=3
@@ -95,20 +100,21 @@ class ThreadTuner(Callback):
         other count is not timed again in that trial.
     """
 
-    def __init__(self, window=0.5, trial_batches=3, give_up=3.0):
+    def __init__(self, cap=None, window=0.5, trial_batches=3, give_up=3.0):
+        self.cap = cap
         self.window = window
         self.trial_batches = trial_batches
         self.give_up = give_up
 
     def on_train_begin(self, net, **kwargs):
         self.cpus_ = _allowed_cpus()
-        self.cap_ = _thread_cap()
+        self.cap_ = thread_cap() if self.cap is None else self.cap
         self.enabled_ = os.path.exists(_PROC_STAT) and self.cap_ > 1
         self.queue_, self.timings_ = [], {}
         self.epoch_counts_ = {}
         self._start = None
         if not self.enabled_:
-            self.n_threads_ = torch.get_num_threads()
+            self.n_threads_ = min(torch.get_num_threads(), self.cap_)
             return
         self.n_threads_ = min(_last_choice["n_threads"], self.cap_)
         # The most threads found to pay, and the free cores when it was found.

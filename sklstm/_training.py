@@ -14,7 +14,7 @@ from skorch.callbacks import (
 from torch.optim import lr_scheduler
 
 from ._callbacks import EpochProgressBar, RecordLearningRate, WeightGuard
-from ._threads import ThreadTuner
+from ._threads import ThreadTuner, thread_cap
 
 __all__ = ["OPTIMIZERS", "SCHEDULERS", "build_callbacks", "history_frame"]
 
@@ -89,7 +89,7 @@ def build_callbacks(estimator, partial, device="cpu"):
         ("record_lr", RecordLearningRate()),
     ]
     if estimator.n_threads is None and torch.device(device).type == "cpu":
-        callbacks.append(("thread_tuner", ThreadTuner()))
+        callbacks.append(("thread_tuner", ThreadTuner(cap=thread_cap())))
     if estimator.verbose == 1:
         total = 1 if partial else estimator.max_epochs
         bar = EpochProgressBar(total, desc=type(estimator).__name__)
