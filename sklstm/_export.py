@@ -263,6 +263,14 @@ def prediction_module(fitted, *, quantize: bool = False) -> nn.Module:
         ValueError naming both shapes; the check is kept by
         :func:`to_torchscript` (where it surfaces as ``torch.jit.Error``).
 
+    Notes
+    -----
+    The module, and every export built from it, reads windows of one length
+    (``input_shape_``; for a model fitted on sequences of different lengths,
+    the longest of them) and does not mask padding. Pad sequences of
+    different lengths with :func:`pad_sequences` first; the outputs then
+    differ from ``predict`` on the unpadded list, which masks the padding.
+
     Examples
     --------
     >>> import numpy as np
@@ -334,7 +342,9 @@ def to_onnx(
     and GRU operators in float32 only. The graph declares the window shape
     of ``X``, so ONNX Runtime refuses rows given instead of windows itself
     (``INVALID_ARGUMENT : Invalid rank for input: X``); the exporters cannot
-    carry :func:`prediction_module`'s own check.
+    carry :func:`prediction_module`'s own check. Windows of one length only:
+    padding is not masked (see :func:`prediction_module`'s notes and
+    :func:`pad_sequences`).
 
     Parameters
     ----------
@@ -433,7 +443,9 @@ def to_torchscript(fitted, path: str | PathLike | None = None):
     The module is traced with :func:`torch.jit.trace` (sklstm's modules do
     not script), which PyTorch has deprecated in favour of ``torch.export``
     (:func:`to_exported_program`); the traced module loads with
-    :func:`torch.jit.load`, in C++ too, and takes any batch size.
+    :func:`torch.jit.load`, in C++ too, and takes any batch size of
+    windows of one length: padding is not masked (see
+    :func:`prediction_module`'s notes and :func:`pad_sequences`).
 
     Parameters
     ----------
@@ -475,8 +487,9 @@ def to_torchscript(fitted, path: str | PathLike | None = None):
 def to_exported_program(fitted, path: str | PathLike | None = None):
     """Export ``fitted``'s :func:`prediction_module` with :func:`torch.export.export`.
 
-    The batch axis is dynamic. Run the program with ``program.module()(X)``;
-    ``torch.export.load`` reads a saved one.
+    The batch axis is dynamic; the windows have one length and padding is
+    not masked (see :func:`prediction_module`'s notes). Run the program with
+    ``program.module()(X)``; ``torch.export.load`` reads a saved one.
 
     Parameters
     ----------
