@@ -60,7 +60,7 @@ def pad_sequences(
         Value of the padding steps.
 
     dtype : numpy dtype, default=np.float32
-        dtype of the result.
+        The dtype of the result.
 
     Returns
     -------
