@@ -257,3 +257,14 @@ def test_exported_module_reads_padded_windows_of_a_ragged_model():
         exported = sklstm.prediction_module(model)(torch.from_numpy(windows))
     # Unmasked: what predict gives for the padded windows, not for the list.
     np.testing.assert_allclose(exported.numpy(), model.predict(windows), atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_early_stopping_and_partial_fit_split_ragged_lists(Estimator):
+    X, y = ragged(n=40)
+    y = y if Estimator is LSTMRegressor else y > 0
+    model = Estimator(early_stopping=True, validation_fraction=0.25, **FAST)
+    assert len(model.fit(X, y).validation_scores_) == 1
+    model.partial_fit(X[:10], y[:10])
+    assert model.n_iter_ == 2
