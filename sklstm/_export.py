@@ -193,13 +193,19 @@ class _Predictor(nn.Module):
             _float32_buffer(self, "input_scale", inputs[0], window_shape[-1])
             _float32_buffer(self, "input_offset", inputs[1], window_shape[-1])
 
-    def forward(self, X):
-        """Outputs for ``X`` of shape ``(batch, n_steps, n_features)``."""
+    def forward(self, X, lengths: torch.Tensor | None = None):
+        """Outputs for ``X`` of shape ``(batch, n_steps, n_features)``.
+
+        ``lengths`` ``(batch,)``: the real steps of each window, padded after
+        its end, for sklstm's network (not traced into the exports).
+        """
         if self.check_shape:
             X = _check_windows(X, self.window_shape)
         if self.scale_inputs:
             X = X * self.input_scale + self.input_offset
-        return self.outputs(self.network(X))
+        if lengths is None:
+            return self.outputs(self.network(X))
+        return self.outputs(self.network(X, lengths=lengths))
 
 
 def _check_supported(estimator, what):
@@ -270,6 +276,11 @@ def prediction_module(fitted, *, quantize: bool = False) -> nn.Module:
     the longest of them) and does not mask padding. Pad sequences of
     different lengths with :func:`pad_sequences` first; the outputs then
     differ from ``predict`` on the unpadded list, which masks the padding.
+    In Python, the module itself (not the exports, which are traced without
+    it) also takes ``module(X, lengths)`` for the built-in network: windows
+    padded after their ends (``pad_sequences(..., padding="post",
+    length=input_shape_[0])``) and their real lengths, an int64 tensor;
+    then it masks the padding as ``predict`` does.
 
     Examples
     --------

@@ -268,3 +268,13 @@ def test_early_stopping_and_partial_fit_split_ragged_lists(Estimator):
     assert len(model.fit(X, y).validation_scores_) == 1
     model.partial_fit(X[:10], y[:10])
     assert model.n_iter_ == 2
+
+
+def test_prediction_module_masks_padding_given_lengths():
+    X, y = ragged()
+    model = LSTMClassifier(bidirectional=True, **FAST).fit(X, y > 0)
+    windows = pad_sequences(X, length=model.input_shape_[0], padding="post")
+    lengths = torch.tensor([len(x) for x in X])
+    with torch.inference_mode():
+        proba = sklstm.prediction_module(model)(torch.from_numpy(windows), lengths)
+    np.testing.assert_allclose(proba.numpy(), model.predict_proba(X), atol=1e-6)
