@@ -9,6 +9,7 @@ from ._forecasting import make_horizon_targets, recursive_forecast
 from ._loading import load, save
 from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
+from ._sequences import pad_sequences
 from ._version import __version__
 from ._window import SlidingWindow
 
@@ -24,6 +25,7 @@ __all__ = [
     "backtest_summary",
     "load",
     "make_horizon_targets",
+    "pad_sequences",
     "prediction_module",
     "recursive_forecast",
     "save",

@@ -14,7 +14,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    check_is_fitted,
+    check_X_y,
+    validate_data,
+)
 from skorch.history import History
 
 from ._data import BatchIterator, SequenceDataset, TailSplit
@@ -22,6 +27,7 @@ from ._device import global_torch_seed, resolve_device, torch_threads
 from ._heads import NetworkWithHead
 from ._inference import (
     ROW_MULTIPLE,
+    call_module,
     example_input,
     is_batch_invariant,
     padded_forward,
@@ -29,6 +35,7 @@ from ._inference import (
 from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
+from ._sequences import check_sequences, is_ragged
 from ._threads import prediction_threads
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
 from ._validation import (
@@ -244,8 +251,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     _y_checks = {"multi_output": True, "y_numeric": True}
 
     def _validate_input(self, X, y="no_validation", *, reset):
-        """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens)."""
+        """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens).
+
+        Sequences of different lengths (see :func:`~sklstm._sequences.is_ragged`)
+        come back as a tuple ``(padded X, lengths)``.
+        """
         X_only = isinstance(y, str) and y == "no_validation"
+        if is_ragged(X):
+            return self._validate_ragged(X, y, X_only, reset)
         if X_only and not reset and self._plain_float_array(X):
             # What validate_data checks of such an array, at a fifth of its
             # cost: a quarter of predicting one window (bench_predict.py).
@@ -267,6 +280,39 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if self._tokens:
             X = check_token_ids(X, self.n_tokens, type(self).__name__)
         return X if X_only else (X, y)
+
+    def _validate_ragged(self, X, y, X_only, reset):
+        """``_validate_input`` for a list (or object array) of sequences."""
+        name = type(self).__name__
+        self._check_ragged_params()
+        X, lengths = check_sequences(X, name, tokens=self._tokens)
+        check_float32_range(X, "X")
+        if reset:
+            _check_feature_names(self, X, reset=True)  # sequences have no names
+        X = check_sequence_shape(self, X, reset, tokens=self._tokens, ragged=True)
+        if self._tokens:
+            X = check_token_ids(X, self.n_tokens, name)
+        if X_only:
+            return X, lengths
+        y = check_X_y(
+            X, y, **self._y_checks, dtype=None, ensure_2d=False, allow_nd=True
+        )[1]
+        return (X, lengths), y
+
+    def _check_ragged_params(self):
+        """Raise unless the network can read sequences of different lengths."""
+        if self.module is None:
+            return
+        accepted = inspect.signature(self.module.forward).parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+        if "lengths" not in accepted and not takes_any:
+            raise ValueError(
+                f"{type(self).__name__} got sequences of different lengths, which "
+                f"reach a module's forward as forward(X, lengths=...), but "
+                f"{self.module.__name__}.forward takes no lengths argument. Add "
+                "one (the real steps of each padded row), or pad the sequences "
+                "to one length yourself, e.g. with sklstm.pad_sequences."
+            )
 
     def _plain_float_array(self, X):
         """Whether ``X`` is a float ndarray that validate_data would pass as is."""
@@ -353,6 +399,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _fit_transaction(self, X, y, partial, **target_params):
         continuing = hasattr(self, "net_") and (partial or self.warm_start)
         X, y = self._validate_input(X, y, reset=not continuing)
+        X, lengths = X if isinstance(X, tuple) else (X, None)
         y, n_outputs, net_params = self._encode_target(y, continuing, **target_params)
         self._check_params(len(X), partial)
         device = resolve_device(self.device, type(self).__name__)
@@ -371,7 +418,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         net = self._build_net(
             n_features, n_outputs, device, partial, generator=generator, **net_params
         )
-        dataset = SequenceDataset(X, y, dtype=self._input_dtype(training=True))
+        dataset = SequenceDataset(
+            X, y, dtype=self._input_dtype(training=True), lengths=lengths
+        )
         # With n_threads=None, the whole fit starts at the thread tuner's count:
         # initialising the level on 2 busy cores collapses like training.
         with torch_threads(prediction_threads(self.n_threads)):
@@ -604,22 +653,32 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X, **forward_params):
         """Run the network and head over validated ``X``; a tuple of float64 arrays.
 
+        ``X`` is what ``_validate_input`` returns: an array, or for sequences
+        of different lengths a tuple ``(padded X, lengths)``.
+
         Each row's result does not depend on how the rows are batched: see
         ``_prepare_inference``.
         """
         module = self._inference_module
         set_mode(module, training=False)  # the module is shared with training
-        dataset = SequenceDataset(X, dtype=self._input_dtype(training=False))
+        X, lengths = X if isinstance(X, tuple) else (X, None)
+        dataset = SequenceDataset(
+            X, dtype=self._input_dtype(training=False), lengths=lengths
+        )
         cpu = torch.device(self.device_).type == "cpu"
+        forward = padded_forward if cpu else call_module
         outputs = []
         with torch_threads(prediction_threads(self.n_threads)), torch.inference_mode():
             batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
             for X_batch, _ in batches:
-                if cpu:
-                    out = padded_forward(module, X_batch, **forward_params)
-                else:
-                    out = module(X_batch, **forward_params)
+                out = forward(module, X_batch, **forward_params)
                 outputs.append([part.cpu().numpy() for part in out])
+        if forward_params.get("return_attention") and lengths is not None:
+            # Batches are cut to their longest sequence: pad the weights back.
+            for batch in outputs:
+                batch[-1] = np.pad(
+                    batch[-1], [(0, 0), (0, X.shape[1] - batch[-1].shape[1])]
+                )
         return tuple(
             np.concatenate(column).astype(np.float64, copy=False)
             for column in zip(*outputs, strict=True)

@@ -204,7 +204,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         ----------
         X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
             Training sequences (token ids of shape (n_samples, n_steps) when
-            ``n_tokens`` is set).
+            ``n_tokens`` is set); or a list of sequences of different
+            lengths, arrays of shape ``(n_steps_i, n_features)`` (or
+            ``(n_steps_i,)``), padded and masked inside.
 
         y : array-like of shape (n_samples,)
             Class labels.
@@ -227,7 +229,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
-            Training sequences.
+            Training sequences; or a list of sequences of different lengths,
+            arrays of shape ``(n_steps_i, n_features)`` (or ``(n_steps_i,)``),
+            padded and masked inside.
 
         y : array-like of shape (n_samples,)
             Class labels.

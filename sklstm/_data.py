@@ -31,12 +31,18 @@ class SequenceDataset(Dataset):
         Targets; converted to a tensor once.
     dtype : numpy dtype, default=np.float32
         dtype of the ``X`` batches handed to the module.
+    lengths : ndarray of shape (n_samples,) or None, default=None
+        Real steps of each row of a padded ``X`` (sequences of different
+        lengths). Then each batch is ``{"X": X[rows], "lengths": ...}``,
+        cut to its longest row, which skorch passes to the module as
+        keyword arguments; otherwise the batch is the tensor ``X[rows]``.
     """
 
-    def __init__(self, X, y=None, dtype=np.float32):
+    def __init__(self, X, y=None, dtype=np.float32, lengths=None):
         self.X = X
         self.y = None if y is None else torch.as_tensor(y)
         self.dtype = dtype
+        self.lengths = None if lengths is None else torch.as_tensor(lengths)
         self._X_tensor = _shared_tensor(X)
         self._torch_dtype = _torch_dtype(np.dtype(dtype))
         # Rows of X (and y) this dataset serves, or None for all; see subset.
@@ -47,32 +53,46 @@ class SequenceDataset(Dataset):
 
     def __getitem__(self, index):
         X, y = self.batch(torch.tensor([index]))
-        return X[0], (None if y is None else y[0])
+        X = {k: v[0] for k, v in X.items()} if isinstance(X, dict) else X[0]
+        return X, (None if y is None else y[0])
 
     def batch(self, rows):
-        """Return ``(X[rows], y[rows])`` as new tensors for a 1-D int64 tensor."""
+        """Return ``(X[rows], y[rows])`` as new tensors for a 1-D int64 tensor.
+
+        With ``lengths``, ``X[rows]`` is ``{"X": ..., "lengths": ...}``.
+        """
         if self._rows is not None:
             rows = self._rows.index_select(0, rows)
+        y = None if self.y is None else self.y.index_select(0, rows)
+        if self.lengths is None:
+            return self._gather(rows), y
+        lengths = self.lengths.index_select(0, rows)
+        n_steps = int(lengths.max()) if len(lengths) else 0
+        return {"X": self._gather(rows, n_steps), "lengths": lengths}, y
+
+    def _gather(self, rows, n_steps=None):
+        """``X[rows, :n_steps]`` as a new tensor of ``dtype``."""
         if self._X_tensor is None:
-            X = torch.from_numpy(np.asarray(self.X[rows.numpy()], dtype=self.dtype))
-        else:
-            # index_select copies the rows into a new contiguous tensor, so
-            # what the module receives never aliases X.
-            X = self._X_tensor.index_select(0, rows).to(self._torch_dtype)
-        return X, (None if self.y is None else self.y.index_select(0, rows))
+            X = np.asarray(self.X[rows.numpy(), :n_steps], dtype=self.dtype)
+            return torch.from_numpy(X)
+        # index_select copies the rows into a new contiguous tensor, so
+        # what the module receives never aliases X.
+        X = self._X_tensor if n_steps is None else self._X_tensor[:, :n_steps]
+        return X.index_select(0, rows).to(self._torch_dtype)
 
     def split(self, n_first):
         """Split into the first ``n_first`` rows and the rest, without copying."""
         if self._rows is not None:
             rows = torch.arange(len(self))
             return self.subset(rows[:n_first]), self.subset(rows[n_first:])
-        return (
+        return tuple(
             SequenceDataset(
-                self.X[:n_first], self._y_part(slice(None, n_first)), self.dtype
-            ),
-            SequenceDataset(
-                self.X[n_first:], self._y_part(slice(n_first, None)), self.dtype
-            ),
+                self.X[part],
+                self._y_part(part),
+                self.dtype,
+                None if self.lengths is None else self.lengths[part],
+            )
+            for part in (slice(None, n_first), slice(n_first, None))
         )
 
     def subset(self, rows):
@@ -171,10 +191,13 @@ class BatchIterator:
 def _to_cuda(tensors, device):
     # Copies from pinned memory can run without blocking the host; the
     # caching host allocator keeps each buffer until its copy has completed.
-    return tuple(
-        None if tensor is None else tensor.pin_memory().to(device, non_blocking=True)
-        for tensor in tensors
-    )
+    if isinstance(tensors, dict):
+        return {key: _to_cuda(value, device) for key, value in tensors.items()}
+    if isinstance(tensors, tuple):
+        return tuple(_to_cuda(tensor, device) for tensor in tensors)
+    if tensors is None:
+        return None
+    return tensors.pin_memory().to(device, non_blocking=True)
 
 
 class TailSplit:

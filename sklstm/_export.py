@@ -193,13 +193,19 @@ class _Predictor(nn.Module):
             _float32_buffer(self, "input_scale", inputs[0], window_shape[-1])
             _float32_buffer(self, "input_offset", inputs[1], window_shape[-1])
 
-    def forward(self, X):
-        """Outputs for ``X`` of shape ``(batch, n_steps, n_features)``."""
+    def forward(self, X, lengths: torch.Tensor | None = None):
+        """Outputs for ``X`` of shape ``(batch, n_steps, n_features)``.
+
+        ``lengths`` ``(batch,)``: the real steps of each window, padded after
+        its end, for sklstm's network (not traced into the exports).
+        """
         if self.check_shape:
             X = _check_windows(X, self.window_shape)
         if self.scale_inputs:
             X = X * self.input_scale + self.input_offset
-        return self.outputs(self.network(X))
+        if lengths is None:
+            return self.outputs(self.network(X))
+        return self.outputs(self.network(X, lengths=lengths))
 
 
 def _check_supported(estimator, what):
@@ -262,6 +268,19 @@ def prediction_module(fitted, *, quantize: bool = False) -> nn.Module:
         Input of another shape (rows instead of windows, say) raises a
         ValueError naming both shapes; the check is kept by
         :func:`to_torchscript` (where it surfaces as ``torch.jit.Error``).
+
+    Notes
+    -----
+    The module, and every export built from it, reads windows of one length
+    (``input_shape_``; for a model fitted on sequences of different lengths,
+    the longest of them) and does not mask padding. Pad sequences of
+    different lengths with :func:`pad_sequences` first; the outputs then
+    differ from ``predict`` on the unpadded list, which masks the padding.
+    In Python, the module itself (not the exports, which are traced without
+    it) also takes ``module(X, lengths)`` for the built-in network: windows
+    padded after their ends (``pad_sequences(..., padding="post",
+    length=input_shape_[0])``) and their real lengths, an int64 tensor;
+    then it masks the padding as ``predict`` does.
 
     Examples
     --------
@@ -334,7 +353,9 @@ def to_onnx(
     and GRU operators in float32 only. The graph declares the window shape
     of ``X``, so ONNX Runtime refuses rows given instead of windows itself
     (``INVALID_ARGUMENT : Invalid rank for input: X``); the exporters cannot
-    carry :func:`prediction_module`'s own check.
+    carry :func:`prediction_module`'s own check. Windows of one length only:
+    padding is not masked (see :func:`prediction_module`'s notes and
+    :func:`pad_sequences`).
 
     Parameters
     ----------
@@ -433,7 +454,9 @@ def to_torchscript(fitted, path: str | PathLike | None = None):
     The module is traced with :func:`torch.jit.trace` (sklstm's modules do
     not script), which PyTorch has deprecated in favour of ``torch.export``
     (:func:`to_exported_program`); the traced module loads with
-    :func:`torch.jit.load`, in C++ too, and takes any batch size.
+    :func:`torch.jit.load`, in C++ too, and takes any batch size of
+    windows of one length: padding is not masked (see
+    :func:`prediction_module`'s notes and :func:`pad_sequences`).
 
     Parameters
     ----------
@@ -475,8 +498,9 @@ def to_torchscript(fitted, path: str | PathLike | None = None):
 def to_exported_program(fitted, path: str | PathLike | None = None):
     """Export ``fitted``'s :func:`prediction_module` with :func:`torch.export.export`.
 
-    The batch axis is dynamic. Run the program with ``program.module()(X)``;
-    ``torch.export.load`` reads a saved one.
+    The batch axis is dynamic; the windows have one length and padding is
+    not masked (see :func:`prediction_module`'s notes). Run the program with
+    ``program.module()(X)``; ``torch.export.load`` reads a saved one.
 
     Parameters
     ----------

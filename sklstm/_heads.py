@@ -205,7 +205,9 @@ class NetworkWithHead(nn.Module):
 
     Shape
     -----
-    - Input: ``(batch, time, features)`` (or token ids ``(batch, time)``).
+    - Input: ``(batch, time, features)`` (or token ids ``(batch, time)``), and
+      for sequences of different lengths their ``lengths`` ``(batch,)``,
+      passed on to the network only when given.
     - Output: a tuple of the head's outputs, in the order of
       ``head.output_names``; with ``return_attention=True`` followed by the
       attention weights ``(batch, time)``.
@@ -217,12 +219,13 @@ class NetworkWithHead(nn.Module):
         self.head = head
         self.head_dtype = head_dtype
 
-    def forward(self, X, return_attention: bool = False):
+    def forward(self, X, return_attention: bool = False, lengths=None):
         weights = None
+        params = {} if lengths is None else {"lengths": lengths}
         if return_attention:
-            raw, weights = self.network(X, return_attention=True)
+            raw, weights = self.network(X, return_attention=True, **params)
         else:
-            raw = self.network(X)
+            raw = self.network(X, **params)
         if self.head_dtype is not None:
             raw = raw.to(self.head_dtype)
         outputs = self.head(raw)

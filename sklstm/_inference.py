@@ -26,7 +26,13 @@ import torch
 
 from ._device import torch_threads
 
-__all__ = ["ROW_MULTIPLE", "example_input", "is_batch_invariant", "padded_forward"]
+__all__ = [
+    "ROW_MULTIPLE",
+    "call_module",
+    "example_input",
+    "is_batch_invariant",
+    "padded_forward",
+]
 
 # Rows per tile of the kernels measured above.
 ROW_MULTIPLE = 4
@@ -51,14 +57,27 @@ def padded_forward(module, X, **forward_params):
     """``module(X)`` with ``X``'s rows padded to a multiple of ``ROW_MULTIPLE``.
 
     The padding rows repeat the first row (any valid input would do), and
-    their outputs are dropped.
+    their outputs are dropped. ``X`` may be a dict of tensors with one row
+    per sequence (a batch and its ``lengths``): each is padded alike and
+    passed as a keyword argument.
     """
-    n_rows = len(X)
+    inputs = X if isinstance(X, dict) else {"X": X}
+    n_rows = len(inputs["X"])
     missing = -n_rows % ROW_MULTIPLE
     if missing:
-        X = torch.cat([X, X[:1].expand(missing, *X.shape[1:])])
-    outputs = module(X, **forward_params)
+        inputs = {
+            key: torch.cat([value, value[:1].expand(missing, *value.shape[1:])])
+            for key, value in inputs.items()
+        }
+    outputs = call_module(module, inputs, **forward_params)
     return tuple(output[:n_rows] for output in outputs)
+
+
+def call_module(module, X, **forward_params):
+    """``module(X)``, or ``module(**X)`` for a dict of inputs, as skorch calls it."""
+    if isinstance(X, dict):
+        return module(**X, **forward_params)
+    return module(X, **forward_params)
 
 
 def is_batch_invariant(module, example, n_threads=None):

@@ -9,6 +9,8 @@ stays proportional to one chunk however many windows there are.
 
 import torch
 
+from ._modules import steps_mask
+
 __all__ = ["init_level_module"]
 
 _CHUNK_ROWS = 4096
@@ -19,10 +21,16 @@ _RIDGE = 1e-4
 
 
 def _chunks(dataset):
+    """``(X, lengths, y)`` in float64, a chunk of rows at a time.
+
+    ``lengths`` is None for windows of one length; otherwise ``X`` pads
+    sequences of different lengths after their ends.
+    """
     for start in range(0, len(dataset), _CHUNK_ROWS):
         rows = torch.arange(start, min(start + _CHUNK_ROWS, len(dataset)))
         X, y = dataset.batch(rows)
-        yield X.to(torch.float64), y.to(torch.float64).reshape(len(rows), -1)
+        X, lengths = (X["X"], X["lengths"]) if isinstance(X, dict) else (X, None)
+        yield X.to(torch.float64), lengths, y.to(torch.float64).reshape(len(rows), -1)
 
 
 def _input_moments(dataset, n_features):
@@ -32,22 +40,26 @@ def _input_moments(dataset, n_features):
     squares = torch.zeros(n_features, dtype=torch.float64)
     relative_squares = torch.zeros(n_features, dtype=torch.float64)
     count = relative_count = 0
-    for X, _ in _chunks(dataset):
-        flat = X.reshape(-1, n_features)
+    for X, lengths, _ in _chunks(dataset):
+        n_real = torch.full((len(X),), X.shape[1]) if lengths is None else lengths
+        rows = torch.arange(len(X))
+        real = steps_mask(n_real, X.shape[1])
+        before_last = steps_mask(n_real - 1, X.shape[1])
+        flat = X[real]
         total += flat.sum(dim=0)
         squares += (flat * flat).sum(dim=0)
         count += len(flat)
-        relative = X[:, :-1] - X[:, -1:]
-        relative_squares += (relative * relative).sum(dim=(0, 1))
-        relative_count += relative.shape[0] * relative.shape[1]
+        relative = (X - X[rows, n_real - 1].unsqueeze(1))[before_last]
+        relative_squares += (relative * relative).sum(dim=0)
+        relative_count += len(relative)
     mean = total / count
     std = _positive(squares / count - mean * mean)
     return mean, std, relative_squares / max(relative_count, 1)
 
 
-def _design(module, X):
+def _design(module, X, lengths):
     """The highway's input and an intercept column."""
-    lags = module.level_inputs(X)[0]
+    lags = module.level_inputs(X, lengths)[0]
     return torch.cat([lags, torch.ones(len(lags), 1, dtype=lags.dtype)], dim=1)
 
 
@@ -72,16 +84,17 @@ def init_level_module(module, dataset):
     n_inputs = module.highway.in_features + 1  # and an intercept
     gram = torch.zeros(n_inputs, n_inputs, dtype=torch.float64)
     cross = torch.zeros(n_inputs, module.highway.out_features, dtype=torch.float64)
-    for X, y in _chunks(dataset):
-        design = _design(module, X)
+    for X, lengths, y in _chunks(dataset):
+        design = _design(module, X, lengths)
         gram += design.T @ design
         cross += design.T @ y
     penalty = torch.full((n_inputs,), _RIDGE * len(dataset), dtype=torch.float64)
     penalty[-1] = 0.0  # the intercept is not shrunk
     weights = torch.linalg.solve(gram + torch.diag(penalty), cross)
     residual_squares = torch.zeros(weights.shape[1], dtype=torch.float64)
-    for X, y in _chunks(dataset):
-        residual_squares += ((y - _design(module, X) @ weights) ** 2).sum(dim=0)
+    for X, lengths, y in _chunks(dataset):
+        residual = y - _design(module, X, lengths) @ weights
+        residual_squares += (residual**2).sum(dim=0)
 
     module.highway.weight.copy_(weights[:-1].T)
     module.highway.bias.copy_(weights[-1])

@@ -271,7 +271,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
-            Training sequences.
+            Training sequences; or a list of sequences of different lengths,
+            arrays of shape ``(n_steps_i, n_features)`` (or ``(n_steps_i,)``),
+            padded and masked inside.
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
@@ -294,7 +296,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
-            Training sequences.
+            Training sequences; or a list of sequences of different lengths,
+            arrays of shape ``(n_steps_i, n_features)`` (or ``(n_steps_i,)``),
+            padded and masked inside.
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
@@ -471,6 +475,17 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"loss={self.loss!r}."
             )
         check_not_under_target_transformer(keyword)
+
+    def _check_ragged_params(self):
+        super()._check_ragged_params()
+        if self.level == "ar" and self.module is None and not self._tokens:
+            raise ValueError(
+                "LSTMRegressor with level='ar' needs windows of one length (its "
+                "highway is a linear autoregression on every step), but X holds "
+                "sequences of different lengths. Use level='last', which reads "
+                "each sequence's last real step, or level=None; or pad the "
+                "sequences to one length with sklstm.pad_sequences."
+            )
 
     def _level_params(self):
         if self.level is None or self.module is not None or self._tokens:

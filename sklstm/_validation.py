@@ -92,12 +92,17 @@ def check_token_shape(X, n_tokens, estimator_name):
         )
 
 
-def check_sequence_shape(estimator, X, reset, tokens=False):
+def check_sequence_shape(estimator, X, reset, tokens=False, ragged=False):
     """Check the steps and features of ``X`` against ``fit``; return it 3-D.
 
     scikit-learn's ``n_features_in_`` is ``X.shape[1]``, which for sequences
     is the number of steps. The features per step (last axis) are checked
     here, with messages that say which axis is wrong. Token ids stay 2-D.
+
+    ``ragged``: ``X`` pads sequences of different lengths. An estimator
+    fitted on such sequences (``_variable_length``) takes any number of
+    steps afterwards; one fitted on fixed-length windows takes them ragged
+    too, but fixed-length arrays of its own window length only.
     """
     name = type(estimator).__name__
     if tokens:
@@ -120,6 +125,15 @@ def check_sequence_shape(estimator, X, reset, tokens=False):
     if reset:
         estimator.n_features_in_ = X.shape[1]
         estimator.input_shape_ = X.shape[1:]
+        estimator._variable_length = ragged
+        return X
+    if ragged or getattr(estimator, "_variable_length", False):
+        if not tokens and X.shape[2] != estimator.input_shape_[-1]:
+            raise ValueError(
+                f"X has {X.shape[2]} feature(s) per time step, but {name} was "
+                f"fitted with {estimator.input_shape_[-1]}. A 1-D sequence (or a "
+                "2-D X) is read as univariate (1 feature per step)."
+            )
         return X
     fitted_steps = estimator.input_shape_[0]
     if X.shape[1] != fitted_steps:

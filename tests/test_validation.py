@@ -368,7 +368,10 @@ BAD_FITS = {
     "no-features": lambda X, y: (X[:, :, :0], y),
     "no-rows": lambda X, y: (X[:0], y[:0]),
     "string-X": lambda X, y: (np.full(X.shape, "x", dtype=object), y),
-    "ragged-X": lambda X, y: ([[1.0, 2.0], [3.0]], y[:2]),
+    # Sequences of different lengths are valid (test_ragged.py); bad ones are not.
+    "ragged-nan-X": lambda X, y: ([[1.0, 2.0], [np.nan]], y[:2]),
+    "ragged-3d-X": lambda X, y: ([X[0], X[:2]], y[:2]),
+    "ragged-string-X": lambda X, y: ([["a", "b"], ["c"]], y[:2]),
     "complex-X": lambda X, y: (X + 1j, y),
 }
 
