@@ -2,5 +2,7 @@
 
 from ._co2 import load_co2
 from ._elnino import load_elnino
+from ._japanese_vowels import load_japanese_vowels
+from ._m1 import load_m1_yearly
 
-__all__ = ["load_co2", "load_elnino"]
+__all__ = ["load_co2", "load_elnino", "load_japanese_vowels", "load_m1_yearly"]
