@@ -16,7 +16,8 @@ steps, and MASE (scaled by each series' in-sample one-step naive error), of
 - ``X only``: ``PerSeriesScaler`` as a pipeline step in front of the
   windows, the target left raw (the scaler cannot reach ``y``);
 
-against the naive forecast (the last training year repeated).
+against the naive forecast (the last training year repeated) and a global
+linear autoregression on the same windows (``linear AR``).
 
     python benchmarks/bench_panel.py [--seeds 0 1 2] [--epochs 60]
 """
@@ -25,7 +26,9 @@ import argparse
 import time
 
 import numpy as np
+from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from sklstm import (
     LSTMRegressor,
@@ -45,6 +48,10 @@ def mase_scale(history):
     return history.groupby(level=0).diff().abs().groupby(level=0).mean()
 
 
+def _flatten(windows):
+    return windows.reshape(len(windows), -1)
+
+
 def forecast(panel, horizon, steps, *, scale, level, seed, epochs, window):
     """Recursive forecasts of every series' last ``horizon`` years, aligned with
     the held-out rows."""
@@ -52,10 +59,13 @@ def forecast(panel, horizon, steps, *, scale, level, seed, epochs, window):
     scaler = PerSeriesScaler().fit(history) if scale == "panel" else None
     data = scaler.transform(history) if scaler else history
     X, Y = make_horizon_targets(data, horizon=1)
-    lstm = LSTMRegressor(
-        hidden_size=32, max_epochs=epochs, lr=3e-3, level=level, random_state=seed
-    )
-    model = make_pipeline(*steps, SlidingWindow(window), lstm).fit(X, Y.ravel())
+    if level == "linear":  # a global linear AR on the same windows
+        regressor = make_pipeline(FunctionTransformer(_flatten), LinearRegression())
+    else:
+        regressor = LSTMRegressor(
+            hidden_size=32, max_epochs=epochs, lr=3e-3, level=level, random_state=seed
+        )
+    model = make_pipeline(*steps, SlidingWindow(window), regressor).fit(X, Y.ravel())
     result = recursive_forecast(model, data, steps=horizon)
     if scaler:
         result = scaler.inverse_transform(result.set_axis(data.columns, axis=1))
@@ -65,7 +75,8 @@ def forecast(panel, horizon, steps, *, scale, level, seed, epochs, window):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--variants", nargs="+", default=None)
     parser.add_argument("--horizon", type=int, default=6)
     parser.add_argument("--window", type=int, default=8)
     args = parser.parse_args()
@@ -86,8 +97,13 @@ def main():
         "per-series": ({"scale": "panel", "level": "last"}, []),
         "per-series, level=None": ({"scale": "panel", "level": None}, []),
         "X only": ({"scale": None, "level": "last"}, [PerSeriesScaler()]),
+        "per-series, level='ar'": ({"scale": "panel", "level": "ar"}, []),
+        "level='ar'": ({"scale": None, "level": "ar"}, []),
+        "linear AR": ({"scale": None, "level": "linear"}, []),
     }
     for name, (options, steps) in variants.items():
+        if args.variants and name not in args.variants:
+            continue
         scores, masescores = [], []
         for seed in args.seeds:
             start = time.perf_counter()

@@ -299,17 +299,17 @@ def direct_forecast(model, history):
 
 def _last_prediction(model, rows):
     """The model's single predicted value for the last of ``rows``."""
-    return _one_step_predictions(model, rows)[-1]
+    return _one_value_per_row(model.predict(rows), len(rows))[-1]
 
 
-def _one_step_predictions(model, rows):
-    """The model's single predicted value for each of ``rows``."""
-    prediction = np.asarray(model.predict(rows))
+def _one_value_per_row(prediction, n_rows):
+    """``prediction`` as a 1-D array; raise if a row has more than one value."""
+    prediction = np.asarray(prediction)
     if prediction.ndim > 1 and np.prod(prediction.shape[1:]) != 1:
         raise ValueError(
             "recursive_forecast feeds one predicted value a step back into the "
             f"target column, but model.predict returned shape {prediction.shape} "
-            f"for {len(rows)} rows: {prediction.shape[1:]} values per row. Use a "
+            f"for {n_rows} rows: {prediction.shape[1:]} values per row. Use a "
             "one-step model with a single output; a direct multi-output model "
             "(make_horizon_targets) forecasts every horizon at once: "
             "model.predict(history)[-1]."
@@ -366,7 +366,8 @@ def _panel_recursive_forecast(model, table, steps, column, exog, context):
             ),
         )
         last_rows = np.cumsum([len(series_rows_) for series_rows_ in rows]) - 1
-        forecast[:, step] = _one_step_predictions(model, batch)[last_rows]
+        predictions = _one_value_per_row(model.predict(batch), len(batch))
+        forecast[:, step] = predictions[last_rows]
         for i in range(len(ids)):
             new_row = np.empty(values.shape[1])
             new_row[column] = forecast[i, step]
