@@ -275,3 +275,15 @@ def test_predictions_follow_the_input_row_order():
     by_time = X.sort_index(level="year", sort_remaining=False)
     order = X.index.get_indexer(by_time.index)
     np.testing.assert_allclose(model.predict(by_time), model.predict(X)[order])
+
+
+def test_panel_steps_survive_save_and_load(two_levels, tmp_path):
+    pytest.importorskip("skops")
+    from sklstm import load, save
+
+    for step in (SlidingWindow(WINDOW), PerSeriesScaler()):
+        fitted = step.fit(two_levels.groupby(level=0).head(-1))
+        save(fitted, tmp_path / "step.skops")
+        loaded = load(tmp_path / "step.skops")
+        tail = two_levels.groupby(level=0).tail(1)
+        np.testing.assert_array_equal(loaded.transform(tail), fitted.transform(tail))
