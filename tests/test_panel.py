@@ -138,6 +138,18 @@ def test_recursive_forecast_of_a_panel_equals_each_series_alone(two_levels):
         np.testing.assert_allclose(forecast.loc[series_id, "forecast"], alone)
 
 
+def test_recursive_forecast_of_a_panel_with_future_covariates(two_levels):
+    panel = two_levels.assign(trend=np.arange(len(two_levels), dtype=float))
+    model = linear_one_step(panel)
+    exog = np.array([[100.0], [101.0], [200.0], [201.0]])  # "small", then "large"
+    forecast = recursive_forecast(model, panel, steps=2, future_exog=exog)
+    for series_id, future in [("small", exog[:2]), ("large", exog[2:])]:
+        alone = recursive_forecast(
+            model, panel.loc[series_id], steps=2, future_exog=future
+        )
+        np.testing.assert_allclose(forecast.loc[series_id, "forecast"], alone)
+
+
 def test_forecast_times_follow_each_series_frequency():
     monthly = pd.Series(
         np.arange(5.0), pd.date_range("2020-01-01", periods=5, freq="MS")
@@ -180,6 +192,14 @@ def test_panel_split_never_trains_on_or_after_the_test_times(two_levels):
         assert times[train].max() < times[test].min() - 1  # the gap of one time
         assert set(times[test]) == {times[test].min(), times[test].min() + 1}
     assert np.array_equal(folds[-1][1], np.flatnonzero(times >= 10))
+
+
+def test_panel_split_keeps_the_latest_training_times(two_levels):
+    cv = PanelTimeSeriesSplit(n_splits=2, test_size=2, max_train_size=3)
+    times = two_levels.index.get_level_values("time")
+    for train, test in cv.split(two_levels):
+        first_test = times[test].min()
+        assert set(times[train]) == {first_test - 3, first_test - 2, first_test - 1}
 
 
 def test_panel_split_needs_a_panel(two_levels):
