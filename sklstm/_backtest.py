@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import (
 )
 
 from ._conformal import adaptive_conformal
-from ._forecasting import _window_length, recursive_forecast
+from ._forecasting import _recursive_forecasts, _window_length, recursive_forecast
 from ._window import SlidingWindow
 
 __all__ = ["backtest", "backtest_summary"]
@@ -100,7 +100,10 @@ def backtest(
     refit : bool or int, default=True
         Refit at every origin (True), once at the first origin (False), or at
         every ``refit``-th origin (int). Between refits the fitted model
-        predicts every origin in one call when it is one-step or direct.
+        predicts every origin in one call when it is one-step or direct;
+        recursive forecasts advance all origins together, one call per step,
+        when the model is a Pipeline with a :class:`SlidingWindow` (origin by
+        origin otherwise).
     window : {"expanding", "rolling"} or int, default="expanding"
         Training rows start at row 0 ("expanding"), or
         ``initial_train_size`` (or this many) rows before the origin.
@@ -187,16 +190,15 @@ def backtest(
             y_true, columns["y_pred"], origins, 1 - interval
         )
     steps = np.arange(1, horizon + 1)
-    frame = pd.DataFrame(
+    # One constructor call: inserting the columns one by one cost a predict.
+    return pd.DataFrame(
         {
             "origin": np.repeat(origins, horizon),
             "step": np.tile(steps, len(origins)),
             "time": _forecast_times(X, origins, steps),
+            **{name: values.ravel() for name, values in columns.items()},
         }
     )
-    for name, values in columns.items():
-        frame[name] = values.ravel()
-    return frame
 
 
 def _as_rows(X):
@@ -356,19 +358,37 @@ class _Plan:
             return predictions[origins - first, : self.horizon]
         values = np.asarray(self.X, dtype=np.float64)
         others = np.arange(values.shape[1]) != self.target
-        forecast = np.empty((len(origins), self.horizon))
-        for row, origin in enumerate(origins):
+        # Future covariates at o+1 ... o+horizon; the last row is appended
+        # after the last forecast and never read, so repeat when missing.
+        future = origins[:, None] + np.arange(1, self.horizon + 1)
+        future = values[np.minimum(future, len(values) - 1)][:, :, others]
+        forecast = np.full((len(origins), self.horizon), np.nan)
+        # Origins with a whole window of real rows are advanced together.
+        done = np.zeros(len(origins), dtype=bool)
+        if context is not None and origins[-1] + 1 >= context:
+            done = origins + 1 >= context
+            histories = values[origins[done, None] + np.arange(1 - context, 1)]
+            batched = _recursive_forecasts(
+                model,
+                histories,
+                self.horizon,
+                target=self.target,
+                future_exog=future[done] if others.any() else None,
+                columns=getattr(self.X, "columns", None),
+            )
+            if batched is None:
+                done[:] = False
+            else:
+                forecast[done] = batched
+        for row in np.flatnonzero(~done):
+            origin = origins[row]
             start = 0 if context is None else max(0, origin - context + 1)
-            # Future covariates at o+1 ... o+horizon; the last row is appended
-            # after the last forecast and never read, so repeat when missing.
-            future = np.arange(origin + 1, origin + self.horizon + 1)
-            future = np.minimum(future, len(values) - 1)
             forecast[row] = recursive_forecast(
                 model,
                 _rows(self.X, start, origin + 1),
                 self.horizon,
                 target=self.target,
-                future_exog=values[future][:, others] if others.any() else None,
+                future_exog=future[row] if others.any() else None,
                 context=context,
             )
         return forecast
@@ -385,7 +405,14 @@ def _forecast_times(X, origins, steps):
         freq = pd.infer_freq(index)
     if freq is not None:
         offset = to_offset(freq)
-        return pd.Index([index[o] + h * offset for o in origins for h in steps])
+        starts = index[origins]
+        with warnings.catch_warnings():
+            # Offsets without a vectorised form are applied label by label anyway.
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            by_step = [starts + h * offset for h in steps]
+        # Step-major blocks, reordered origin by origin as the rows are.
+        order = np.arange(len(origins) * len(steps)).reshape(len(steps), -1).T
+        return by_step[0].append(by_step[1:]).take(order.ravel())
     if isinstance(index, pd.RangeIndex):
         return index.start + positions * index.step
     if positions.max() < len(index):

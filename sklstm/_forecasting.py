@@ -317,6 +317,76 @@ def _one_value_per_row(prediction, n_rows):
     return np.ravel(prediction)
 
 
+def _recursive_forecasts(model, histories, steps, *, target, future_exog, columns):
+    """:func:`recursive_forecast` from many histories, advanced together.
+
+    Each step predicts the last row of every history in one call: the rows
+    of all histories go through the steps before the model's
+    :class:`~sklstm.SlidingWindow` at once, as do the windows of their last
+    rows through the steps after it. This equals forecasting each history on
+    its own with ``context=window`` when the steps before the window act row
+    by row (scalers), as ``context`` already assumes.
+
+    Parameters
+    ----------
+    model : fitted Pipeline
+        One-step model with a SlidingWindow step.
+    histories : ndarray of shape (n_histories, window, n_columns)
+        The last ``window`` rows of each history.
+    steps : int
+        Number of future steps.
+    target : int
+        Position of the forecast column.
+    future_exog : ndarray of shape (n_histories, steps, n_columns - 1) or None
+        Known future values of the other columns.
+    columns : Index or None
+        Column names, when the model was fitted on DataFrames.
+
+    Returns
+    -------
+    forecasts : ndarray of shape (n_histories, steps), or None
+        None when ``model`` is not a Pipeline whose SlidingWindow reads
+        ``window`` rows: forecast each history with recursive_forecast then.
+    """
+    parts = _around_window(model)
+    n_histories, window, n_columns = histories.shape
+    if parts is None or parts[1].window != window:
+        return None
+    before, sliding, after = parts
+    rows = np.empty((n_histories, window + steps, n_columns))
+    rows[:, :window] = histories
+    others = np.arange(n_columns) != target
+    forecasts = np.empty((n_histories, steps))
+    for step in range(steps):
+        recent = rows[:, step : step + window].reshape(-1, n_columns)
+        if columns is not None:
+            recent = pd.DataFrame(recent, columns=columns)
+        if before is not None:
+            recent = before.transform(recent)
+        # Windows of each history's last row: rows of that history only.
+        windows = sliding.transform(recent)[window - 1 :: window]
+        forecasts[:, step] = _one_value_per_row(after.predict(windows), len(recent))
+        rows[:, window + step, target] = forecasts[:, step]
+        if future_exog is not None:
+            rows[:, window + step, others] = future_exog[:, step]
+    return forecasts
+
+
+def _around_window(model):
+    """A Pipeline's steps before its first SlidingWindow (or None), it, and after."""
+    from sklearn.pipeline import Pipeline
+
+    from ._window import SlidingWindow
+
+    if not isinstance(model, Pipeline):
+        return None
+    for position, (_, step) in enumerate(model.steps):
+        if isinstance(step, SlidingWindow) and position + 1 < len(model.steps):
+            before = model[:position] if position > 0 else None
+            return before, step, model[position + 1 :]
+    return None
+
+
 def _window_length(model):
     """The window of a SlidingWindow inside ``model`` (a Pipeline, or wrapped)."""
     from ._window import SlidingWindow

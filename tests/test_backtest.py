@@ -128,8 +128,92 @@ def test_recursive_horizon_matches_a_hand_written_loop():
             recursive_forecast(model, X[: origin + 1], 3, future_exog=future)
         )
         truth.append(y[origin : origin + 3])
-    np.testing.assert_allclose(results["y_pred"], np.ravel(expected), rtol=1e-12)
+    # LinearRegression fitted on SlidingWindow's float32 windows predicts in
+    # float32, whose last bits depend on how many rows share the product: the
+    # backtest predicts all origins together, the loop one history at a time.
+    np.testing.assert_allclose(results["y_pred"], np.ravel(expected), atol=1e-4)
     np.testing.assert_array_equal(results["y_true"], np.ravel(truth))
+
+
+@pytest.mark.parametrize("make_pipeline", [linear_pipeline, lstm_pipeline])
+def test_recursive_origins_advance_together_as_the_per_origin_loop(make_pipeline):
+    data = ar_series()
+    X, y = data[:-1], data[1:, 0]
+    CountingRegressor.predict_calls = 0
+    results = backtest(
+        make_pipeline(),
+        X,
+        y,
+        initial_train_size=60,
+        horizon=4,
+        step=3,
+        refit=False,
+        season_length=4,
+    )
+    model = make_pipeline().fit(X[:60], y[:60])
+    linear = Pipeline([*model.steps[:-1], ("linear", LinearRegression())])
+    if make_pipeline is lstm_pipeline:
+        linear.steps.insert(1, ("flatten", FunctionTransformer(flatten)))
+    linear.fit(X[:60], y[:60])
+    origins = np.arange(60, len(X) - 3, 3)
+    for column, fitted in (("y_pred", model), ("linear", linear)):
+        expected = [
+            recursive_forecast(
+                fitted, X[: o + 1], 4, future_exog=data[o + 1 : o + 5, 1:]
+            )
+            for o in origins
+        ]
+        # LinearRegression on float32 windows sums terms of ~100 in float32
+        # (collinear lags): its last bits (2**-17 here) depend on the batch.
+        float32_linear = column == "linear" or make_pipeline is linear_pipeline
+        tolerance = {"atol": 1e-4} if float32_linear else {"rtol": 1e-6}
+        np.testing.assert_allclose(results[column], np.ravel(expected), **tolerance)
+
+
+@pytest.mark.filterwarnings("ignore:window=6 is longer than the")
+def test_recursive_origins_without_a_whole_window_are_rolled_one_by_one():
+    """A DataFrame through a scaler; the first origins see fewer rows than the
+    window (padded), later ones a whole window: both match the per-origin loop."""
+    data = ar_series(n=60)
+    frame = pd.DataFrame(data[:-1], columns=["target", "covariate"])
+    y = data[1:, 0]
+    estimator = linear_pipeline(window=6)
+    results = backtest(
+        estimator, frame, y, initial_train_size=3, horizon=3, refit=2, baselines=()
+    )
+    expected = []
+    for o in range(3, len(frame) - 2):
+        if (o - 3) % 2 == 0:  # refit=2; origins 3 and 4 lack a whole window
+            model = linear_pipeline(window=6).fit(frame.iloc[:o], y[:o])
+        future = data[o + 1 : o + 4, 1:]
+        expected.append(
+            recursive_forecast(model, frame.iloc[: o + 1], 3, future_exog=future)
+        )
+    # Float32 LinearRegression: round-off depends on the batch (see above).
+    np.testing.assert_allclose(results["y_pred"], np.ravel(expected), atol=1e-4)
+
+
+def test_recursive_backtest_predicts_all_origins_once_per_step():
+    data = ar_series()
+    estimator = Pipeline(
+        [
+            ("window", SlidingWindow(4)),
+            ("flatten", FunctionTransformer(flatten)),
+            ("linear", CountingRegressor()),
+        ]
+    )
+    CountingRegressor.predict_calls = 0
+    results = backtest(
+        estimator,
+        data[:-1],
+        data[1:, 0],
+        initial_train_size=20,
+        horizon=5,
+        refit=False,
+        baselines=(),
+    )
+    assert results["origin"].nunique() == 95
+    assert CountingRegressor.predict_calls == 5
 
 
 @pytest.mark.parametrize("refit, every", [(False, 10**6), (3, 3), (1, 1)])
@@ -280,6 +364,48 @@ def test_online_update_and_recent_window_each_restore_coverage(
     late = (results["origin"] >= 300).to_numpy()
     inside = (lower[late] <= y_true[late]) & (y_true[late] <= upper[late])
     assert (inside.mean() >= 0.85) == adapts
+
+
+def per_origin_conformal(y_true, y_pred, origins, alpha):
+    """ACI written origin by origin with np.quantile, as the definition reads."""
+    errors = np.abs(y_true - y_pred)
+    lower = np.full(y_true.shape, np.nan)
+    upper = np.full(y_true.shape, np.nan)
+    for h in range(y_true.shape[1]):
+        alpha_t, revealed = alpha, 0
+        for i, origin in enumerate(origins):
+            while revealed < i and origins[revealed] + h + 1 <= origin:
+                if not np.isnan(lower[revealed, h]):
+                    inside = lower[revealed, h] <= y_true[revealed, h]
+                    inside &= y_true[revealed, h] <= upper[revealed, h]
+                    alpha_t += _conformal.ACI_GAMMA * (alpha - (not inside))
+                revealed += 1
+            past = errors[max(0, revealed - _conformal.ACI_WINDOW) : revealed, h]
+            if len(past) < _conformal.MIN_RESIDUALS:
+                continue
+            level = np.ceil((len(past) + 1) * (1 - alpha_t)) / len(past)
+            width = np.quantile(past, np.clip(level, 0, 1), method="higher")
+            lower[i, h], upper[i, h] = y_pred[i, h] - width, y_pred[i, h] + width
+    return lower, upper
+
+
+@pytest.mark.parametrize(
+    "step, gamma, window", [(1, ACI_GAMMA, ACI_WINDOW), (3, 0.2, 7), (2, 0.0, 10**9)]
+)
+def test_conformal_bounds_equal_the_per_origin_definition(
+    monkeypatch, step, gamma, window
+):
+    monkeypatch.setattr(_conformal, "ACI_GAMMA", gamma)
+    monkeypatch.setattr(_conformal, "ACI_WINDOW", window)
+    rng = np.random.RandomState(0)
+    scale = np.where(np.arange(150) < 75, 1.0, 3.0)[:, None]
+    y_true, y_pred = rng.normal(size=(150, 4)) * scale, rng.normal(size=(150, 4))
+    y_pred[40, 1] = np.nan  # a missing forecast: no bounds, and NaN widths after
+    origins = 30 + step * np.arange(150)
+    expected = per_origin_conformal(y_true, y_pred, origins, 0.1)
+    bounds = adaptive_conformal(y_true, y_pred, origins, 0.1)
+    np.testing.assert_array_equal(bounds[0], expected[0])
+    np.testing.assert_array_equal(bounds[1], expected[1])
 
 
 def test_conformal_interval_uses_only_observed_errors():
