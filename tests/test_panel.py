@@ -14,6 +14,8 @@ from sklstm import (
     PanelTimeSeriesSplit,
     PerSeriesScaler,
     SlidingWindow,
+    backtest,
+    backtest_summary,
     direct_forecast,
     make_horizon_targets,
     recursive_forecast,
@@ -307,3 +309,84 @@ def test_panel_steps_survive_save_and_load(two_levels, tmp_path):
         loaded = load(tmp_path / "step.skops")
         tail = two_levels.groupby(level=0).tail(1)
         np.testing.assert_array_equal(loaded.transform(tail), fitted.transform(tail))
+
+
+# -- backtests -------------------------------------------------------------------
+
+
+def test_backtest_of_a_panel_scores_every_series_at_the_same_origins():
+    panel = fertility_panel(3)
+    X, Y = make_horizon_targets(panel, horizon=1)
+    model = linear_one_step(panel)
+    results = backtest(
+        model,
+        X,
+        Y.ravel(),
+        initial_train_size=40,
+        horizon=3,
+        step=2,
+        refit=3,
+        baselines=("naive", "linear"),
+    )
+    assert list(results["series"].unique()) == list(panel.index.unique(0))
+    # The forecast year: origin 40 is 2000, the first of the distinct years.
+    np.testing.assert_array_equal(
+        results["time"], 1960 + results["origin"] + results["step"]
+    )
+    for series_id, rows in X.groupby(level=0, sort=False):
+        alone = backtest(
+            model,
+            rows.droplevel(0),
+            Y.ravel()[X.index.get_locs([series_id])],
+            initial_train_size=40,
+            horizon=3,
+            step=2,
+            baselines=("naive",),
+        )
+        scored = results[results["series"] == series_id].reset_index(drop=True)
+        for column in ["origin", "step", "y_true", "naive"]:
+            np.testing.assert_array_equal(scored[column], alone[column])
+
+
+def test_backtest_of_a_panel_trains_only_on_times_before_each_origin():
+    panel = fertility_panel(3)
+    X, Y = make_horizon_targets(panel, horizon=2)
+    model = linear_one_step(panel)
+    results = backtest(
+        model, X, Y, initial_train_size=45, horizon=2, baselines=("naive",)
+    )
+    origin = 47  # position among the distinct years: 1960 + 47
+    position = X.index.get_level_values(1) - 1960
+    # Direct targets of row t reach t + 2: rows before origin - 1 are known.
+    fitted = clone(model).fit(X[position < origin - 1], Y[position < origin - 1])
+    observed = position <= origin
+    predicted = fitted.predict(X[observed])[position[observed] == origin]
+    scored = results[results["origin"] == origin]
+    np.testing.assert_allclose(scored["y_pred"], predicted.ravel())
+
+
+def test_backtest_summary_per_series_and_overall():
+    panel = fertility_panel(3)
+    X, Y = make_horizon_targets(panel, horizon=1)
+    results = backtest(
+        linear_one_step(panel),
+        X,
+        Y.ravel(),
+        initial_train_size=30,
+        horizon=2,
+        baselines=("naive", "linear"),
+        interval=0.8,
+    )
+    overall = backtest_summary(results)
+    assert 0.5 <= overall.loc[(1, "y_pred"), "coverage"] <= 1
+    per_series = backtest_summary(results, by_series=True)
+    assert {"rmse", "mae", "smape", "mase"} <= set(overall.columns)
+    assert per_series.index.names == ["series", "step", "model"]
+    assert len(per_series) == 3 * len(overall)
+    # MASE: errors over the one-step naive error, so the naive's is 1 at step 1.
+    naive = per_series.xs((1, "naive"), level=["step", "model"])
+    np.testing.assert_allclose(naive["mase"], 1.0)
+    one = results[results["series"] == per_series.index[0][0]]
+    error = np.abs(one["y_pred"] - one["y_true"])[one["step"] == 1]
+    smape = np.mean(200 * error / (one["y_true"].abs() + one["y_pred"].abs()))
+    assert per_series["smape"].iloc[0] == pytest.approx(smape)
