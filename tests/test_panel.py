@@ -390,3 +390,21 @@ def test_backtest_summary_per_series_and_overall():
     error = np.abs(one["y_pred"] - one["y_true"])[one["step"] == 1]
     smape = np.mean(200 * error / (one["y_true"].abs() + one["y_pred"].abs()))
     assert per_series["smape"].iloc[0] == pytest.approx(smape)
+
+
+def test_backtest_display_plots_one_series_of_a_panel():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklstm import BacktestDisplay
+
+    panel = fertility_panel(2)
+    X, Y = make_horizon_targets(panel, horizon=1)
+    results = backtest(
+        linear_one_step(panel), X, Y.ravel(), initial_train_size=45, baselines=()
+    )
+    with pytest.raises(ValueError, match="panel backtest"):
+        BacktestDisplay.from_backtest(results)
+    one = results[results["series"] == "Aruba"].drop(columns="series")
+    assert set(BacktestDisplay.from_backtest(one).lines_) == {"y_true", "y_pred"}
