@@ -5,11 +5,13 @@ from ._backtest_display import BacktestDisplay
 from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
 from ._export import prediction_module, to_exported_program, to_onnx, to_torchscript
-from ._forecasting import make_horizon_targets, recursive_forecast
+from ._forecasting import direct_forecast, make_horizon_targets, recursive_forecast
 from ._loading import load, save
+from ._model_selection import PanelTimeSeriesSplit
 from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
 from ._sequences import pad_sequences
+from ._series_scaler import PerSeriesScaler
 from ._version import __version__
 from ._window import SlidingWindow
 
@@ -18,11 +20,14 @@ __all__ = [
     "LSTMClassifier",
     "LSTMRegressor",
     "OptunaPruning",
+    "PanelTimeSeriesSplit",
+    "PerSeriesScaler",
     "SlidingWindow",
     "TrainingHistoryDisplay",
     "__version__",
     "backtest",
     "backtest_summary",
+    "direct_forecast",
     "load",
     "make_horizon_targets",
     "pad_sequences",

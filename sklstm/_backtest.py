@@ -19,6 +19,8 @@ from sklearn.utils._param_validation import (
 
 from ._conformal import adaptive_conformal
 from ._forecasting import _recursive_forecasts, _window_length, recursive_forecast
+from ._panel import is_panel, series_rows, series_times
+from ._panel_backtest import panel_backtest
 from ._window import SlidingWindow
 
 __all__ = ["backtest", "backtest_summary"]
@@ -79,6 +81,16 @@ def backtest(
       The column of ``X`` that holds the target (``X[1:, j] == y[:-1]``) is
       fed back; the other columns' future values are read from ``X``, i.e.
       treated as known future covariates (calendar features, planned inputs).
+
+    A panel ``X`` (a DataFrame indexed by ``(series id, time)``, ``y``
+    aligned with its rows) is backtested in time: ``initial_train_size`` and
+    ``step`` count distinct times, one global model is trained at each refit
+    on every series' rows before the origin, and every series with a row at
+    the origin and its whole future in the data is forecast and scored. The
+    results then have a ``series`` column, ``origin`` is the position of the
+    origin among the distinct times, and the intervals use each series' own
+    errors. A recursive panel backtest needs ``X`` to be the target column
+    alone.
 
     Parameters
     ----------
@@ -155,6 +167,20 @@ def backtest(
     y = np.asarray(y, dtype=np.float64)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
+    if is_panel(X):
+        return _panel_backtest(
+            estimator,
+            X,
+            y,
+            initial_train_size=initial_train_size,
+            horizon=horizon,
+            step=step,
+            refit=refit,
+            window=window,
+            baselines=baselines,
+            season_length=season_length,
+            interval=interval,
+        )
     target = _check_inputs(X, y, initial_train_size, horizon)
     if isinstance(window, str):
         window = None if window == "expanding" else initial_train_size
@@ -199,6 +225,41 @@ def backtest(
             **{name: values.ravel() for name, values in columns.items()},
         }
     )
+
+
+def _panel_backtest(estimator, X, y, **options):
+    """Check a panel backtest's arguments as backtest does; run panel_backtest."""
+    if len(X) != len(y):
+        raise ValueError(
+            f"X has {len(X)} rows and y has {len(y)}; they must have one row each "
+            "per series and time."
+        )
+    if y.ndim == 2 and options["horizon"] > y.shape[1]:
+        raise ValueError(
+            f"horizon={options['horizon']} exceeds the {y.shape[1]} columns of the "
+            "direct targets Y; make them with make_horizon_targets(data, horizon)."
+        )
+    window = options["window"]
+    if isinstance(window, str):
+        window = None if window == "expanding" else options["initial_train_size"]
+    options["window"] = window
+    baselines = tuple(options["baselines"])
+    unknown = sorted(set(baselines) - set(BASELINES))
+    if unknown:
+        raise ValueError(
+            f"Unknown baselines {unknown}; the options are {list(BASELINES)}."
+        )
+    if "seasonal_naive" in baselines and options["season_length"] is None:
+        # The season of the first series' times.
+        rows = series_rows(X.index)[0][1]
+        times = pd.DataFrame(index=series_times(X.index, rows, "backtest"))
+        required = options["baselines"] is not BASELINES
+        options["season_length"] = _infer_season_length(times, required=required)
+        if options["season_length"] is None:
+            baselines = tuple(name for name in baselines if name != "seasonal_naive")
+    options["baselines"] = baselines
+    linear = _linear_baseline(estimator) if "linear" in baselines else None
+    return panel_backtest(estimator, X, y, linear=linear, options=options)
 
 
 def _as_rows(X):
@@ -423,25 +484,34 @@ def _forecast_times(X, origins, steps):
 
 
 @validate_params(
-    {"results": [pd.DataFrame]},
+    {"results": [pd.DataFrame], "by_series": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
-def backtest_summary(results):
+def backtest_summary(results, *, by_series=False):
     """Summarise the errors of the forecasts and baselines per step, and the intervals.
 
     Parameters
     ----------
     results : DataFrame
         Output of :func:`backtest`.
+    by_series : bool, default=False
+        For the results of a panel: one summary per series (index
+        ``(series, step, model)``) instead of one over all the series.
 
     Returns
     -------
     summary : DataFrame
         Indexed by ``(step, model)``, ``model`` being ``"y_pred"`` and each
-        baseline, with columns ``rmse`` and ``mae``; with ``coverage`` (share
-        of truths inside the interval) and ``mean_width`` on the ``y_pred``
-        rows when the results have intervals (origins without bounds left
-        out).
+        baseline, with columns ``rmse``, ``mae``, ``smape`` (symmetric mean
+        absolute percentage error, in percent: the mean of
+        ``200 |error| / (|y_true| + |y_pred|)``) and ``mase`` (the absolute
+        errors divided by the mean absolute error of the one-step naive
+        forecast over the same origins, of the same series, then averaged;
+        NaN without the ``"naive"`` baseline); with ``coverage`` (share of
+        truths inside the interval) and ``mean_width`` on the ``y_pred`` rows
+        when the results have intervals (origins without bounds left out).
+        Over the series of a panel, RMSE and MAE pool every error, in the
+        units of each series; sMAPE and MASE are free of the units.
 
     Examples
     --------
@@ -455,19 +525,29 @@ def backtest_summary(results):
     >>> summary.index.tolist()
     [(1, 'y_pred'), (1, 'naive')]
     >>> list(summary.columns)
-    ['rmse', 'mae']
+    ['rmse', 'mae', 'smape', 'mase']
     """
-    fixed = {"origin", "step", "time", "y_true", "lower", "upper"}
+    panel = "series" in results.columns
+    if by_series and not panel:
+        raise ValueError(
+            "by_series=True summarises each series of a panel backtest, but the "
+            "results have no 'series' column: they come from a single series."
+        )
+    fixed = {"origin", "series", "step", "time", "y_true", "lower", "upper"}
     models = ["y_pred", *(c for c in results.columns if c not in fixed | {"y_pred"})]
+    scale = _naive_scale(results, panel)
+    keys = ["series", "step"] if by_series else ["step"]
     rows = []
-    for step, group in results.groupby("step", sort=True):
+    for key, group in results.groupby(keys, sort=True):
         for model in models:
-            error = group[model] - group["y_true"]
-            row = {
-                "step": step,
+            error = (group[model] - group["y_true"]).abs()
+            total = group[model].abs() + group["y_true"].abs()
+            row = dict(zip(keys, key, strict=True)) | {
                 "model": model,
                 "rmse": np.sqrt(np.mean(error**2)),
-                "mae": np.mean(np.abs(error)),
+                "mae": np.mean(error),
+                "smape": np.mean(200 * error / total.where(total > 0)),
+                "mase": np.mean(error / scale.loc[group.index]),
             }
             if {"lower", "upper"} <= set(results.columns):
                 bounded = group.dropna(subset=["lower", "upper"])
@@ -477,4 +557,17 @@ def backtest_summary(results):
                 row["coverage"] = inside.mean() if is_model else np.nan
                 row["mean_width"] = width.mean() if is_model else np.nan
             rows.append(row)
-    return pd.DataFrame(rows).set_index(["step", "model"])
+    return pd.DataFrame(rows).set_index([*keys, "model"])
+
+
+def _naive_scale(results, panel):
+    """Per result row: the one-step naive forecast's MAE of its series (or NaN)."""
+    if "naive" not in results.columns:
+        return pd.Series(np.nan, index=results.index)
+    one_step = results[results["step"] == 1]
+    errors = (one_step["naive"] - one_step["y_true"]).abs()
+    if panel:
+        scale = results["series"].map(errors.groupby(one_step["series"]).mean())
+    else:
+        scale = pd.Series(errors.mean(), index=results.index)
+    return scale.where(scale > 0)  # a constant series has no scale

@@ -66,6 +66,12 @@ class BacktestDisplay:
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
 
+        if "series" in self.results.columns:
+            raise ValueError(
+                "The results come from a panel backtest: one line per series would "
+                "overlap. Plot one series, e.g. BacktestDisplay.from_backtest("
+                "results[results['series'] == series_id].drop(columns='series'))."
+            )
         rows = self.results[self.results["step"] == self.step]
         if rows.empty:
             steps = sorted(self.results["step"].unique())

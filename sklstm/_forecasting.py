@@ -7,7 +7,10 @@ import pandas as pd
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array
 
-__all__ = ["make_horizon_targets", "recursive_forecast"]
+from ._panel import is_panel, series_rows, series_times
+from ._window import _next_label
+
+__all__ = ["direct_forecast", "make_horizon_targets", "recursive_forecast"]
 
 
 def _target_column(data, target):
@@ -62,10 +65,14 @@ def make_horizon_targets(data, horizon, target=0):
     it is asked to predict. Fit ``Pipeline([scaler, SlidingWindow,
     LSTMRegressor])`` on ``(X, Y)`` to predict every horizon at once.
 
+    A panel (``data`` indexed by ``(series id, time)``) is paired series by
+    series: every target lies in the row's own series, and the last
+    ``horizon`` rows of each series are dropped.
+
     Parameters
     ----------
     data : array-like or DataFrame of shape (n_rows, n_columns), or a 1-D series
-        Rows in time order.
+        Rows in time order; for a panel, each series' rows in time order.
     horizon : int
         Number of future steps to predict.
     target : int or str, default=0
@@ -74,7 +81,9 @@ def make_horizon_targets(data, horizon, target=0):
     Returns
     -------
     X : ndarray or DataFrame of shape (n_rows - horizon, n_columns)
-        The first ``n_rows - horizon`` rows of ``data`` (a DataFrame stays one).
+        The first ``n_rows - horizon`` rows of ``data`` (a DataFrame stays one);
+        for a panel, all but the last ``horizon`` rows of each series
+        (``n_rows - n_series * horizon`` rows).
     Y : ndarray of shape (n_rows - horizon, horizon)
         The target at ``t + 1, ..., t + horizon`` for each row ``t``.
 
@@ -93,6 +102,8 @@ def make_horizon_targets(data, horizon, target=0):
     """
     table = _as_table(data)
     column = _target_column(table, target)
+    if is_panel(table):
+        return _panel_horizon_targets(table, horizon, column)
     n_rows = len(table)
     if n_rows <= horizon:
         raise ValueError(
@@ -107,6 +118,26 @@ def make_horizon_targets(data, horizon, target=0):
     )
     X = table.iloc[: n_rows - horizon] if hasattr(table, "iloc") else table[:-horizon]
     return X, Y.astype(np.float64)
+
+
+def _panel_horizon_targets(table, horizon, column):
+    """make_horizon_targets of each series, rows kept in the panel's order."""
+    values = table.iloc[:, column].to_numpy(dtype=np.float64)
+    Y = np.empty((len(table), horizon))
+    kept = np.zeros(len(table), dtype=bool)
+    for series_id, positions in series_rows(table.index):
+        series_times(table.index, positions, "make_horizon_targets")
+        if len(positions) <= horizon:
+            raise ValueError(
+                f"Series {series_id!r} has {len(positions)} rows; horizon={horizon} "
+                f"needs at least {horizon + 1} in every series so that one row has "
+                "its whole future. Leave the shorter series out."
+            )
+        n_kept = len(positions) - horizon
+        for h in range(1, horizon + 1):
+            Y[positions[:n_kept], h - 1] = values[positions[h : n_kept + h]]
+        kept[positions[:n_kept]] = True
+    return table.iloc[np.flatnonzero(kept)], Y[kept]
 
 
 @validate_params(
@@ -131,12 +162,17 @@ def recursive_forecast(
     predicts from the history, appends a row whose target column is the
     prediction, and repeats.
 
+    A panel ``history`` (indexed by ``(series id, time)``) is forecast for
+    every series at once: each step is one ``predict`` call over the recent
+    rows of all the series.
+
     Parameters
     ----------
     model : fitted estimator
         One-step-ahead model; its ``predict`` reads rows like ``history``.
     history : array-like or DataFrame of shape (n_rows, n_columns), or a 1-D series
-        Observed rows up to the forecast origin, in time order.
+        Observed rows up to the forecast origin, in time order; or a panel,
+        each series' rows in time order up to its own origin.
     steps : int
         Number of future steps.
     target : int or str, default=0
@@ -145,7 +181,8 @@ def recursive_forecast(
         Known future values of the other columns (calendar features, planned
         inputs), in their order in ``history``. Needed when ``history`` has
         more than one column: those columns cannot be forecast by feeding
-        back the target.
+        back the target. For a panel, ``(n_series * steps, n_columns - 1)``:
+        the rows of the returned forecast, series by series.
     context : int, default=None
         Number of most recent rows passed to ``model.predict`` at each step.
         None: the window of the model's :class:`~sklstm.SlidingWindow` step
@@ -154,8 +191,13 @@ def recursive_forecast(
 
     Returns
     -------
-    forecast : ndarray of shape (steps,)
-        The target at the ``steps`` rows after ``history``.
+    forecast : ndarray of shape (steps,), or DataFrame for a panel
+        The target at the ``steps`` rows after ``history``. For a panel, a
+        DataFrame of ``n_series * steps`` rows with a column ``"forecast"``,
+        indexed by ``(series id, time)`` with each series' next times: its
+        index continued when its times are evenly spaced (a DatetimeIndex
+        with a frequency, set or inferred, a PeriodIndex, integers with a
+        constant step), else its row positions continued.
 
     Examples
     --------
@@ -170,20 +212,24 @@ def recursive_forecast(
     table = _as_table(history)
     column = _target_column(table, target)
     n_columns = table.shape[1]
+    n_series = len(series_rows(table.index)) if is_panel(table) else 1
     exog = None
     if n_columns > 1:
         if future_exog is None:
             raise ValueError(
                 f"history has {n_columns} columns; forecasting the target column "
                 f"recursively needs the future values of the other {n_columns - 1}: "
-                f"pass future_exog of shape ({steps}, {n_columns - 1})."
+                f"pass future_exog of shape ({n_series * steps}, {n_columns - 1})."
             )
         exog = check_array(future_exog, input_name="future_exog")
-        if exog.shape != (steps, n_columns - 1):
+        if exog.shape != (n_series * steps, n_columns - 1):
             raise ValueError(
-                f"future_exog has shape {exog.shape}; expected ({steps}, "
-                f"{n_columns - 1}): one row per step, the non-target columns."
+                f"future_exog has shape {exog.shape}; expected ({n_series * steps}, "
+                f"{n_columns - 1}): one row per step (of each series), the "
+                "non-target columns."
             )
+    if is_panel(table):
+        return _panel_recursive_forecast(model, table, steps, column, exog, context)
     rows = table.copy()  # never modify the caller's history
     context = context or _window_length(model)
     forecast = np.empty(steps)
@@ -196,6 +242,59 @@ def recursive_forecast(
             new_row[np.arange(n_columns) != column] = exog[step]
         rows = _append_row(rows, new_row)
     return forecast
+
+
+@validate_params(
+    {"model": [object], "history": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
+def direct_forecast(model, history):
+    """Forecast every horizon of a direct model from the end of ``history``.
+
+    ``model`` is a fitted multi-output regressor trained on
+    :func:`make_horizon_targets` (``Y[t, h - 1]`` the target at ``t + h``).
+    It predicts over ``history`` and keeps the prediction of the last row:
+    of the whole history, or of each series of a panel.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        Direct model; its ``predict`` reads rows like ``history``.
+    history : array-like or DataFrame of shape (n_rows, n_columns), or a 1-D series
+        Observed rows up to the forecast origin, in time order; or a panel
+        indexed by ``(series id, time)``, each series up to its own origin.
+
+    Returns
+    -------
+    forecast : ndarray of shape (horizon,), or DataFrame for a panel
+        The target at the ``horizon`` rows after ``history``. For a panel,
+        ``n_series * horizon`` rows with a column ``"forecast"``, indexed by
+        ``(series id, time)`` with each series' next times, as
+        :func:`recursive_forecast` returns them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklstm import direct_forecast, make_horizon_targets
+    >>> X, Y = make_horizon_targets(np.arange(10.0), horizon=2)
+    >>> direct = LinearRegression().fit(X, Y)
+    >>> direct_forecast(direct, np.arange(10.0)).round(6)
+    array([10., 11.])
+    """
+    table = _as_table(history)
+    prediction = np.asarray(model.predict(table), dtype=np.float64)
+    prediction = prediction.reshape(len(table), -1)
+    if not is_panel(table):
+        return prediction[-1]
+    ids, last_rows, futures = [], [], []
+    horizon = prediction.shape[1]
+    for series_id, positions in series_rows(table.index):
+        times = _time_labels(series_times(table.index, positions, "direct_forecast"))
+        ids.append(series_id)
+        last_rows.append(positions[-1])
+        futures.append(_future_times(times, horizon))
+    return _forecast_frame(ids, futures, prediction[last_rows], table.index.names)
 
 
 def _last_prediction(model, rows):
@@ -311,3 +410,70 @@ def _append_row(rows, values):
         new = pd.DataFrame([values], columns=rows.columns, index=new_index)
         return pd.concat([rows, new], ignore_index=new_index is None)
     return np.vstack([rows, values])
+
+
+def _panel_recursive_forecast(model, table, steps, column, exog, context):
+    """recursive_forecast of every series of a panel, one predict call a step."""
+    context = context or _window_length(model)
+    values = table.to_numpy(dtype=np.float64)
+    ids, rows, times, futures = [], [], [], []
+    for series_id, positions in series_rows(table.index):
+        series_index = _time_labels(
+            series_times(table.index, positions, "recursive_forecast")
+        )
+        keep = slice(None) if context is None else slice(-context, None)
+        ids.append(series_id)
+        rows.append(values[positions][keep])
+        times.append(list(series_index[keep]))
+        futures.append(_future_times(series_index, steps))
+    forecast = np.empty((len(ids), steps))
+    for step in range(steps):
+        batch = pd.DataFrame(
+            np.concatenate(rows),
+            columns=table.columns,
+            index=_panel_index(
+                ids, times, [len(r) for r in rows], names=table.index.names
+            ),
+        )
+        last_rows = np.cumsum([len(series_rows_) for series_rows_ in rows]) - 1
+        predictions = _one_value_per_row(model.predict(batch), len(batch))
+        forecast[:, step] = predictions[last_rows]
+        for i in range(len(ids)):
+            new_row = np.empty(values.shape[1])
+            new_row[column] = forecast[i, step]
+            if exog is not None:
+                new_row[np.arange(values.shape[1]) != column] = exog[i * steps + step]
+            start = 0 if context is None else max(len(rows[i]) + 1 - context, 0)
+            rows[i] = np.vstack([rows[i], new_row])[start:]
+            times[i] = [*times[i], futures[i][step]][start:]
+    return _forecast_frame(ids, futures, forecast, table.index.names)
+
+
+def _panel_index(ids, times, lengths, names):
+    """The (series id, time) index of series ``ids`` with these times."""
+    return pd.MultiIndex.from_arrays(
+        [np.repeat(np.array(ids, dtype=object), lengths), np.concatenate(times)],
+        names=names,
+    )
+
+
+def _time_labels(times):
+    """``times`` when evenly spaced (see SlidingWindow.next_index_), else the
+    row positions ``0, 1, ...``: labels that can be continued."""
+    return times if _next_label(times) is not None else pd.RangeIndex(len(times))
+
+
+def _future_times(times, steps):
+    """The ``steps`` labels after the evenly spaced ``times``."""
+    future = []
+    for _ in range(steps):
+        future.append(_next_label(times))
+        times = times.append(pd.Index(future[-1:]))
+    return future
+
+
+def _forecast_frame(ids, futures, forecast, names):
+    """Forecasts of each series (rows of ``forecast``) indexed by (series id, time)."""
+    steps = forecast.shape[1]
+    index = _panel_index(ids, futures, [steps] * len(ids), names=names)
+    return pd.DataFrame({"forecast": forecast.ravel()}, index=index)

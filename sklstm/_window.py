@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._panel import is_panel, series_rows, series_times
 from ._validation import check_float32_range, check_no_datetimes
 
 __all__ = ["SlidingWindow"]
@@ -97,6 +98,12 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     of the input: memory grows with ``n_samples * n_features``, not with
     ``n_samples * window * n_features``.
 
+    A panel, a DataFrame indexed by a two-level :class:`~pandas.MultiIndex`
+    ``(series id, time)``, is windowed series by series: no window crosses
+    two series, each series is padded at its own start (or continues its own
+    fit rows, see ``history``), and the rows keep their order. Its windows
+    are a read-only copy of ``n_samples * window * n_features`` values.
+
     Parameters
     ----------
     window : int, default=12
@@ -121,8 +128,9 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
         - ``"auto"`` uses them when ``X`` is a DataFrame whose index directly
           continues the index seen in fit (``X.index[0] == next_index_``) and
-          increases strictly. Anything else is padded: NumPy input, a gap,
-          the training rows again, shuffled, earlier or irregular rows.
+          increases strictly; for a panel, per series, with its times.
+          Anything else is padded: NumPy input, a gap, the training rows
+          again, shuffled, earlier or irregular rows.
         - ``"always"`` uses them for every ``X``, NumPy included, except the
           data seen in fit (same shape and float32 values, compared through
           a hash kept at fit), which is padded so that ``fit(X).transform(X)``
@@ -139,14 +147,15 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         Names of the columns seen during :term:`fit`, when ``X`` was a
         DataFrame with string column names.
 
-    last_rows_ : ndarray of shape (min(window - 1, n_samples), `n_features_in_`)
+    last_rows_ : ndarray of shape (min(window - 1, n_samples), `n_features_in_`) or dict
         The last rows seen during :term:`fit`, in float32: the history of
-        rows that follow them.
+        rows that follow them. For a panel, a dict of them per series id.
 
-    next_index_ : pandas.Timestamp, pandas.Period, int or None
+    next_index_ : pandas.Timestamp, pandas.Period, int, None or dict
         Index label of the row that directly follows the rows seen during
         :term:`fit`; None when ``X`` was not a DataFrame with a strictly
-        increasing, evenly spaced datetime, period or integer index.
+        increasing, evenly spaced datetime, period or integer index. For a
+        panel, a dict of them per series id (from each series' times).
 
     See Also
     --------
@@ -245,6 +254,8 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             Read-only view; ``windows[t]`` holds rows ``t - window + 1 ... t``.
         """
         padded = self._fit(X)
+        if padded is None:  # a panel: each series padded, as transform pads it
+            return self.transform(X)
         self._fill_before(padded, history=None)
         return self._windows(padded)
 
@@ -266,9 +277,14 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         check_is_fitted(self)
         check_no_datetimes(X, type(self).__name__)
         index = X.index if isinstance(X, pd.DataFrame) else None
-        padded = self._padded_copy(validate_data(self, X, reset=False, dtype="numeric"))
+        values = validate_data(self, X, reset=False, dtype="numeric")
+        fitted_panel = isinstance(self.last_rows_, dict)
+        if is_panel(X) or fitted_panel:
+            return self._panel_transform(values, index if is_panel(X) else None)
+        padded = self._padded_copy(values)
         rows = padded[self.window - 1 :]
-        follows = self._follows(rows, index)
+        fit_data = self.history == "always" and self._is_fit_data(rows)
+        follows = self._follows(self.next_index_, index, fit_data)
         self._fill_before(padded, history=self.last_rows_ if follows else None)
         return self._windows(padded)
 
@@ -310,25 +326,98 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         return self
 
     def _fit(self, X):
-        """Validate ``X``, set the fitted attributes; return its padded buffer."""
+        """Validate ``X``, set the fitted attributes; return its padded buffer
+        (None for a panel)."""
         check_no_datetimes(X, type(self).__name__)
         index = X.index if isinstance(X, pd.DataFrame) else None
-        padded = self._padded_copy(validate_data(self, X, dtype="numeric"))
+        values = validate_data(self, X, dtype="numeric")
+        if is_panel(X):
+            self._panel_fit(values, index)
+            return None
+        padded = self._padded_copy(values)
         rows = padded[self.window - 1 :]
-        n_samples = len(rows)
+        self._warn_if_short(len(rows))
+        # A copy, so that the fitted transformer does not hold the whole buffer.
+        self.last_rows_ = self._last_rows(rows)
+        self.next_index_ = _next_label(index)
+        self._fit_fingerprint = _fingerprint(rows)
+        return padded
+
+    def _is_fit_data(self, rows):
+        """Whether the float32 ``rows`` are the rows seen in fit (shape, then hash)."""
+        shape = self._fit_fingerprint[0]
+        return rows.shape == shape and _fingerprint(rows) == self._fit_fingerprint
+
+    def _last_rows(self, rows):
+        """A copy of the last ``window - 1`` of ``rows``: the history of the next."""
+        return rows[len(rows) - min(self.window - 1, len(rows)) :].copy()
+
+    def _warn_if_short(self, n_samples):
         if self.window > n_samples:
             warnings.warn(
                 f"window={self.window} is longer than the {n_samples} rows seen in "
                 f"fit: every window of these rows is padded (padding="
                 f"{self.padding!r}). Use a shorter window or more rows.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
-        # A copy, so that the fitted transformer does not hold the whole buffer.
-        self.last_rows_ = rows[n_samples - min(self.window - 1, n_samples) :].copy()
-        self.next_index_ = _next_label(index)
-        self._fit_fingerprint = _fingerprint(rows)
-        return padded
+
+    def _panel_fit(self, values, index):
+        """Fit on a panel: last rows and next time label per series."""
+        groups = series_rows(index)
+        self._warn_if_short(max(len(positions) for _, positions in groups))
+        self.last_rows_, self.next_index_ = {}, {}
+        for series_id, positions in groups:
+            times = series_times(index, positions, type(self).__name__)
+            rows = np.asarray(values[positions], dtype=np.float32)
+            self.last_rows_[series_id] = self._last_rows(rows)
+            self.next_index_[series_id] = _next_label(times)
+        self._fit_fingerprint = _fingerprint(np.ascontiguousarray(values, np.float32))
+
+    def _panel_transform(self, values, index):
+        """Windows of each series of a panel, each after its own fit rows.
+
+        ``index`` is None when ``X`` is not a panel (after a panel fit): its
+        rows are one series that follows none of the fit series.
+        """
+        fit_panel = isinstance(self.last_rows_, dict)
+        if self.history == "always" and (index is None or not fit_panel):
+            raise ValueError(
+                "SlidingWindow(history='always') was fitted on "
+                f"{'a panel' if fit_panel else 'a single series'} but X is "
+                f"{'a panel' if index is not None else 'not a panel'}: it cannot "
+                "tell which fit rows each row follows. Pass X of the same kind, "
+                "indexed by (series id, time) for a panel, or use history='auto'."
+            )
+        if index is None:
+            groups = [(None, np.arange(len(values)))]
+            return self._panel_windows(values, groups, histories={})
+        groups = series_rows(index)
+        fit_data = self.history == "always" and self._is_fit_data(
+            np.ascontiguousarray(values, np.float32)
+        )
+        histories = {}
+        for series_id, positions in groups:
+            times = series_times(index, positions, type(self).__name__)
+            if fit_panel and series_id in self.last_rows_:
+                next_label = self.next_index_[series_id]
+                if self._follows(next_label, times, fit_data):
+                    histories[series_id] = self.last_rows_[series_id]
+        return self._panel_windows(values, groups, histories)
+
+    def _panel_windows(self, values, groups, histories):
+        """One window per row, each series windowed apart: none crosses series.
+
+        Unlike one series' windows, these are a copy: the padding between
+        series would break the single strided view.
+        """
+        windows = np.empty((len(values), self.window, values.shape[1]), np.float32)
+        for series_id, positions in groups:
+            padded = self._padded_copy(values[positions])
+            self._fill_before(padded, history=histories.get(series_id))
+            windows[positions] = self._windows(padded)
+        windows.flags.writeable = False  # read-only, as the strided view
+        return windows
 
     def _padded_copy(self, X):
         """One float32 buffer: ``window - 1`` rows to fill, then ``X``."""
@@ -339,22 +428,21 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         padded[self.window - 1 :] = X
         return padded
 
-    def _follows(self, rows, index):
-        """Whether the float32 ``rows`` (indexed by ``index``) follow the fit rows."""
+    def _follows(self, next_label, index, fit_data):
+        """Whether rows indexed by ``index`` follow fit rows ending before
+        ``next_label``; ``fit_data``: whether ``X`` is the fit data again."""
         if self.history == "never":
             return False
-        continues = _continues(self.next_index_, index)
+        continues = _continues(next_label, index)
         if self.history == "auto":
             return bool(continues)
-        if rows.shape == self._fit_fingerprint[0] and (
-            _fingerprint(rows) == self._fit_fingerprint
-        ):
+        if fit_data:
             return False  # the fit data again: padded, as fit_transform pads it
         if continues is False:
             raise ValueError(
                 "SlidingWindow(history='always') takes the rows passed to transform "
                 "to directly follow the rows seen in fit, so the first would be "
-                f"labelled {self.next_index_!r}, but X.index {_mismatch(index)}. "
+                f"labelled {next_label!r}, but X.index {_mismatch(index)}. "
                 "Pass the rows that follow the fit rows, in time order, or use "
                 "history='auto' to pad the windows of rows that do not follow them."
             )
@@ -379,19 +467,26 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         # pandas type; copy first, since BaseEstimator returns the live dict.
         state = dict(super().__getstate__())
         if "next_index_" in state:
-            state["next_index_"] = _plain_label(state["next_index_"])
+            state["next_index_"] = _map_labels(_plain_label, state["next_index_"])
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         if "next_index_" in state:
-            state["next_index_"] = _label_from_plain(state["next_index_"])
+            state["next_index_"] = _map_labels(_label_from_plain, state["next_index_"])
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _map_labels(convert, labels):
+    """``convert`` applied to one label, or to each value of a panel's dict."""
+    if isinstance(labels, dict):
+        return {series_id: convert(label) for series_id, label in labels.items()}
+    return convert(labels)
 
 
 def _plain_label(label):

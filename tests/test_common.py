@@ -6,10 +6,11 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindow
+from sklstm import LSTMClassifier, LSTMRegressor, PerSeriesScaler, SlidingWindow
 from sklstm.utils.estimator_checks import expected_failed_checks
 
 ESTIMATORS = [
+    PerSeriesScaler(),
     SlidingWindow(),
     SlidingWindow(window=1, padding="zero"),
     SlidingWindow(window=3, history="always"),

@@ -2,7 +2,14 @@
 
 from ._co2 import load_co2
 from ._elnino import load_elnino
+from ._fertility import load_fertility
 from ._japanese_vowels import load_japanese_vowels
 from ._m1 import load_m1_yearly
 
-__all__ = ["load_co2", "load_elnino", "load_japanese_vowels", "load_m1_yearly"]
+__all__ = [
+    "load_co2",
+    "load_elnino",
+    "load_fertility",
+    "load_japanese_vowels",
+    "load_m1_yearly",
+]

@@ -1,0 +1,195 @@
+"""Rolling-origin backtests of one global model over every series of a panel."""
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from ._conformal import adaptive_conformal
+from ._forecasting import (
+    _future_times,
+    _time_labels,
+    _window_length,
+    recursive_forecast,
+)
+from ._panel import series_rows, series_times
+
+__all__ = ["panel_backtest"]
+
+
+def panel_backtest(estimator, X, y, *, linear, options):
+    """:func:`~sklstm.backtest` of a panel: origins in time, every series scored.
+
+    The origins are positions among the distinct times of the panel
+    (``initial_train_size``, then every ``step``); at origin ``o`` every row
+    at a time ``<= o`` is observed, and each series with a row at ``o`` and
+    its whole future in the data is forecast. ``linear`` is the linear
+    baseline or None; ``options`` holds backtest's checked arguments.
+    """
+    panel = _Panel(X, y, options["horizon"])
+    origins = panel.origins(options["initial_train_size"], options["step"])
+    if not len(origins):
+        raise ValueError(
+            f"initial_train_size={options['initial_train_size']} leaves no origin: "
+            f"the panel has {len(panel.times)} distinct times, and a series is "
+            f"forecast from an origin only when its next {options['horizon']} "
+            "targets are in the data."
+        )
+    models = {"y_pred": estimator} | ({"linear": linear} if linear else {})
+    forecasts = {
+        name: panel.forecast(m, origins, options) for name, m in models.items()
+    }
+    frames = [
+        panel.results(number, origins, forecasts, options)
+        for number in range(len(panel.series))
+    ]
+    return pd.concat([frame for frame in frames if len(frame)], ignore_index=True)
+
+
+class _Panel:
+    """The rows of each series, and which of them are origins."""
+
+    def __init__(self, X, y, horizon):
+        self.X, self.y, self.horizon = X, y, horizon
+        self.width = y.shape[1] if y.ndim == 2 else 1
+        self.times, self.time_position = np.unique(
+            X.index.get_level_values(1), return_inverse=True
+        )
+        self.series = series_rows(X.index)
+        self.labels = []
+        for _, rows in self.series:
+            times = _time_labels(series_times(X.index, rows, "backtest"))
+            self.labels.append([*times, *_future_times(times, horizon)])
+
+    def origins(self, initial_train_size, step):
+        candidates = np.arange(initial_train_size, len(self.times), step)
+        scored = [o for o in candidates if any(self.origin_rows(o))]
+        return np.array(scored, dtype=int)
+
+    def origin_rows(self, origin):
+        """Per series: its row at time ``origin`` when every truth is in the data."""
+        found = []
+        for _, rows in self.series:
+            k = np.searchsorted(self.time_position[rows], origin)
+            at_origin = k < len(rows) and self.time_position[rows[k]] == origin
+            complete = self.y.ndim == 2 or k + self.horizon - 1 < len(rows)
+            found.append(k if at_origin and complete else None)
+        return found
+
+    def forecast(self, estimator, origins, options):
+        """{(origin, series number): forecasts of shape (horizon,)}."""
+        refit = options["refit"]
+        every = 1 if refit is True else (np.inf if refit is False else refit)
+        segments = np.floor_divide(np.arange(len(origins)), every)
+        context = _window_length(estimator)
+        forecasts = {}
+        for segment in np.unique(segments):
+            chosen = origins[segments == segment]
+            model = self._fit(estimator, chosen[0], options["window"])
+            for origin in chosen:
+                forecasts |= self._predict(model, origin, context)
+        return forecasts
+
+    def _fit(self, estimator, origin, window):
+        # Rows whose targets are all observed at the origin: t + width <= o.
+        stop = origin - self.width + 1
+        start = 0 if window is None else max(0, origin - window)
+        train = np.flatnonzero(
+            (self.time_position >= start) & (self.time_position < stop)
+        )
+        return clone(estimator).fit(self.X.iloc[train], self.y[train])
+
+    def _predict(self, model, origin, context):
+        """Forecasts of every series with a row at ``origin``."""
+        first = -np.inf if context is None else origin - context + 1
+        found = self.origin_rows(origin)
+        numbers = [n for n, k in enumerate(found) if k is not None]
+        keep = np.concatenate(
+            [
+                rows[
+                    (self.time_position[rows] >= first)
+                    & (self.time_position[rows] <= origin)
+                ]
+                for n, (_, rows) in enumerate(self.series)
+                if found[n] is not None
+            ]
+        )
+        history = self.X.iloc[np.sort(keep)]
+        if self.y.ndim == 2 or self.horizon == 1:
+            predictions = np.asarray(model.predict(history), dtype=np.float64)
+            predictions = predictions.reshape(len(history), -1)
+            at = {row: i for i, row in enumerate(np.sort(keep))}
+            return {
+                (origin, n): predictions[
+                    at[self.series[n][1][found[n]]], : self.horizon
+                ]
+                for n in numbers
+            }
+        if history.shape[1] != 1:
+            raise ValueError(
+                f"A recursive backtest of a panel (1-D y, horizon={self.horizon}) "
+                "feeds the forecasts back as X's only column, but X has "
+                f"{history.shape[1]} columns. Pass the target column alone, or "
+                "direct targets Y from make_horizon_targets(X, horizon)."
+            )
+        forecast = recursive_forecast(model, history, self.horizon, context=context)
+        values = forecast["forecast"].to_numpy().reshape(-1, self.horizon)
+        # recursive_forecast orders the series by first appearance, as series_rows.
+        return {(origin, n): values[i] for i, n in enumerate(numbers)}
+
+    def results(self, number, origins, forecasts, options):
+        """Result rows of one series: one per origin it is forecast from, per step."""
+        series_id, rows = self.series[number]
+        pairs = [(o, self.origin_rows(o)[number]) for o in origins]
+        pairs = [(o, k) for o, k in pairs if k is not None]
+        if not pairs:
+            return pd.DataFrame()
+        steps = np.arange(1, self.horizon + 1)
+        at = np.array([o for o, _ in pairs])
+        columns = {
+            "y_true": np.array([self._truth(rows, k) for _, k in pairs]),
+            "y_pred": np.array([forecasts["y_pred"][(o, number)] for o, _ in pairs]),
+        }
+        for name in options["baselines"]:
+            if name == "linear":
+                linear = forecasts["linear"]
+                columns[name] = np.array([linear[(o, number)] for o, _ in pairs])
+            else:
+                season = options["season_length"] if name != "naive" else None
+                columns[name] = np.array(
+                    [self._naive(rows, k, season) for _, k in pairs]
+                )
+        if options["interval"] is not None:
+            columns["lower"], columns["upper"] = adaptive_conformal(
+                columns["y_true"], columns["y_pred"], at, 1 - options["interval"]
+            )
+        labels = self.labels[number]
+        return pd.DataFrame(
+            {
+                "origin": np.repeat(at, self.horizon),
+                "series": [series_id] * (len(pairs) * self.horizon),
+                "step": np.tile(steps, len(pairs)),
+                "time": [labels[k + h] for _, k in pairs for h in steps],
+                **{name: values.ravel() for name, values in columns.items()},
+            }
+        )
+
+    def _target(self, rows, j):
+        """The target at the time of the series' row ``j`` (NaN before row 1)."""
+        if j < 1:
+            return np.nan
+        return self.y[rows[j - 1]] if self.y.ndim == 1 else self.y[rows[j - 1], 0]
+
+    def _truth(self, rows, k):
+        if self.y.ndim == 2:
+            return self.y[rows[k], : self.horizon]
+        return self.y[rows[k : k + self.horizon]]
+
+    def _naive(self, rows, k, season):
+        """The last observed target, or (with ``season``) one season earlier."""
+        steps = np.arange(1, self.horizon + 1)
+        if season is None:
+            return np.full(self.horizon, self._target(rows, k))
+        back = season * np.ceil(steps / season).astype(int)
+        return np.array(
+            [self._target(rows, k + h - b) for h, b in zip(steps, back, strict=True)]
+        )
