@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -20,7 +21,7 @@ from sklstm import (
     make_horizon_targets,
     recursive_forecast,
 )
-from sklstm.datasets import load_fertility
+from sklstm.datasets import load_fertility, load_m1_yearly
 
 WINDOW = 4
 
@@ -408,3 +409,27 @@ def test_backtest_display_plots_one_series_of_a_panel():
         BacktestDisplay.from_backtest(results)
     one = results[results["series"] == "Aruba"].drop(columns="series")
     assert set(BacktestDisplay.from_backtest(one).lines_) == {"y_true", "y_pred"}
+
+
+def test_global_model_on_the_log_beats_naive_on_m1():
+    """The documented recipe for series at very different scales, on M1 yearly."""
+    m1 = load_m1_yearly()
+    history = m1.groupby(level="series").head(-6).to_frame()
+    truth = m1.groupby(level="series").tail(6).to_numpy()
+    X, Y = make_horizon_targets(history, horizon=1)
+    log = FunctionTransformer(np.log, np.exp, feature_names_out="one-to-one")
+    lstm = LSTMRegressor(
+        hidden_size=32, max_epochs=200, early_stopping=True, random_state=0, n_threads=1
+    )
+    model = TransformedTargetRegressor(
+        make_pipeline(log, SlidingWindow(6), lstm), func=np.log, inverse_func=np.exp
+    ).fit(X, Y.ravel())
+    forecast = recursive_forecast(model, history, steps=6)["forecast"].to_numpy()
+    last = history.groupby(level="series", sort=False)["value"].last().to_numpy()
+    naive = np.repeat(last, 6)
+
+    def smape(predicted):
+        return np.mean(200 * np.abs(truth - predicted) / (truth + np.abs(predicted)))
+
+    assert smape(naive) == pytest.approx(22.43, abs=0.01)
+    assert smape(forecast) < 0.9 * smape(naive)
