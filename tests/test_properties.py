@@ -199,13 +199,18 @@ def string_y(draw):
 
 @st.composite
 def ragged_X(draw):
-    """Nested lists whose rows (2-D) or steps (3-D) differ in length."""
+    """Sequences whose numbers of features differ, or that are nested too deep.
+
+    Sequences of different lengths with the same features (a list of 1-D
+    lists, of 2-D lists) are valid input since the estimators take ragged
+    sequences; these are not.
+    """
     lengths = draw(st.lists(st.integers(1, 4), min_size=2, max_size=6))
     lengths[-1] = lengths[0] + draw(st.integers(1, 3))  # at least two lengths
     if draw(st.booleans()):
-        X = [draw(st.lists(finite, min_size=n, max_size=n)) for n in lengths]
+        X = [[[0.0] * n] * 2 for n in lengths]  # 2 steps of n features each
     else:
-        X = [[[0.0] * n] * 2 for n in lengths]
+        X = [[[[0.0]] * n] * 2 for n in lengths]  # 3-D sequences
     return X, [0.0] * len(lengths)
 
 
