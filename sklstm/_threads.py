@@ -175,8 +175,10 @@ class ThreadTuner(Callback):
             return
         now = time.perf_counter()
         if self.queue_:
-            # Seconds per row: the last batch of an epoch is smaller.
-            seconds = (now - self._start) / max(1, len(batch[0]))
+            # Seconds per row: the last batch of an epoch is smaller. Ragged
+            # batches come as {"X": ..., "lengths": ...}.
+            X = batch[0]["X"] if isinstance(batch[0], dict) else batch[0]
+            seconds = (now - self._start) / max(1, len(X))
             self.timings_[count].append(seconds)
             self.queue_.pop(0)
             others = [t for k, v in self.timings_.items() if k != count for t in v]
