@@ -28,8 +28,11 @@ class SequenceNormalizer(TransformerMixin, BaseEstimator):
     z-normalisation cut an LSTM-FCN from 0.99 to 0.81 accuracy on a
     multivariate speech set where standardising each channel over the
     training set (:class:`~sklearn.preprocessing.StandardScaler` on the
-    stacked steps, or :class:`PerSeriesScaler`) kept 0.99; docs/benchmarks.md
-    has the measurement on :func:`sklstm.datasets.load_japanese_vowels`.
+    stacked steps, or :class:`PerSeriesScaler`) kept 0.99. Measured on
+    :func:`sklstm.datasets.load_japanese_vowels` with the LSTM-FCN recipe of
+    docs/architectures.md (seed 0): 0.995 on the raw coefficients, 0.808
+    after this transformer, 0.989 with each channel standardised over the
+    training frames.
 
     Attributes
     ----------

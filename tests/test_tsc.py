@@ -19,6 +19,7 @@ from sklstm import (
     to_onnx,
     to_torchscript,
 )
+from sklstm._data import BatchIterator, SequenceDataset
 from sklstm._modules import ConvBlocks
 from sklstm.datasets import load_gunpoint, load_italy_power_demand
 
@@ -215,3 +216,16 @@ def test_gunpoint_recipe_reaches_published_accuracy():
     X_test, y_test = load_gunpoint(split="test")
     scores = [bench.recipe(seed).fit(X, y).score(X_test, y_test) for seed in (0, 1)]
     assert statistics.median(scores) >= 0.97
+
+
+def test_a_small_last_batch_joins_the_one_before_with_batch_norm():
+    X, y = shapes(50)
+    dataset = SequenceDataset(X[:, :, None], y)
+    merged = BatchIterator(dataset, 16, merge_small_last=True)
+    assert [len(batch[0]) for batch in merged] == [16, 16, 18]
+    assert len(merged) == 3
+    plain = BatchIterator(dataset, 16)
+    assert [len(batch[0]) for batch in plain] == [16, 16, 16, 2]
+    model = lstm_fcn(max_epochs=1).fit(X, y)
+    assert model.net_.iterator_train__merge_small_last
+    assert not LSTMClassifier(**FAST).fit(X, y).net_.iterator_train__merge_small_last
