@@ -10,6 +10,7 @@ from ._loading import load, save
 from ._model_selection import PanelTimeSeriesSplit
 from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
+from ._sequence_normalizer import SequenceNormalizer
 from ._sequences import pad_sequences
 from ._series_scaler import PerSeriesScaler
 from ._version import __version__
@@ -22,6 +23,7 @@ __all__ = [
     "OptunaPruning",
     "PanelTimeSeriesSplit",
     "PerSeriesScaler",
+    "SequenceNormalizer",
     "SlidingWindow",
     "TrainingHistoryDisplay",
     "__version__",

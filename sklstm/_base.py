@@ -57,6 +57,7 @@ _ARCHITECTURE = (
     "pooling",
     "conv_channels",
     "conv_kernel_size",
+    "conv_path",
     "layer_norm",
     "n_tokens",
     "embedding_dim",
@@ -81,6 +82,41 @@ def _positive_int():
 
 def _has_attention(estimator):
     return estimator.module is None and estimator.pooling == "attention"
+
+
+def _is_positive_int(value):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _check_convolutions(estimator, name):
+    """Checks of conv_channels, conv_kernel_size and conv_path together."""
+    channels, kernel_sizes = estimator.conv_channels, estimator.conv_kernel_size
+    for key, value in (("conv_channels", channels), ("conv_kernel_size", kernel_sizes)):
+        if isinstance(value, (tuple, list)) and not (
+            value and all(_is_positive_int(item) for item in value)
+        ):
+            raise ValueError(
+                f"{name}: {key}={value!r} must hold one or more positive ints."
+            )
+    if isinstance(kernel_sizes, (tuple, list)):
+        n_blocks = len(channels) if isinstance(channels, (tuple, list)) else 1
+        if len(kernel_sizes) != n_blocks:
+            raise ValueError(
+                f"{name}: conv_kernel_size={kernel_sizes!r} gives "
+                f"{len(kernel_sizes)} kernel sizes but conv_channels={channels!r} "
+                f"gives {n_blocks} convolution(s): pass one kernel size per "
+                "convolution, or one int for all."
+            )
+    if channels is None and estimator.conv_path == "beside":
+        raise ValueError(
+            f"{name}: conv_path='beside' needs convolutions; set conv_channels, "
+            "e.g. conv_channels=(128, 256, 128) for LSTM-FCN."
+        )
+
+
+def _conv_argument(value):
+    """Lists (from a JSON or a grid) as tuples; a one-int list for an int channel."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
@@ -119,8 +155,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "cell": [StrOptions({"lstm", "gru"})],
         "proj_size": [Interval(Integral, 0, None, closed="left")],
         "pooling": [StrOptions({"last", "mean", "max", "attention"})],
-        "conv_channels": [*_positive_int(), None],
-        "conv_kernel_size": _positive_int(),
+        "conv_channels": [*_positive_int(), tuple, list, None],
+        "conv_kernel_size": [*_positive_int(), tuple, list],
+        "conv_path": [StrOptions({"before", "beside"})],
         "layer_norm": ["boolean"],
         "n_tokens": [Interval(Integral, 2, None, closed="left"), None],
         "embedding_dim": _positive_int(),
@@ -157,8 +194,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         cell: str = "lstm",
         proj_size: int = 0,
         pooling: str = "last",
-        conv_channels: int | None = None,
-        conv_kernel_size: int = 3,
+        conv_channels: int | tuple | None = None,
+        conv_kernel_size: int | tuple = 3,
+        conv_path: str = "before",
         layer_norm: bool = False,
         n_tokens: int | None = None,
         embedding_dim: int = 32,
@@ -193,6 +231,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.pooling = pooling
         self.conv_channels = conv_channels
         self.conv_kernel_size = conv_kernel_size
+        self.conv_path = conv_path
         self.layer_norm = layer_norm
         self.n_tokens = n_tokens
         self.embedding_dim = embedding_dim
@@ -346,6 +385,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     f"{name} got module_params={self.module_params!r}, but module is "
                     "None: module_params are passed to a custom module only."
                 )
+            _check_convolutions(self, name)
         elif not issubclass(self.module, torch.nn.Module):
             raise TypeError(
                 f"{name}: module must be a torch.nn.Module subclass; got "
@@ -370,6 +410,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return RecurrentNet, {
                 **sizes,
                 **{k: getattr(self, k) for k in _ARCHITECTURE},
+                **{
+                    key: _conv_argument(getattr(self, key))
+                    for key in ("conv_channels", "conv_kernel_size")
+                },
                 **self._level_params(),
             }
         params = dict(self.module_params or {})
@@ -466,6 +510,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self._report_early_end(net, self.n_iter_ - n_before, epochs, partial)
         return self
 
+    def _has_batch_norm(self):
+        """Whether the built-in network has batch-normalised convolutions."""
+        return self.module is None and isinstance(self.conv_channels, tuple | list)
+
     def _architecture(self):
         """The parameters that shape the network, as set now."""
         keys = (*_ARCHITECTURE, "module", "module_params", *self._level_params())
@@ -554,6 +602,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
+            iterator_train__merge_small_last=self._has_batch_norm(),
             # CUDA batches go through pinned memory, copied without blocking.
             iterator_train__device=device,
             iterator_valid=BatchIterator,

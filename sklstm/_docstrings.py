@@ -31,12 +31,26 @@ SHARED_PARAMETERS = """\
         maximum, or a learned additive attention whose weights
         ``attention_weights(X)`` returns.
 
-    conv_channels : int or None, default=None
-        When set, a Conv1d layer with this many channels and a ReLU run over
-        time before the recurrent layers (CNN-LSTM).
+    conv_channels : int, tuple of int or None, default=None
+        Convolutions over time. An int: one Conv1d layer with this many
+        channels and a ReLU, without batch normalisation (as before tuples
+        were accepted, so fitted models keep their results). A tuple: one
+        block of Conv1d, BatchNorm1d and ReLU per entry, with that many
+        channels, e.g. ``(128, 256, 128)`` for the FCN of Wang et al. (2017).
 
-    conv_kernel_size : int, default=3
-        Kernel size of that Conv1d layer; sequences keep their length.
+    conv_kernel_size : int or tuple of int, default=3
+        Kernel size of each convolution (sequences keep their length): one
+        int for all, or a tuple as long as ``conv_channels``, e.g.
+        ``(8, 5, 3)``.
+
+    conv_path : {"before", "beside"}, default="before"
+        Where the convolutions sit. ``"before"``: they feed the recurrent
+        layers (CNN-LSTM). ``"beside"``: they read the input in parallel
+        with the recurrent layers, are averaged over time (global average
+        pooling, padding steps excluded) and concatenated with the pooled
+        recurrent outputs before the output layer: LSTM-FCN (Karim et al.,
+        2017), the recipe for time-series classification in
+        :doc:`/architectures`. Needs ``conv_channels``.
 
     layer_norm : bool, default=False
         Layer normalisation of the recurrent outputs.

@@ -28,11 +28,13 @@ __all__ = ["TRUSTED_TYPES", "load", "save"]
 TRUSTED_TYPES = (
     "sklstm._classifier.LSTMClassifier",
     "sklstm._regressor.LSTMRegressor",
+    "sklstm._sequence_normalizer.SequenceNormalizer",
     "sklstm._series_scaler.PerSeriesScaler",
     "sklstm._window.SlidingWindow",
     "sklstm.LSTMClassifier",
     "sklstm.LSTMRegressor",
     "sklstm.PerSeriesScaler",
+    "sklstm.SequenceNormalizer",
     "sklstm.SlidingWindow",
 )
 _ZIP_MAGIC = b"PK\x03\x04"

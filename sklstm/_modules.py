@@ -4,7 +4,13 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-__all__ = ["AttentionPooling", "RecurrentNet", "pool_over_time", "steps_mask"]
+__all__ = [
+    "AttentionPooling",
+    "ConvBlocks",
+    "RecurrentNet",
+    "pool_over_time",
+    "steps_mask",
+]
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -40,6 +46,58 @@ class AttentionPooling(nn.Module):
             scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=1)
         return torch.bmm(weights.unsqueeze(1), outputs).squeeze(1), weights
+
+
+class ConvBlocks(nn.Module):
+    """Conv1d, BatchNorm1d and ReLU blocks over time, as in FCN and LSTM-FCN.
+
+    Each convolution has ``"same"`` padding, so sequences keep their length.
+    With a mask, padding steps are zero before and after each block: zero
+    input past a row's end is what ``"same"`` padding would put there, so at
+    prediction (batch norm in eval mode, with its running statistics) a
+    row's real steps come out as they would alone. In training, the batch
+    statistics also count the padding steps' outputs.
+
+    Parameters
+    ----------
+    n_features : int
+        Channels of the input.
+    channels : tuple of int
+        Output channels of each block.
+    kernel_sizes : tuple of int
+        Kernel size of each block's convolution, as long as ``channels``.
+
+    Shape
+    -----
+    - Input: ``(batch, time, n_features)`` and an optional bool mask
+      ``(batch, time)`` that is False at padding steps.
+    - Output: ``(batch, time, channels[-1])``.
+    """
+
+    def __init__(self, n_features: int, channels, kernel_sizes):
+        super().__init__()
+        inputs = [n_features, *channels[:-1]]
+        self.blocks = nn.ModuleList(
+            nn.Sequential(
+                nn.Conv1d(n_in, n_out, kernel_size, padding="same"),
+                nn.BatchNorm1d(n_out),
+                nn.ReLU(),
+            )
+            for n_in, n_out, kernel_size in zip(
+                inputs, channels, kernel_sizes, strict=True
+            )
+        )
+
+    def forward(self, X, mask=None):
+        X = X.transpose(1, 2)
+        keep = None if mask is None else mask.unsqueeze(1).to(X.dtype)
+        for block in self.blocks:
+            if keep is not None:
+                X = X * keep
+            X = block(X)
+        if keep is not None:
+            X = X * keep
+        return X.transpose(1, 2)
 
 
 def steps_mask(lengths, n_steps):
@@ -101,10 +159,19 @@ class RecurrentNet(nn.Module):
         LSTM projection size (0 = none); see :class:`torch.nn.LSTM`.
     pooling : {"last", "mean", "max", "attention"}, default="last"
         How the outputs over time become one vector.
-    conv_channels : int or None, default=None
-        Channels of a Conv1d + ReLU layer before the recurrent layers.
-    conv_kernel_size : int, default=3
-        Kernel size of that layer (``"same"`` padding: the length is kept).
+    conv_channels : int, tuple of int or None, default=None
+        An int: channels of one Conv1d + ReLU layer (no batch norm). A
+        tuple: the channels of :class:`ConvBlocks` (Conv1d + BatchNorm1d +
+        ReLU each).
+    conv_kernel_size : int or tuple of int, default=3
+        Kernel size of each convolution (``"same"`` padding: the length is
+        kept); a tuple gives one per block, as long as ``conv_channels``.
+    conv_path : {"before", "beside"}, default="before"
+        ``"before"``: the convolutions feed the recurrent layers (CNN-LSTM).
+        ``"beside"``: they read the input in parallel with the recurrent
+        layers, their outputs averaged over the (unmasked) steps and
+        concatenated with the pooled recurrent outputs before the head
+        (LSTM-FCN, Karim et al. 2017, without its dimension shuffle).
     layer_norm : bool, default=False
         Layer normalisation of the recurrent outputs.
     n_tokens : int or None, default=None
@@ -151,13 +218,14 @@ class RecurrentNet(nn.Module):
         proj_size: int = 0,
         pooling: str = "last",
         conv_channels: int | None = None,
-        conv_kernel_size: int = 3,
+        conv_kernel_size: int | tuple = 3,
         layer_norm: bool = False,
         n_tokens: int | None = None,
         embedding_dim: int = 32,
         level: str | None = None,
         n_steps: int | None = None,
         outputs_per_target: int = 1,
+        conv_path: str = "before",
     ):
         super().__init__()
         self.pooling = pooling
@@ -176,12 +244,24 @@ class RecurrentNet(nn.Module):
         if n_tokens is not None:
             self.embedding = nn.Embedding(n_tokens, embedding_dim, padding_idx=0)
             n_features = embedding_dim
-        self.conv = None
-        if conv_channels is not None:
+        self.conv = self.conv_blocks = None
+        n_beside = 0
+        if isinstance(conv_channels, int):  # today's single block, kept as it was
             self.conv = nn.Conv1d(
                 n_features, conv_channels, conv_kernel_size, padding="same"
             )
-            n_features = conv_channels
+            n_convolved = conv_channels
+        elif conv_channels is not None:
+            kernel_sizes = conv_kernel_size
+            if isinstance(kernel_sizes, int):
+                kernel_sizes = (kernel_sizes,) * len(conv_channels)
+            self.conv_blocks = ConvBlocks(n_features, conv_channels, kernel_sizes)
+            n_convolved = conv_channels[-1]
+        self.conv_beside = conv_channels is not None and conv_path == "beside"
+        if self.conv_beside:
+            n_beside = n_convolved
+        elif conv_channels is not None:
+            n_features = n_convolved
         extra = {"proj_size": proj_size} if cell == "lstm" else {}
         self.rnn = _CELLS[cell](
             n_features,
@@ -200,7 +280,7 @@ class RecurrentNet(nn.Module):
             AttentionPooling(n_encoded, hidden_size) if pooling == "attention" else None
         )
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(n_encoded, n_outputs)
+        self.head = nn.Linear(n_encoded + n_beside, n_outputs)
 
     def forward(self, X, return_attention=False, lengths=None):
         real = None if lengths is None else steps_mask(lengths, X.shape[1])
@@ -214,7 +294,10 @@ class RecurrentNet(nn.Module):
             if real is not None:
                 mask = mask & real
             X = self.embedding(X)
-        if self.conv is not None:
+        beside = None
+        if self.conv_beside:
+            beside = pool_over_time(self._convolve(X, real), "mean", real)
+        elif self.conv is not None or self.conv_blocks is not None:
             X = self._convolve(X, real)
         outputs = self._encode(X, lengths)
         if self.norm is not None:
@@ -224,6 +307,8 @@ class RecurrentNet(nn.Module):
             pooled, weights = self.attention(outputs, mask)
         else:
             pooled = pool_over_time(outputs, self.pooling, mask, self.n_directions)
+        if beside is not None:
+            pooled = torch.cat([pooled, beside], dim=1)
         prediction = self.head(self.dropout(pooled))
         if self.level is not None:
             level = self._at_locations(self.highway(lags))
@@ -231,12 +316,14 @@ class RecurrentNet(nn.Module):
         return (prediction, weights) if return_attention else prediction
 
     def _convolve(self, X, real):
-        """Conv1d and ReLU; padding steps are zero before and after it.
+        """The convolutions; padding steps are zero before and after each.
 
         Zero input past a row's end is what ``"same"`` padding would put
         there, so the last real steps see what they see alone; zero output
         keeps the padding steps out of the recurrent layers' way.
         """
+        if self.conv_blocks is not None:
+            return self.conv_blocks(X, real)
         if real is not None:
             X = X * real.unsqueeze(-1)
         X = torch.relu(self.conv(X.transpose(1, 2))).transpose(1, 2)

@@ -6,11 +6,18 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklstm import LSTMClassifier, LSTMRegressor, PerSeriesScaler, SlidingWindow
+from sklstm import (
+    LSTMClassifier,
+    LSTMRegressor,
+    PerSeriesScaler,
+    SequenceNormalizer,
+    SlidingWindow,
+)
 from sklstm.utils.estimator_checks import expected_failed_checks
 
 ESTIMATORS = [
     PerSeriesScaler(),
+    SequenceNormalizer(),
     SlidingWindow(),
     SlidingWindow(window=1, padding="zero"),
     SlidingWindow(window=3, history="always"),

@@ -22,6 +22,12 @@ ARCHITECTURES = {
     "layer norm": {"layer_norm": True},
     "attention": {"pooling": "attention"},
     "conv": {"conv_channels": 4},
+    "conv blocks": {"conv_channels": (4, 5), "conv_kernel_size": (3, 2)},
+    "lstm-fcn": {
+        "conv_channels": (4, 5),
+        "conv_kernel_size": (3, 2),
+        "conv_path": "beside",
+    },
     "projection": {"proj_size": 3},
     "gaussian": {"loss": "gaussian"},
 }
