@@ -168,7 +168,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": _positive_int(),
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -207,7 +207,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         lr: float = 1e-3,
         optimizer: str = "adam",
         weight_decay: float = 0.0,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -391,7 +391,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"{name}: module must be a torch.nn.Module subclass; got "
                 f"{self.module!r}."
             )
-        if self.early_stopping and not partial:
+        if self._stops_early() and not partial:
             n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
             if n_samples - n_valid < 1:
                 raise ValueError(
@@ -444,6 +444,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         continuing = hasattr(self, "net_") and (partial or self.warm_start)
         X, y = self._validate_input(X, y, reset=not continuing)
         X, lengths = X if isinstance(X, tuple) else (X, None)
+        y = self._frame_target(X, lengths, y, continuing)
         y, n_outputs, net_params = self._encode_target(y, continuing, **target_params)
         self._check_params(len(X), partial)
         device = resolve_device(self.device, type(self).__name__)
@@ -504,6 +505,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             self._global_rng_state = global_generator.state
         self.net_, self.device_ = net, device
         self._record_history(net)
+        self._calibrate(net, dataset, partial)
         self._prepare_inference()
         if diverged is not None:
             raise diverged
@@ -550,6 +552,23 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             net.optimizer_.load_state_dict(state)
         net.history = History(copy.deepcopy(list(old.history)))
 
+    def _calibrate(self, net, dataset, partial):
+        """Calibrate the head on held-out rows (nothing here; see LSTMRegressor)."""
+
+    def _frame(self):
+        """The target frame of a forecasting regressor (see LSTMRegressor), or None."""
+        return None
+
+    def _stops_early(self):
+        """Whether training holds out rows for early stopping."""
+        if isinstance(self.early_stopping, str):  # "auto": when forecasting a series
+            return self._frame() is not None
+        return bool(self.early_stopping)
+
+    def _frame_target(self, X, lengths, y, continuing):
+        """``y`` in the units the network learns (as it is here; see LSTMRegressor)."""
+        return y
+
     @abstractmethod
     def _encode_target(self, y, continuing, **params):
         """Check and encode ``y``; return ``(y_tensor, n_outputs, net_params)``."""
@@ -589,7 +608,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 UserWarning,
                 stacklevel=5,
             )
-        validation = self.early_stopping and not partial
+        validation = self._stops_early() and not partial
         return self._make_net(
             amp=amp,
             module=module,

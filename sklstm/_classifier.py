@@ -144,7 +144,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         lr: float = 1e-3,
         optimizer: str = "adam",
         weight_decay: float = 0.0,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -218,7 +218,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self : LSTMClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, partial=False, validation=self.early_stopping)
+        return self._fit(X, y, partial=False, validation=self._stops_early())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None):

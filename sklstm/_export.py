@@ -151,11 +151,12 @@ class _TransformedTarget(nn.Module):
     def __init__(self, head, target, n_outputs):
         super().__init__()
         self.head = head
+        self.framed = head.framed
         _float32_buffer(self, "target_scale", target[0], n_outputs)
         _float32_buffer(self, "target_offset", target[1], n_outputs)
 
-    def forward(self, raw):
-        return self.head(raw) * self.target_scale + self.target_offset
+    def forward(self, raw, rows: tuple[torch.Tensor, torch.Tensor] | None = None):
+        return self.head(raw, rows) * self.target_scale + self.target_offset
 
 
 @torch.jit.script_if_tracing
@@ -203,9 +204,12 @@ class _Predictor(nn.Module):
             X = _check_windows(X, self.window_shape)
         if self.scale_inputs:
             X = X * self.input_scale + self.input_offset
+        rows = None
+        if self.outputs.framed:
+            rows = self.network.target_location_scale(X)
         if lengths is None:
-            return self.outputs(self.network(X))
-        return self.outputs(self.network(X, lengths=lengths))
+            return self.outputs(self.network(X), rows)
+        return self.outputs(self.network(X, lengths=lengths), rows)
 
 
 def _check_supported(estimator, what):

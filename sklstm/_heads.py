@@ -39,12 +39,21 @@ def _point(head, raw):
 
 def _gaussian(head, raw):
     mean, var = gaussian_mean_var(raw, head.n_outputs)
-    return {"prediction": head.location(mean), "std": head.spread(torch.sqrt(var))}
+    std = torch.sqrt(var) * head.std_factor.to(var.dtype)
+    return {"prediction": head.location(mean), "std": head.spread(std)}
 
 
 def _quantile(head, raw):
-    quantiles = head.location(monotone_quantiles(raw, head.n_outputs))
+    quantiles = monotone_quantiles(raw, head.n_outputs)
+    median = quantiles[..., head.median : head.median + 1]
+    quantiles = median + (quantiles - median) * head.quantile_factor.to(median.dtype)
+    quantiles = head.location(torch.cummax(quantiles, dim=-1).values)
     return {"prediction": quantiles[..., head.median], "quantiles": quantiles}
+
+
+def _per_row(values, like):
+    """``(batch,)`` values shaped to broadcast against ``like``."""
+    return values.to(like.dtype).reshape((-1,) + (1,) * (like.dim() - 1))
 
 
 class RegressionLoss(NamedTuple):
@@ -88,11 +97,14 @@ class _Head(nn.Module):
             )
         self.output_names = output_names
 
-    def _outputs(self, raw):
+    # Whether the outputs need each window's target location and scale.
+    framed = False
+
+    def _outputs(self, raw, rows=None):
         raise NotImplementedError
 
-    def forward(self, raw):
-        outputs = self._outputs(raw)
+    def forward(self, raw, rows: tuple[torch.Tensor, torch.Tensor] | None = None):
+        outputs = self._outputs(raw, rows)
         selected = tuple(outputs[name] for name in self.output_names)
         return selected[0] if len(selected) == 1 else selected
 
@@ -114,10 +126,22 @@ class RegressionHead(_Head):
         Drop the target axis (a 1-D ``y`` was fitted).
     output_names : tuple of str or None, default=None
         The outputs to return; None for all that ``loss`` computes.
+    calibration : dict or None, default=None
+        ``std_factor`` ``(n_outputs,)`` multiplying the standard deviation,
+        or ``quantile_factor`` ``(n_outputs, n_quantiles)`` multiplying each
+        quantile's distance from the median (see :mod:`sklstm._calibration`).
+    frame : tuple or None, default=None
+        ``(slope, intercept, log)`` of a target modelled in its frame (see
+        :mod:`sklstm._frame`): the outputs are then relative to each window's
+        last target value in units of its scale, both passed as ``rows``, and
+        ``y = slope * (last + scale * output) + intercept``, or with ``log``
+        ``y = exp(last + scale * output)`` (a standard deviation by the delta
+        method, ``y * scale * std``).
 
     Shape
     -----
-    - Input: ``(batch, n_outputs * k)`` with ``k`` raw outputs per target.
+    - Input: ``(batch, n_outputs * k)`` with ``k`` raw outputs per target, and
+      with a frame ``rows``, the windows' last values and scales ``(batch,)``.
     - Output: ``"prediction"`` ``(batch, n_outputs)``, ``"std"`` the same,
       ``"quantiles"`` ``(batch, n_outputs, n_quantiles)``; without the
       ``n_outputs`` axis when ``squeeze``.
@@ -132,8 +156,18 @@ class RegressionHead(_Head):
         quantiles=None,
         squeeze=False,
         output_names=None,
+        frame=None,
+        calibration=None,
     ):
         super().__init__(REGRESSION_LOSSES[loss].output_names, output_names)
+        self.framed = frame is not None
+        slope, intercept, self.log_frame = (1.0, 0.0, False) if frame is None else frame
+        self.register_buffer(
+            "frame_slope", torch.tensor(float(slope), dtype=torch.float64)
+        )
+        self.register_buffer(
+            "frame_intercept", torch.tensor(float(intercept), dtype=torch.float64)
+        )
         self.loss = loss
         self.n_outputs = n_outputs
         self.squeeze = squeeze
@@ -141,6 +175,15 @@ class RegressionHead(_Head):
         for name, values in (("y_mean", y_mean), ("y_scale", y_scale)):
             tensor = torch.as_tensor(values, dtype=torch.float64)
             self.register_buffer(name, tensor.broadcast_to((n_outputs,)).clone())
+        calibration = calibration or {}
+        n_quantiles = 1 if quantiles is None else len(quantiles)
+        for name, default, shape in (
+            ("std_factor", 1.0, (n_outputs,)),
+            ("quantile_factor", 1.0, (n_outputs, n_quantiles)),
+        ):
+            values = calibration.get(name, default)
+            tensor = torch.as_tensor(values, dtype=torch.float64)
+            self.register_buffer(name, tensor.broadcast_to(shape).clone())
 
     def location(self, values):
         """Standardised values ``(batch, n_outputs[, k])`` to ``y`` units."""
@@ -152,8 +195,37 @@ class RegressionHead(_Head):
         """A standardised spread ``(batch, n_outputs)`` (a std) to ``y`` units."""
         return values * self.y_scale
 
-    def _outputs(self, raw):
+    def _unframe(self, values, last, scale, location=None):
+        """Values relative to the windows' last target, in scale units, to ``y``.
+
+        With ``location`` (the prediction, in ``y`` units), ``values`` is a
+        standard deviation.
+        """
+        scale, last = _per_row(scale, values), _per_row(last, values)
+        if self.log_frame:
+            if location is not None:
+                return location * scale * values
+            return torch.exp(last + scale * values)
+        if location is not None:
+            return values * scale * self.frame_slope
+        return (last + scale * values) * self.frame_slope + self.frame_intercept
+
+    def _outputs(self, raw, rows=None):
         outputs = REGRESSION_LOSSES[self.loss].outputs(self, raw)
+        if self.framed:
+            last, scale, volatility = rows
+            median = outputs["prediction"]
+            location = self._unframe(median, last, scale)
+            framed = {"prediction": location}
+            if "std" in outputs:
+                std = outputs["std"] * _per_row(volatility, outputs["std"])
+                framed["std"] = self._unframe(std, last, scale, location)
+            if "quantiles" in outputs:
+                quantiles = outputs["quantiles"]
+                centre = median.unsqueeze(-1)
+                spread = (quantiles - centre) * _per_row(volatility, quantiles)
+                framed["quantiles"] = self._unframe(centre + spread, last, scale)
+            outputs = framed
         if self.squeeze:
             outputs = {name: values[:, 0] for name, values in outputs.items()}
         return outputs
@@ -186,7 +258,7 @@ class ClassificationHead(_Head):
     def __init__(self, output_names=None):
         super().__init__(tuple(CLASSIFICATION_OUTPUTS), output_names)
 
-    def _outputs(self, raw):
+    def _outputs(self, raw, rows=None):
         return {name: CLASSIFICATION_OUTPUTS[name](raw) for name in self.output_names}
 
 
@@ -228,6 +300,7 @@ class NetworkWithHead(nn.Module):
             raw = self.network(X, **params)
         if self.head_dtype is not None:
             raw = raw.to(self.head_dtype)
-        outputs = self.head(raw)
+        rows = self.network.target_location_scale(X) if self.head.framed else None
+        outputs = self.head(raw, rows)
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         return outputs if weights is None else (*outputs, weights)

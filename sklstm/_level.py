@@ -84,13 +84,26 @@ def init_level_module(module, dataset):
     n_inputs = module.highway.in_features + 1  # and an intercept
     gram = torch.zeros(n_inputs, n_inputs, dtype=torch.float64)
     cross = torch.zeros(n_inputs, module.highway.out_features, dtype=torch.float64)
+    target_squares = torch.zeros(module.highway.out_features, dtype=torch.float64)
     for X, lengths, y in _chunks(dataset):
         design = _design(module, X, lengths)
         gram += design.T @ design
         cross += design.T @ y
-    penalty = torch.full((n_inputs,), _RIDGE * len(dataset), dtype=torch.float64)
-    penalty[-1] = 0.0  # the intercept is not shrunk
-    weights = torch.linalg.solve(gram + torch.diag(penalty), cross)
+        target_squares += (y * y).sum(dim=0)
+    if getattr(module, "target_column", None) is not None:
+        # The target's own last value is 0 in its frame: a constant column.
+        # Without an intercept (windows scaled one by one), the forecast is
+        # a combination of the window's steps alone, so that it scales with
+        # the series; a drift times each window's scale would feed back on
+        # itself in a recursive forecast and grow without bound.
+        intercept = not module.frame[4]  # per_window_scale
+        gram[module.target_column, :] = gram[:, module.target_column] = 0
+        cross[module.target_column] = 0
+        weights = _ridge_gcv(gram, cross, target_squares, len(dataset), intercept)
+    else:
+        penalty = torch.full((n_inputs,), _RIDGE * len(dataset), dtype=torch.float64)
+        penalty[-1] = 0.0  # the intercept is not shrunk
+        weights = torch.linalg.solve(gram + torch.diag(penalty), cross)
     residual_squares = torch.zeros(weights.shape[1], dtype=torch.float64)
     for X, lengths, y in _chunks(dataset):
         residual = y - _design(module, X, lengths) @ weights
@@ -107,6 +120,42 @@ def init_level_module(module, dataset):
     )
     module.head.weight.zero_()
     module.head.bias.zero_()
+
+
+def _ridge_gcv(gram, cross, target_squares, n_rows, intercept=True):
+    """Ridge weights (intercept last, not shrunk) with the penalty chosen by GCV.
+
+    Generalised cross-validation (Golub, Heath and Wahba 1979) scores each
+    penalty of a grid by the residual sum of squares over ``(1 - df / n)^2``,
+    from one eigendecomposition of the centred Gram matrix: no refit per
+    penalty, and the sums come in chunks like the rest of the statistics.
+    On the lags of a series, the penalty it picks improved one-step forecasts
+    over a near-unpenalised fit by 4 % in geometric mean RMSE on 19 real
+    series (``benchmarks/bench_accuracy.py``).
+    """
+    mean = gram[-1, :-1] / n_rows  # the intercept column's products are sums
+    target_mean = cross[-1] / n_rows
+    if not intercept:
+        mean, target_mean = torch.zeros_like(mean), torch.zeros_like(target_mean)
+    centred = gram[:-1, :-1] - n_rows * torch.outer(mean, mean)
+    centred_cross = cross[:-1] - n_rows * torch.outer(mean, target_mean)
+    total = (target_squares - n_rows * target_mean**2).sum()
+    eigenvalues, vectors = torch.linalg.eigh(centred)
+    eigenvalues = eigenvalues.clamp(min=0)
+    projected = vectors.T @ centred_cross  # (n_inputs, n_targets)
+    average = eigenvalues.mean().clamp(min=1e-12)
+    best = None
+    for penalty in average * torch.logspace(-6, 1, 29, dtype=torch.float64):
+        shrink = 1.0 / (eigenvalues + penalty)
+        explained = ((eigenvalues + 2 * penalty) * shrink**2) @ projected**2
+        residual = (total - explained.sum()).clamp(min=0)
+        dof = (eigenvalues * shrink).sum() + intercept
+        score = residual / max(n_rows - dof, 1e-12) ** 2
+        if best is None or score < best[0]:
+            best = (score, penalty)
+    coefficients = vectors @ (projected / (eigenvalues + best[1]).unsqueeze(1))
+    intercept = target_mean - mean @ coefficients
+    return torch.cat([coefficients, intercept.unsqueeze(0)])
 
 
 def _positive(mean_square):

@@ -8,6 +8,7 @@ __all__ = [
     "AttentionPooling",
     "ConvBlocks",
     "RecurrentNet",
+    "frame_series",
     "pool_over_time",
     "steps_mask",
 ]
@@ -136,6 +137,56 @@ def pool_over_time(outputs, pooling, mask=None, n_directions=1):
     return torch.cat([forward[:, :half], backward], dim=1)
 
 
+def frame_series(
+    X,
+    target_column: int,
+    frame_slope: float = 1.0,
+    frame_intercept: float = 0.0,
+    log_frame: bool = False,
+    per_window_scale: bool = False,
+    series_scale: float = 1.0,
+    scale_floor: float = 1.0,
+):
+    """The target series in each window, its last value and its scale.
+
+    The frame of :mod:`sklstm._frame`: the target column of ``X``, in the
+    units of ``y`` (``frame_slope * X[..., target_column] + frame_intercept``)
+    and their logarithm when ``log_frame``; each window's scale is
+    ``series_scale``, or with ``per_window_scale`` the mean absolute step of
+    the window counted from its first change (a window that starts with the
+    edge padding of a series' first rows is scaled by its real steps), at
+    least ``scale_floor``.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (batch, n_steps, n_features)
+
+    Returns
+    -------
+    values : torch.Tensor of shape (batch, n_steps)
+    last, scale, volatility : torch.Tensor of shape (batch,)
+        ``volatility`` is the window's own mean absolute step relative to
+        ``series_scale`` (in ``[0.1, 10]``; 1 with ``per_window_scale``, where
+        ``scale`` is already the window's own): the interval heads widen and
+        narrow with it, since a series' errors grow and shrink with its steps.
+    """
+    values = X[..., target_column]
+    if log_frame:
+        # Positive in training; a non-positive value later reads as tiny.
+        values = torch.log((values * frame_slope + frame_intercept).clamp(min=1e-30))
+    last = values[:, -1]
+    ones = torch.ones_like(last)
+    if values.shape[1] < 2:
+        return values, last, ones * series_scale, ones
+    steps = (values[:, 1:] - values[:, :-1]).abs()
+    started = (torch.cumsum(steps, dim=1) > 0).sum(dim=1).clamp(min=1)
+    own = steps.sum(dim=1) / started
+    if per_window_scale:
+        return values, last, own.clamp(min=scale_floor), ones
+    volatility = (own / series_scale).clamp(min=0.1, max=10.0)
+    return values, last, ones * series_scale, volatility
+
+
 class RecurrentNet(nn.Module):
     """Optional embedding and Conv1d front end, a recurrent encoder, pooling, a head.
 
@@ -196,6 +247,15 @@ class RecurrentNet(nn.Module):
         Raw outputs per target when ``level`` is set (2 for a Gaussian head,
         the number of quantiles for a quantile head): the highway adds to the
         first of each target's outputs, its location.
+    target_column : int or None, default=None
+        The feature that holds the target series (see :mod:`sklstm._frame`):
+        its values are read relative to each window's last one, divided by
+        the window's scale (:func:`frame_series`), before everything else.
+        The outputs are then in those units too.
+    frame_slope, frame_intercept : float, default=1.0, 0.0
+    log_frame, per_window_scale : bool, default=False
+    series_scale, scale_floor : float, default=1.0
+        How :func:`frame_series` reads the target column.
 
     Shape
     -----
@@ -226,10 +286,27 @@ class RecurrentNet(nn.Module):
         n_steps: int | None = None,
         outputs_per_target: int = 1,
         conv_path: str = "before",
+        target_column: int | None = None,
+        frame_slope: float = 1.0,
+        frame_intercept: float = 0.0,
+        log_frame: bool = False,
+        per_window_scale: bool = False,
+        series_scale: float = 1.0,
+        scale_floor: float = 1.0,
     ):
         super().__init__()
         self.pooling = pooling
         self.level = level
+        self.target_column = target_column
+        self.frame = (
+            target_column,
+            frame_slope,
+            frame_intercept,
+            log_frame,
+            per_window_scale,
+            series_scale,
+            scale_floor,
+        )
         if level is not None:
             n_lags = n_steps if level == "ar" else 1
             self.outputs_per_target = outputs_per_target
@@ -240,6 +317,10 @@ class RecurrentNet(nn.Module):
             self.highway = nn.Linear(
                 n_lags * n_features, n_outputs // outputs_per_target
             )
+            if target_column is not None:
+                # A ridge autoregression fitted in closed form (sklstm._level):
+                # the recurrent layers learn what it misses, without moving it.
+                self.highway.requires_grad_(False)
         self.embedding = None
         if n_tokens is not None:
             self.embedding = nn.Embedding(n_tokens, embedding_dim, padding_idx=0)
@@ -361,6 +442,7 @@ class RecurrentNet(nn.Module):
         raw lags are nearly collinear. With ``lengths``, the last step is
         each row's last real step (``"ar"`` needs windows of equal length).
         """
+        X = self.framed_inputs(X)
         Z = (X - self.input_shift) / self.input_scale
         if lengths is None:
             last = Z[:, -1:]
@@ -372,6 +454,21 @@ class RecurrentNet(nn.Module):
         if self.level == "ar":
             lags = torch.cat([lags, relative[:, :-1].flatten(1)], dim=1)
         return lags, relative
+
+    def target_location_scale(self, X):
+        """Each window's last target value, scale and volatility ``(batch,)``."""
+        return frame_series(X, *self.frame)[1:]
+
+    def framed_inputs(self, X):
+        """``X`` with the target column relative to its last value, scaled."""
+        if self.target_column is None:
+            return X
+        column = self.target_column
+        values, last, scale, _ = frame_series(X, *self.frame)
+        relative = (values - last.unsqueeze(1)) / scale.unsqueeze(1)
+        return torch.cat(
+            [X[..., :column], relative.unsqueeze(-1), X[..., column + 1 :]], dim=-1
+        )
 
     def _at_locations(self, level):
         """``(batch, n_targets)`` to raw outputs: each target's first output."""

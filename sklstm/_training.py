@@ -59,7 +59,7 @@ def _scheduler(estimator):
             f"learning-rate scheduler class; got {choice!r}."
         )
     # ReduceLROnPlateau watches a loss: the validation loss when there is one.
-    monitor = "valid_loss" if estimator.early_stopping else "train_loss"
+    monitor = "valid_loss" if estimator._stops_early() else "train_loss"
     return LRScheduler(policy=policy, monitor=monitor, **params)
 
 
@@ -83,7 +83,7 @@ def build_callbacks(estimator, partial, device="cpu"):
     The weight guard snapshots an epoch before early stopping may end it, and
     the progress bar updates before it too.
     """
-    early = estimator.early_stopping and not partial
+    early = estimator._stops_early() and not partial
     callbacks = [
         ("weight_guard", WeightGuard(restore_on_interrupt=not early)),
         ("record_lr", RecordLearningRate()),

@@ -109,7 +109,7 @@ def test_multivariate_target_lag_is_found_by_the_highway():
     )
     X, y = rows[:-1], rows[1:, 1]
     pipe = make_pipeline(
-        SlidingWindow(window=8), LSTMRegressor(random_state=0, **FAST)
+        SlidingWindow(window=8), LSTMRegressor(level="last", random_state=0, **FAST)
     ).fit(X[:300], y[:300])
     weights = pipe[-1].net_.module_.highway.weight.detach().numpy().ravel()
     assert np.argmax(np.abs(weights)) == 1

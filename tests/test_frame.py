@@ -1,0 +1,180 @@
+"""The target's frame: level="auto" forecasts a series relative to its last value."""
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_allclose
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklstm import (
+    LSTMRegressor,
+    SlidingWindow,
+    make_horizon_targets,
+    prediction_module,
+    recursive_forecast,
+)
+from sklstm._frame import find_target_frame
+
+FAST = {"hidden_size": 8, "max_epochs": 5, "n_threads": 1, "random_state": 0}
+
+
+def _random_walk(n=300, level=100.0, seed=0):
+    rng = np.random.RandomState(seed)
+    return level + np.cumsum(rng.normal(size=n))
+
+
+def _windows(values, window):
+    return SlidingWindow(window).fit_transform(
+        np.asarray(values).reshape(len(values), -1)
+    )
+
+
+def test_frame_finds_the_target_column_through_a_scaler():
+    """y is the next value of column 1 of 3, standardised in X: no column named."""
+    rng = np.random.RandomState(0)
+    rows = np.column_stack(
+        [rng.normal(size=200), _random_walk(200), rng.normal(size=200)]
+    )
+    scaled = StandardScaler().fit(rows)
+    X = _windows(scaled.transform(rows)[:-1], 6)
+    frame = find_target_frame(X, rows[1:, 1])
+    assert frame.column == 1
+    assert_allclose(frame.slope, scaled.scale_[1], rtol=1e-5)
+    assert_allclose(frame.intercept, scaled.mean_[1], rtol=1e-5)
+    assert not frame.per_window and not frame.log
+
+
+def test_no_frame_for_sequences_that_are_not_a_series(sequences):
+    X, y = sequences
+    assert find_target_frame(X, y) is None
+    model = LSTMRegressor(**FAST).fit(X, y)
+    assert model._target_frame is None
+    assert model._stops_early() is False  # early_stopping="auto" stays off
+
+
+def test_direct_targets_share_the_frame():
+    values = _random_walk()
+    X, Y = make_horizon_targets(values[:, None], horizon=3)
+    frame = find_target_frame(_windows(X, 8), Y)
+    assert frame is not None and frame.column == 0
+    # one target column that is not the next value breaks the frame
+    Y_broken = Y.copy()
+    Y_broken[:, 2] = np.random.RandomState(0).normal(size=len(Y))
+    assert find_target_frame(_windows(X, 8), Y_broken) is None
+
+
+def test_readme_pipeline_extrapolates_a_trend_at_any_level():
+    """The same series at level 0 and at level 1e4 gets the same forecast, shifted."""
+    t = np.arange(240, dtype=float)
+    series = 0.5 * t + np.sin(2 * np.pi * t / 12)
+    forecasts = []
+    for offset in (0.0, 1e4):
+        values = series + offset
+        pipe = make_pipeline(StandardScaler(), SlidingWindow(24), LSTMRegressor(**FAST))
+        pipe.fit(values[:199, None], values[1:200])
+        forecasts.append(pipe.predict(values[:-1, None])[199:] - offset)
+    truth = series[200:]
+    # beyond the training range: a trend the model extrapolates
+    assert np.sqrt(np.mean((forecasts[0] - truth) ** 2)) < 0.1
+    assert_allclose(forecasts[0], forecasts[1], atol=0.05)
+
+
+def test_scale_free_panel_with_a_negative_and_a_zero_series():
+    """One global model over series at 1e4, around -50 and at zero, raw values."""
+    rng = np.random.RandomState(0)
+    n = 120
+    t = np.arange(n)
+    series = {
+        "large": 1e4 + 30 * t + 200 * np.sin(2 * np.pi * t / 12),
+        "negative": -50 + 0.1 * t + np.sin(2 * np.pi * t / 12),
+        "zero": np.zeros(n),
+        "walk": np.cumsum(rng.normal(size=n)),
+    }
+    panel = pd.concat(
+        {k: pd.Series(v, index=pd.RangeIndex(n, name="t")) for k, v in series.items()},
+        names=["series", "t"],
+    ).to_frame("value")
+    history = panel.groupby(level="series").head(-6)
+    X, Y = make_horizon_targets(history, horizon=1)
+    model = make_pipeline(
+        SlidingWindow(12), LSTMRegressor(hidden_size=8, max_epochs=20, n_threads=1)
+    ).fit(X, Y.ravel())
+    frame = model[-1]._target_frame
+    assert frame["per_window"] and not frame["log"]  # mixed scales, not positive
+    forecast = recursive_forecast(model, history, steps=6)["forecast"]
+    truth = panel.groupby(level="series").tail(6)["value"]
+    for name, values in series.items():
+        actual = truth.loc[name].to_numpy()
+        error = np.abs(forecast.loc[name].to_numpy() - actual)
+        naive = np.abs(history.loc[name]["value"].iloc[-1] - actual)
+        step = np.mean(np.abs(np.diff(values))) or 1.0
+        # no series is drowned by the others: each within its own scale
+        assert error.mean() <= max(naive.mean(), step), name
+    assert_allclose(forecast.loc["zero"].to_numpy(), 0.0, atol=1e-3)
+
+
+def test_positive_series_at_different_scales_are_modelled_in_logarithms():
+    rng = np.random.RandomState(0)
+    t = np.arange(60)
+    panel = pd.concat(
+        {
+            f"s{i}": pd.Series(
+                scale * np.exp(0.03 * t + 0.02 * np.cumsum(rng.normal(size=60))),
+                index=pd.RangeIndex(60, name="t"),
+            )
+            for i, scale in enumerate([1.0, 30.0, 1e3, 5e4])
+        },
+        names=["series", "t"],
+    ).to_frame("value")
+    X, Y = make_horizon_targets(panel, horizon=1)
+    model = make_pipeline(SlidingWindow(6), LSTMRegressor(**FAST)).fit(X, Y.ravel())
+    assert model[-1]._target_frame["log"]
+    forecast = recursive_forecast(model, panel, steps=10)["forecast"]
+    assert (forecast > 0).all()
+
+
+def test_framed_model_exports_and_persists(tmp_path):
+    values = _random_walk()
+    X = _windows(values[:-1], 8)
+    model = LSTMRegressor(loss="quantile", **FAST).fit(X, values[1:])
+    assert model._target_frame is not None
+    expected, quantiles = model.predict(X, return_quantiles=True)
+    module = prediction_module(model)
+    with torch.inference_mode():
+        exported = module(torch.as_tensor(X, dtype=torch.float32))
+    assert_allclose(exported[0].numpy(), expected, rtol=1e-4, atol=1e-3)
+    assert_allclose(exported[1].numpy(), quantiles, rtol=1e-4, atol=1e-3)
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    assert_allclose(loaded.predict(X), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["gaussian", "quantile"])
+def test_intervals_are_calibrated_on_the_validation_rows(loss):
+    """A series with known noise: the 90 % band covers close to 90 % of new rows."""
+    rng = np.random.RandomState(1)
+    n = 1200
+    t = np.arange(n)
+    values = 10 * np.sin(2 * np.pi * t / 24) + rng.normal(scale=1.0, size=n)
+    X = _windows(values[:-1], 24)
+    y = values[1:]
+    model = LSTMRegressor(
+        loss=loss,
+        hidden_size=16,
+        max_epochs=30,
+        validation_fraction=0.25,
+        n_threads=1,
+        random_state=0,
+    ).fit(X[:800], y[:800])
+    assert model._stops_early()
+    if loss == "gaussian":
+        mean, std = model.predict(X[800:], return_std=True)
+        lower, upper = mean - 1.645 * std, mean + 1.645 * std
+    else:
+        _, quantiles = model.predict(X[800:], return_quantiles=True)
+        lower, upper = quantiles[:, 0], quantiles[:, -1]
+    covered = np.mean((y[800:] >= lower) & (y[800:] <= upper))
+    assert 0.82 <= covered <= 0.97
