@@ -17,7 +17,8 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from ._conformal import adaptive_conformal
+from ._classical import CLASSICAL, classical_forecasts, import_classical
+from ._conformal import ACI_WINDOW, adaptive_conformal
 from ._forecasting import _recursive_forecasts, _window_length, recursive_forecast
 from ._panel import is_panel, series_rows, series_times
 from ._panel_backtest import panel_backtest
@@ -191,33 +192,56 @@ def backtest(
             f"known targets (each row's last target is {width} row(s) ahead); "
             f"use a window of at least {width + 1} rows."
         )
-    unknown = sorted(set(baselines) - set(BASELINES))
-    if unknown:
-        raise ValueError(
-            f"Unknown baselines {unknown}; the options are {list(BASELINES)}."
-        )
+    classical = _check_baselines(baselines)
+    required = baselines is not BASELINES
+    baselines = tuple(baselines)
     if "seasonal_naive" in baselines and season_length is None:
-        season_length = _infer_season_length(X, required=baselines is not BASELINES)
+        season_length = _infer_season_length(X, required=required)
         if season_length is None:
             baselines = tuple(name for name in baselines if name != "seasonal_naive")
+    # The season of ETS, ARIMA and MASE's scale; 1 (none) when unknown.
+    season = season_length or _infer_season_length(X, required=None) or 1
     last = len(X) - 1 if y.ndim == 2 else len(X) - horizon
     origins = np.arange(initial_train_size, last + 1, step)
     plan = _Plan(X, y, horizon, target, window, refit)
 
     y_true = np.stack([_truth(y, origins, h) for h in range(1, horizon + 1)], axis=1)
     columns = {"y_true": y_true, "y_pred": plan.forecast(estimator, origins)}
+    observed = y if y.ndim == 1 else y[:, 0]  # observed[t - 1]: the target at t
     for name in baselines:
         if name == "linear":
             columns[name] = plan.forecast(_linear_baseline(estimator), origins)
+        elif name in classical:
+            starts = 0 if window is None else np.maximum(origins - window, 0)
+            columns[name] = classical_forecasts(
+                classical[name],
+                observed,
+                np.broadcast_to(starts, origins.shape),
+                origins,
+                np.floor_divide(np.arange(len(origins)), plan.refit_every),
+                horizon,
+                season,
+            )
         else:
             columns[name] = _naive(y, origins, horizon, season_length, name)
     if interval is not None:
+        calibration = _calibration_origins(initial_train_size, plan.width, horizon)
+        seed_plan = _Plan(X, y, horizon, target, window, refit=False)
+        seed_true = [_truth(y, calibration, h) for h in range(1, horizon + 1)]
         columns["lower"], columns["upper"] = adaptive_conformal(
-            y_true, columns["y_pred"], origins, 1 - interval
+            y_true,
+            columns["y_pred"],
+            origins,
+            1 - interval,
+            calibration=(
+                calibration,
+                np.stack(seed_true, axis=1),
+                seed_plan.forecast(estimator, calibration),
+            ),
         )
     steps = np.arange(1, horizon + 1)
     # One constructor call: inserting the columns one by one cost a predict.
-    return pd.DataFrame(
+    results = pd.DataFrame(
         {
             "origin": np.repeat(origins, horizon),
             "step": np.tile(steps, len(origins)),
@@ -225,6 +249,12 @@ def backtest(
             **{name: values.ravel() for name, values in columns.items()},
         }
     )
+    results.attrs = {
+        "season_length": season,
+        "mase_scale": mase_scale(observed[: origins[0]], season),
+        "interval": interval,
+    }
+    return results
 
 
 def _panel_backtest(estimator, X, y, **options):
@@ -243,23 +273,28 @@ def _panel_backtest(estimator, X, y, **options):
     if isinstance(window, str):
         window = None if window == "expanding" else options["initial_train_size"]
     options["window"] = window
+    classical = _check_baselines(options["baselines"])
     baselines = tuple(options["baselines"])
-    unknown = sorted(set(baselines) - set(BASELINES))
-    if unknown:
-        raise ValueError(
-            f"Unknown baselines {unknown}; the options are {list(BASELINES)}."
-        )
+    # The season of the first series' times.
+    rows = series_rows(X.index)[0][1]
+    times = pd.DataFrame(index=series_times(X.index, rows, "backtest"))
     if "seasonal_naive" in baselines and options["season_length"] is None:
-        # The season of the first series' times.
-        rows = series_rows(X.index)[0][1]
-        times = pd.DataFrame(index=series_times(X.index, rows, "backtest"))
         required = options["baselines"] is not BASELINES
         options["season_length"] = _infer_season_length(times, required=required)
         if options["season_length"] is None:
             baselines = tuple(name for name in baselines if name != "seasonal_naive")
     options["baselines"] = baselines
+    options["classical"] = classical
+    season = options["season_length"] or _infer_season_length(times, required=None)
+    options["season"] = season or 1
+    width = y.shape[1] if y.ndim == 2 else 1
+    options["calibration"] = _calibration_origins(
+        options["initial_train_size"], width, options["horizon"]
+    )
     linear = _linear_baseline(estimator) if "linear" in baselines else None
-    return panel_backtest(estimator, X, y, linear=linear, options=options)
+    return panel_backtest(
+        estimator, X, y, linear=linear, mase_scale=mase_scale, options=options
+    )
 
 
 def _as_rows(X):
@@ -309,8 +344,55 @@ def _check_inputs(X, y, initial_train_size, horizon):
     )
 
 
+def _check_baselines(baselines):
+    """Raise on unknown names; return {name: statsforecast model} of those asked."""
+    names = [*BASELINES, *CLASSICAL]
+    unknown = [name for name in baselines if name not in names]
+    if unknown:
+        raise ValueError(
+            f"baselines={tuple(baselines)!r} has unknown names {unknown}; choose "
+            f"among {names}, e.g. baselines=('naive', 'seasonal_naive', 'ets')."
+        )
+    asked = [name for name in CLASSICAL if name in baselines]
+    if not asked:
+        return {}
+    models = import_classical()
+    return {name: models[name] for name in asked}
+
+
+def _calibration_origins(initial_train_size, width, horizon):
+    """Origins of the training tail that seed the conformal errors.
+
+    One model, fitted on the rows before the first of them, forecasts them
+    all: up to ``ACI_WINDOW + horizon - 1`` origins (every step then has
+    ``ACI_WINDOW`` errors observed by the first origin), at most half of the
+    rows whose targets are known, and at least 2 rows left to train on.
+    """
+    n_known = initial_train_size - width + 1
+    size = max(0, min(ACI_WINDOW + horizon - 1, n_known // 2, n_known - 2))
+    return np.arange(initial_train_size - size, initial_train_size)
+
+
+def mase_scale(observed, season):
+    """In-sample MAE of the seasonal naive forecast (Hyndman & Koehler, 2006).
+
+    ``observed`` holds the targets seen before the first forecast, in time
+    order; ``season`` 1 is the naive forecast. NaN when the series is shorter
+    than a season plus one or constant.
+    """
+    observed = np.asarray(observed, dtype=np.float64)
+    if len(observed) <= season:
+        return np.nan
+    scale = np.mean(np.abs(observed[season:] - observed[:-season]))
+    return float(scale) if scale > 0 else np.nan
+
+
 def _infer_season_length(X, required):
-    """The season of X's index frequency; None (with a warning) if not required."""
+    """The season of X's index frequency, or None.
+
+    When it cannot be inferred: raise if ``required``, warn if False, and
+    stay silent if None.
+    """
     index = getattr(X, "index", None)
     freq = None
     if isinstance(index, pd.PeriodIndex):
@@ -327,6 +409,8 @@ def _infer_season_length(X, required):
         f"inferred from X's index (frequency {freq}); pass season_length or "
         "leave 'seasonal_naive' out of baselines."
     )
+    if required is None:
+        return None
     if required:
         raise ValueError(message)
     warnings.warn(
@@ -535,7 +619,9 @@ def backtest_summary(results, *, by_series=False):
         )
     fixed = {"origin", "series", "step", "time", "y_true", "lower", "upper"}
     models = ["y_pred", *(c for c in results.columns if c not in fixed | {"y_pred"})]
-    scale = _naive_scale(results, panel)
+    relative = _naive_scale(results, panel)
+    in_sample = _in_sample_scale(results, panel)
+    alpha = 1 - results.attrs["interval"] if results.attrs.get("interval") else None
     keys = ["series", "step"] if by_series else ["step"]
     rows = []
     for key, group in results.groupby(keys, sort=True):
@@ -547,17 +633,40 @@ def backtest_summary(results, *, by_series=False):
                 "rmse": np.sqrt(np.mean(error**2)),
                 "mae": np.mean(error),
                 "smape": np.mean(200 * error / total.where(total > 0)),
-                "mase": np.mean(error / scale.loc[group.index]),
+                "mase": np.mean(error / in_sample.loc[group.index]),
+                "relative_mae": np.mean(error / relative.loc[group.index]),
             }
             if {"lower", "upper"} <= set(results.columns):
-                bounded = group.dropna(subset=["lower", "upper"])
-                inside = bounded["y_true"].between(bounded["lower"], bounded["upper"])
-                width = bounded["upper"] - bounded["lower"]
-                is_model = model == "y_pred" and len(bounded) > 0
-                row["coverage"] = inside.mean() if is_model else np.nan
-                row["mean_width"] = width.mean() if is_model else np.nan
+                row |= _interval_scores(group if model == "y_pred" else None, alpha)
             rows.append(row)
     return pd.DataFrame(rows).set_index([*keys, "model"])
+
+
+def _interval_scores(group, alpha):
+    """Coverage, mean width and mean Winkler score of the bounded rows (or NaN)."""
+    bounded = None if group is None else group.dropna(subset=["lower", "upper"])
+    if bounded is None or bounded.empty:
+        return {"coverage": np.nan, "mean_width": np.nan, "winkler": np.nan}
+    truth, lower, upper = bounded["y_true"], bounded["lower"], bounded["upper"]
+    width = upper - lower
+    # Winkler (1972): the width, plus 2 / alpha times the distance of a miss.
+    miss = (lower - truth).clip(lower=0) + (truth - upper).clip(lower=0)
+    winkler = np.mean(width + 2 / alpha * miss) if alpha else np.nan
+    return {
+        "coverage": truth.between(lower, upper).mean(),
+        "mean_width": width.mean(),
+        "winkler": winkler,
+    }
+
+
+def _in_sample_scale(results, panel):
+    """Per result row: MASE's in-sample scale of its series (NaN if unknown)."""
+    scale = results.attrs.get("mase_scale")
+    if scale is None:
+        return pd.Series(np.nan, index=results.index)
+    if panel:
+        return results["series"].map(scale).astype(np.float64)
+    return pd.Series(scale, index=results.index, dtype=np.float64)
 
 
 def _naive_scale(results, panel):
