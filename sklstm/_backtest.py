@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
+from ._backtest_summary import backtest_summary, mase_scale
 from ._classical import CLASSICAL, classical_forecasts, import_classical
 from ._conformal import ACI_WINDOW, adaptive_conformal
 from ._forecasting import _recursive_forecasts, _window_length, recursive_forecast
@@ -126,17 +127,30 @@ def backtest(
         time), "linear" (a linear autoregression on the same inputs: the
         estimator's steps up to its SlidingWindow, flattened, then
         LinearRegression; else LinearRegression on the rows), refitted on
-        the estimator's schedule.
+        the estimator's schedule; and, not in the default, the classical
+        anchors "ets" and "arima": statsforecast's ``AutoETS`` and
+        ``AutoARIMA`` (``pip install "sklstm[classical]"``) with the season
+        below (1 when unknown), fitted on the targets observed by each refit
+        origin within the estimator's window, and between refits applied to
+        each origin's observed targets without refitting (one model per
+        series in a panel). They read only the target (``y``, or ``Y[:, 0]``
+        of direct targets), not the other columns of ``X``.
     season_length : int, default=None
-        Rows per season for "seasonal_naive"; None infers it from a
-        DatetimeIndex or PeriodIndex frequency (monthly 12, quarterly 4,
-        weekly 52, daily 7, hourly 24, business-daily 5).
+        Rows per season for "seasonal_naive", "ets", "arima" and the scale
+        of MASE; None infers it from a DatetimeIndex or PeriodIndex
+        frequency (monthly 12, quarterly 4, weekly 52, daily 7, hourly 24,
+        business-daily 5), or, for all but "seasonal_naive", takes 1.
     interval : float in (0, 1), default=None
         Coverage of conformal intervals around ``y_pred`` (columns ``lower``
-        and ``upper``), from the backtest's own past absolute errors per step
-        (only those observed by the origin), adapted online by adaptive
-        conformal inference (Gibbs & Candès, 2021). The bounds are NaN until a
-        step has 10 observed errors.
+        and ``upper``), from past absolute errors per step (only those
+        observed by the origin), adapted online by adaptive conformal
+        inference (Gibbs & Candès, 2021). The errors start with those of the
+        training tail: one extra fit of the estimator on the training rows
+        before the last ``min(100 + horizon - 1, n_known // 2)`` forecasts
+        those rows with the same method and horizon (``n_known`` rows have
+        known targets at the first origin), so the bounds exist from the
+        first origin. They are NaN only while a step has fewer than 10
+        observed errors (a training part of under about 20 rows).
 
     Returns
     -------
@@ -144,7 +158,20 @@ def backtest(
         One row per origin and step with columns ``origin`` (row position),
         ``step``, ``time`` (index label of the forecast time, or its
         position), ``y_true``, ``y_pred``, one column per baseline, and
-        ``lower``, ``upper`` when ``interval`` is set.
+        ``lower``, ``upper`` when ``interval`` is set. ``results.attrs``
+        holds what :func:`backtest_summary` needs beyond the rows:
+        ``"season_length"``, ``"mase_scale"`` (the in-sample seasonal naive
+        MAE of the targets observed by the first origin; a dict by series
+        id for a panel) and ``"interval"``.
+
+    Raises
+    ------
+    ValueError
+        Before any fit, for inconsistent sizes, an unknown baseline or a
+        season that is needed and cannot be inferred.
+    ImportError
+        Before any fit, when "ets" or "arima" is asked for and statsforecast
+        is not installed.
 
     See Also
     --------
@@ -163,6 +190,17 @@ def backtest(
     (19, 6)
     >>> list(results.columns)
     ['origin', 'step', 'time', 'y_true', 'y_pred', 'naive']
+
+    Next to the classical anchors (``pip install "sklstm[classical]"``), with
+    90 % intervals, refitting every 5 origins:
+
+    >>> results = backtest(Ridge(), series[:-1], series[1:], initial_train_size=40,
+    ...                    baselines=("naive", "ets", "arima"), refit=5,
+    ...                    interval=0.9)
+    >>> list(results.columns[5:])
+    ['naive', 'ets', 'arima', 'lower', 'upper']
+    >>> bool(results[["lower", "upper"]].notna().all().all())
+    True
     """
     X = _as_rows(X)
     y = np.asarray(y, dtype=np.float64)
@@ -373,20 +411,6 @@ def _calibration_origins(initial_train_size, width, horizon):
     return np.arange(initial_train_size - size, initial_train_size)
 
 
-def mase_scale(observed, season):
-    """In-sample MAE of the seasonal naive forecast (Hyndman & Koehler, 2006).
-
-    ``observed`` holds the targets seen before the first forecast, in time
-    order; ``season`` 1 is the naive forecast. NaN when the series is shorter
-    than a season plus one or constant.
-    """
-    observed = np.asarray(observed, dtype=np.float64)
-    if len(observed) <= season:
-        return np.nan
-    scale = np.mean(np.abs(observed[season:] - observed[:-season]))
-    return float(scale) if scale > 0 else np.nan
-
-
 def _infer_season_length(X, required):
     """The season of X's index frequency, or None.
 
@@ -565,118 +589,3 @@ def _forecast_times(X, origins, steps):
     if positions.max() < len(index):
         return index[positions]
     return positions
-
-
-@validate_params(
-    {"results": [pd.DataFrame], "by_series": ["boolean"]},
-    prefer_skip_nested_validation=True,
-)
-def backtest_summary(results, *, by_series=False):
-    """Summarise the errors of the forecasts and baselines per step, and the intervals.
-
-    Parameters
-    ----------
-    results : DataFrame
-        Output of :func:`backtest`.
-    by_series : bool, default=False
-        For the results of a panel: one summary per series (index
-        ``(series, step, model)``) instead of one over all the series.
-
-    Returns
-    -------
-    summary : DataFrame
-        Indexed by ``(step, model)``, ``model`` being ``"y_pred"`` and each
-        baseline, with columns ``rmse``, ``mae``, ``smape`` (symmetric mean
-        absolute percentage error, in percent: the mean of
-        ``200 |error| / (|y_true| + |y_pred|)``) and ``mase`` (the absolute
-        errors divided by the mean absolute error of the one-step naive
-        forecast over the same origins, of the same series, then averaged;
-        NaN without the ``"naive"`` baseline); with ``coverage`` (share of
-        truths inside the interval) and ``mean_width`` on the ``y_pred`` rows
-        when the results have intervals (origins without bounds left out).
-        Over the series of a panel, RMSE and MAE pool every error, in the
-        units of each series; sMAPE and MASE are free of the units.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.linear_model import Ridge
-    >>> from sklstm import backtest, backtest_summary
-    >>> series = np.sin(np.arange(60) / 3)
-    >>> results = backtest(Ridge(), series[:-1], series[1:], initial_train_size=40,
-    ...                    baselines=("naive",))
-    >>> summary = backtest_summary(results)
-    >>> summary.index.tolist()
-    [(1, 'y_pred'), (1, 'naive')]
-    >>> list(summary.columns)
-    ['rmse', 'mae', 'smape', 'mase']
-    """
-    panel = "series" in results.columns
-    if by_series and not panel:
-        raise ValueError(
-            "by_series=True summarises each series of a panel backtest, but the "
-            "results have no 'series' column: they come from a single series."
-        )
-    fixed = {"origin", "series", "step", "time", "y_true", "lower", "upper"}
-    models = ["y_pred", *(c for c in results.columns if c not in fixed | {"y_pred"})]
-    relative = _naive_scale(results, panel)
-    in_sample = _in_sample_scale(results, panel)
-    alpha = 1 - results.attrs["interval"] if results.attrs.get("interval") else None
-    keys = ["series", "step"] if by_series else ["step"]
-    rows = []
-    for key, group in results.groupby(keys, sort=True):
-        for model in models:
-            error = (group[model] - group["y_true"]).abs()
-            total = group[model].abs() + group["y_true"].abs()
-            row = dict(zip(keys, key, strict=True)) | {
-                "model": model,
-                "rmse": np.sqrt(np.mean(error**2)),
-                "mae": np.mean(error),
-                "smape": np.mean(200 * error / total.where(total > 0)),
-                "mase": np.mean(error / in_sample.loc[group.index]),
-                "relative_mae": np.mean(error / relative.loc[group.index]),
-            }
-            if {"lower", "upper"} <= set(results.columns):
-                row |= _interval_scores(group if model == "y_pred" else None, alpha)
-            rows.append(row)
-    return pd.DataFrame(rows).set_index([*keys, "model"])
-
-
-def _interval_scores(group, alpha):
-    """Coverage, mean width and mean Winkler score of the bounded rows (or NaN)."""
-    bounded = None if group is None else group.dropna(subset=["lower", "upper"])
-    if bounded is None or bounded.empty:
-        return {"coverage": np.nan, "mean_width": np.nan, "winkler": np.nan}
-    truth, lower, upper = bounded["y_true"], bounded["lower"], bounded["upper"]
-    width = upper - lower
-    # Winkler (1972): the width, plus 2 / alpha times the distance of a miss.
-    miss = (lower - truth).clip(lower=0) + (truth - upper).clip(lower=0)
-    winkler = np.mean(width + 2 / alpha * miss) if alpha else np.nan
-    return {
-        "coverage": truth.between(lower, upper).mean(),
-        "mean_width": width.mean(),
-        "winkler": winkler,
-    }
-
-
-def _in_sample_scale(results, panel):
-    """Per result row: MASE's in-sample scale of its series (NaN if unknown)."""
-    scale = results.attrs.get("mase_scale")
-    if scale is None:
-        return pd.Series(np.nan, index=results.index)
-    if panel:
-        return results["series"].map(scale).astype(np.float64)
-    return pd.Series(scale, index=results.index, dtype=np.float64)
-
-
-def _naive_scale(results, panel):
-    """Per result row: the one-step naive forecast's MAE of its series (or NaN)."""
-    if "naive" not in results.columns:
-        return pd.Series(np.nan, index=results.index)
-    one_step = results[results["step"] == 1]
-    errors = (one_step["naive"] - one_step["y_true"]).abs()
-    if panel:
-        scale = results["series"].map(errors.groupby(one_step["series"]).mean())
-    else:
-        scale = pd.Series(errors.mean(), index=results.index)
-    return scale.where(scale > 0)  # a constant series has no scale
