@@ -378,6 +378,8 @@ def test_backtest_summary_per_series_and_overall():
         baselines=("naive", "linear"),
         interval=0.8,
     )
+    # The training tail's errors give each series bounds from its first origin.
+    assert results[["lower", "upper"]].notna().all().all()
     overall = backtest_summary(results)
     assert 0.5 <= overall.loc[(1, "y_pred"), "coverage"] <= 1
     per_series = backtest_summary(results, by_series=True)
