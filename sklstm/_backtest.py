@@ -18,7 +18,12 @@ from sklearn.utils._param_validation import (
 )
 
 from ._backtest_summary import backtest_summary, mase_scale
-from ._classical import CLASSICAL, classical_forecasts, import_classical
+from ._classical import (
+    CLASSICAL,
+    MIN_OBSERVATIONS,
+    classical_forecasts,
+    import_classical,
+)
 from ._conformal import ACI_WINDOW, adaptive_conformal
 from ._forecasting import _recursive_forecasts, _window_length, recursive_forecast
 from ._panel import is_panel, series_rows, series_times
@@ -231,6 +236,16 @@ def backtest(
             f"use a window of at least {width + 1} rows."
         )
     classical = _check_baselines(baselines)
+    shortest = min(initial_train_size, window or initial_train_size)
+    if classical and shortest < MIN_OBSERVATIONS:
+        given = f"initial_train_size={initial_train_size}" + (
+            f" and window={window}" if window is not None else ""
+        )
+        raise ValueError(
+            f"baselines {list(classical)} need at least {MIN_OBSERVATIONS} observed "
+            f"targets per fit, but {given} leave {shortest}; pass at least "
+            f"{MIN_OBSERVATIONS}, or leave them out of baselines."
+        )
     required = baselines is not BASELINES
     baselines = tuple(baselines)
     if "seasonal_naive" in baselines and season_length is None:

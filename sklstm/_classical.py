@@ -4,9 +4,11 @@ import warnings
 
 import numpy as np
 
-__all__ = ["CLASSICAL", "classical_forecasts", "import_classical"]
+__all__ = ["CLASSICAL", "MIN_OBSERVATIONS", "classical_forecasts", "import_classical"]
 
 CLASSICAL = ("ets", "arima")
+# statsforecast 2.1's AutoETS raises on 6 points or fewer ("tiny datasets").
+MIN_OBSERVATIONS = 7
 
 
 def import_classical():
@@ -30,12 +32,16 @@ def classical_forecasts(model_class, series, starts, stops, segments, horizon, s
     ``series[starts[i]:stops[i]]``; the later origins of the segment apply
     that fit, without refitting, to the targets observed since the same start
     (statsforecast's ``forward``), so each origin sees its true history.
+    A segment whose first fit would have fewer than ``MIN_OBSERVATIONS``
+    targets is left NaN (a short series of a panel).
     """
-    forecasts = np.empty((len(stops), horizon))
+    forecasts = np.full((len(stops), horizon), np.nan)
     for segment in np.unique(segments):
         chosen = np.flatnonzero(segments == segment)
         first = chosen[0]
         start = starts[first]
+        if stops[first] - start < MIN_OBSERVATIONS:
+            continue
         model = model_class(season_length=season)
         with warnings.catch_warnings():
             # statsforecast warns when a short series drops the seasonal terms.

@@ -149,3 +149,18 @@ def test_missing_statsforecast_names_the_extra_before_any_fit(monkeypatch):
         baselines=("naive",),
     )
     assert "arima" not in results
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"initial_train_size": 5}, "initial_train_size=5 leave 5"),
+        ({"initial_train_size": 60, "window": 6}, "and window=6 leave 6"),
+        ({"initial_train_size": 60, "baselines": ("ETS",)}, r"unknown names \['ETS'\]"),
+    ],
+)
+def test_bad_arguments_raise_before_any_fit(options, message):
+    series = seasonal_walk()
+    options = {"baselines": ("ets",)} | options
+    with pytest.raises(ValueError, match=message):
+        backtest(FailingRegressor(), series[:-1], series[1:], **options)
