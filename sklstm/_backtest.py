@@ -345,9 +345,7 @@ def _panel_backtest(estimator, X, y, **options):
         options["initial_train_size"], width, options["horizon"]
     )
     linear = _linear_baseline(estimator) if "linear" in baselines else None
-    return panel_backtest(
-        estimator, X, y, linear=linear, mase_scale=mase_scale, options=options
-    )
+    return panel_backtest(estimator, X, y, linear=linear, options=options)
 
 
 def _as_rows(X):

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ._backtest_summary import mase_scale
 from ._classical import classical_forecasts
 from ._conformal import adaptive_conformal
 from ._forecasting import (
@@ -17,15 +18,14 @@ from ._panel import series_rows, series_times
 __all__ = ["panel_backtest"]
 
 
-def panel_backtest(estimator, X, y, *, linear, mase_scale, options):
+def panel_backtest(estimator, X, y, *, linear, options):
     """:func:`~sklstm.backtest` of a panel: origins in time, every series scored.
 
     The origins are positions among the distinct times of the panel
     (``initial_train_size``, then every ``step``); at origin ``o`` every row
     at a time ``<= o`` is observed, and each series with a row at ``o`` and
     its whole future in the data is forecast. ``linear`` is the linear
-    baseline or None; ``mase_scale(observed, season)`` gives MASE's scale
-    of a series; ``options`` holds backtest's checked arguments, and
+    baseline or None; ``options`` holds backtest's checked arguments, and
     ``classical`` (the statsforecast model of each such baseline), ``season``
     (their season, 1 when unknown) and ``calibration`` (the origins whose
     errors seed the intervals).
@@ -61,7 +61,7 @@ def panel_backtest(estimator, X, y, *, linear, mase_scale, options):
     results = pd.concat([frame for frame in frames if len(frame)], ignore_index=True)
     results.attrs = {
         "season_length": options["season"],
-        "mase_scale": panel.mase_scales(origins, options["season"], mase_scale),
+        "mase_scale": panel.mase_scales(origins, options["season"]),
         "interval": options["interval"],
     }
     return results
@@ -196,7 +196,7 @@ class _Panel:
             forecasts |= {(origins[i], number): values[j] for j, i in enumerate(chosen)}
         return forecasts
 
-    def mase_scales(self, origins, season, mase_scale):
+    def mase_scales(self, origins, season):
         """{series id: MASE's scale from its targets observed by its first origin}."""
         found = [self.origin_rows(origin) for origin in origins]
         scales = {}
