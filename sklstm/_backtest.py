@@ -17,7 +17,14 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from ._conformal import adaptive_conformal
+from ._backtest_summary import backtest_summary, mase_scale
+from ._classical import (
+    CLASSICAL,
+    MIN_OBSERVATIONS,
+    classical_forecasts,
+    import_classical,
+)
+from ._conformal import ACI_WINDOW, adaptive_conformal
 from ._forecasting import _recursive_forecasts, _window_length, recursive_forecast
 from ._panel import is_panel, series_rows, series_times
 from ._panel_backtest import panel_backtest
@@ -125,17 +132,30 @@ def backtest(
         time), "linear" (a linear autoregression on the same inputs: the
         estimator's steps up to its SlidingWindow, flattened, then
         LinearRegression; else LinearRegression on the rows), refitted on
-        the estimator's schedule.
+        the estimator's schedule; and, not in the default, the classical
+        anchors "ets" and "arima": statsforecast's ``AutoETS`` and
+        ``AutoARIMA`` (``pip install "sklstm[classical]"``) with the season
+        below (1 when unknown), fitted on the targets observed by each refit
+        origin within the estimator's window, and between refits applied to
+        each origin's observed targets without refitting (one model per
+        series in a panel). They read only the target (``y``, or ``Y[:, 0]``
+        of direct targets), not the other columns of ``X``.
     season_length : int, default=None
-        Rows per season for "seasonal_naive"; None infers it from a
-        DatetimeIndex or PeriodIndex frequency (monthly 12, quarterly 4,
-        weekly 52, daily 7, hourly 24, business-daily 5).
+        Rows per season for "seasonal_naive", "ets", "arima" and the scale
+        of MASE; None infers it from a DatetimeIndex or PeriodIndex
+        frequency (monthly 12, quarterly 4, weekly 52, daily 7, hourly 24,
+        business-daily 5), or, for all but "seasonal_naive", takes 1.
     interval : float in (0, 1), default=None
         Coverage of conformal intervals around ``y_pred`` (columns ``lower``
-        and ``upper``), from the backtest's own past absolute errors per step
-        (only those observed by the origin), adapted online by adaptive
-        conformal inference (Gibbs & Candès, 2021). The bounds are NaN until a
-        step has 10 observed errors.
+        and ``upper``), from past absolute errors per step (only those
+        observed by the origin), adapted online by adaptive conformal
+        inference (Gibbs & Candès, 2021). The errors start with those of the
+        training tail: one extra fit of the estimator on the training rows
+        before the last ``min(100 + horizon - 1, n_known // 2)`` forecasts
+        those rows with the same method and horizon (``n_known`` rows have
+        known targets at the first origin), so the bounds exist from the
+        first origin. They are NaN only while a step has fewer than 10
+        observed errors (a training part of under about 20 rows).
 
     Returns
     -------
@@ -143,7 +163,20 @@ def backtest(
         One row per origin and step with columns ``origin`` (row position),
         ``step``, ``time`` (index label of the forecast time, or its
         position), ``y_true``, ``y_pred``, one column per baseline, and
-        ``lower``, ``upper`` when ``interval`` is set.
+        ``lower``, ``upper`` when ``interval`` is set. ``results.attrs``
+        holds what :func:`backtest_summary` needs beyond the rows:
+        ``"season_length"``, ``"mase_scale"`` (the in-sample seasonal naive
+        MAE of the targets observed by the first origin; a dict by series
+        id for a panel) and ``"interval"``.
+
+    Raises
+    ------
+    ValueError
+        Before any fit, for inconsistent sizes, an unknown baseline or a
+        season that is needed and cannot be inferred.
+    ImportError
+        Before any fit, when "ets" or "arima" is asked for and statsforecast
+        is not installed.
 
     See Also
     --------
@@ -162,6 +195,17 @@ def backtest(
     (19, 6)
     >>> list(results.columns)
     ['origin', 'step', 'time', 'y_true', 'y_pred', 'naive']
+
+    Next to the classical anchors (``pip install "sklstm[classical]"``), with
+    90 % intervals, refitting every 5 origins:
+
+    >>> results = backtest(Ridge(), series[:-1], series[1:], initial_train_size=40,
+    ...                    baselines=("naive", "ets", "arima"), refit=5,
+    ...                    interval=0.9)
+    >>> list(results.columns[5:])
+    ['naive', 'ets', 'arima', 'lower', 'upper']
+    >>> bool(results[["lower", "upper"]].notna().all().all())
+    True
     """
     X = _as_rows(X)
     y = np.asarray(y, dtype=np.float64)
@@ -191,33 +235,66 @@ def backtest(
             f"known targets (each row's last target is {width} row(s) ahead); "
             f"use a window of at least {width + 1} rows."
         )
-    unknown = sorted(set(baselines) - set(BASELINES))
-    if unknown:
-        raise ValueError(
-            f"Unknown baselines {unknown}; the options are {list(BASELINES)}."
+    classical = _check_baselines(baselines)
+    shortest = min(initial_train_size, window or initial_train_size)
+    if classical and shortest < MIN_OBSERVATIONS:
+        given = f"initial_train_size={initial_train_size}" + (
+            f" and window={window}" if window is not None else ""
         )
+        raise ValueError(
+            f"baselines {list(classical)} need at least {MIN_OBSERVATIONS} observed "
+            f"targets per fit, but {given} leave {shortest}; pass at least "
+            f"{MIN_OBSERVATIONS}, or leave them out of baselines."
+        )
+    required = baselines is not BASELINES
+    baselines = tuple(baselines)
     if "seasonal_naive" in baselines and season_length is None:
-        season_length = _infer_season_length(X, required=baselines is not BASELINES)
+        season_length = _infer_season_length(X, required=required)
         if season_length is None:
             baselines = tuple(name for name in baselines if name != "seasonal_naive")
+    # The season of ETS, ARIMA and MASE's scale; 1 (none) when unknown.
+    season = season_length or _infer_season_length(X, required=None) or 1
     last = len(X) - 1 if y.ndim == 2 else len(X) - horizon
     origins = np.arange(initial_train_size, last + 1, step)
     plan = _Plan(X, y, horizon, target, window, refit)
 
     y_true = np.stack([_truth(y, origins, h) for h in range(1, horizon + 1)], axis=1)
     columns = {"y_true": y_true, "y_pred": plan.forecast(estimator, origins)}
+    observed = y if y.ndim == 1 else y[:, 0]  # observed[t - 1]: the target at t
     for name in baselines:
         if name == "linear":
             columns[name] = plan.forecast(_linear_baseline(estimator), origins)
+        elif name in classical:
+            starts = 0 if window is None else np.maximum(origins - window, 0)
+            columns[name] = classical_forecasts(
+                classical[name],
+                observed,
+                np.broadcast_to(starts, origins.shape),
+                origins,
+                np.floor_divide(np.arange(len(origins)), plan.refit_every),
+                horizon,
+                season,
+            )
         else:
             columns[name] = _naive(y, origins, horizon, season_length, name)
     if interval is not None:
+        calibration = _calibration_origins(initial_train_size, plan.width, horizon)
+        seed_plan = _Plan(X, y, horizon, target, window, refit=False)
+        seed_true = [_truth(y, calibration, h) for h in range(1, horizon + 1)]
         columns["lower"], columns["upper"] = adaptive_conformal(
-            y_true, columns["y_pred"], origins, 1 - interval
+            y_true,
+            columns["y_pred"],
+            origins,
+            1 - interval,
+            calibration=(
+                calibration,
+                np.stack(seed_true, axis=1),
+                seed_plan.forecast(estimator, calibration),
+            ),
         )
     steps = np.arange(1, horizon + 1)
     # One constructor call: inserting the columns one by one cost a predict.
-    return pd.DataFrame(
+    results = pd.DataFrame(
         {
             "origin": np.repeat(origins, horizon),
             "step": np.tile(steps, len(origins)),
@@ -225,6 +302,12 @@ def backtest(
             **{name: values.ravel() for name, values in columns.items()},
         }
     )
+    results.attrs = {
+        "season_length": season,
+        "mase_scale": mase_scale(observed[: origins[0]], season),
+        "interval": interval,
+    }
+    return results
 
 
 def _panel_backtest(estimator, X, y, **options):
@@ -243,21 +326,24 @@ def _panel_backtest(estimator, X, y, **options):
     if isinstance(window, str):
         window = None if window == "expanding" else options["initial_train_size"]
     options["window"] = window
+    classical = _check_baselines(options["baselines"])
     baselines = tuple(options["baselines"])
-    unknown = sorted(set(baselines) - set(BASELINES))
-    if unknown:
-        raise ValueError(
-            f"Unknown baselines {unknown}; the options are {list(BASELINES)}."
-        )
+    # The season of the first series' times.
+    rows = series_rows(X.index)[0][1]
+    times = pd.DataFrame(index=series_times(X.index, rows, "backtest"))
     if "seasonal_naive" in baselines and options["season_length"] is None:
-        # The season of the first series' times.
-        rows = series_rows(X.index)[0][1]
-        times = pd.DataFrame(index=series_times(X.index, rows, "backtest"))
         required = options["baselines"] is not BASELINES
         options["season_length"] = _infer_season_length(times, required=required)
         if options["season_length"] is None:
             baselines = tuple(name for name in baselines if name != "seasonal_naive")
     options["baselines"] = baselines
+    options["classical"] = classical
+    season = options["season_length"] or _infer_season_length(times, required=None)
+    options["season"] = season or 1
+    width = y.shape[1] if y.ndim == 2 else 1
+    options["calibration"] = _calibration_origins(
+        options["initial_train_size"], width, options["horizon"]
+    )
     linear = _linear_baseline(estimator) if "linear" in baselines else None
     return panel_backtest(estimator, X, y, linear=linear, options=options)
 
@@ -309,8 +395,41 @@ def _check_inputs(X, y, initial_train_size, horizon):
     )
 
 
+def _check_baselines(baselines):
+    """Raise on unknown names; return {name: statsforecast model} of those asked."""
+    names = [*BASELINES, *CLASSICAL]
+    unknown = [name for name in baselines if name not in names]
+    if unknown:
+        raise ValueError(
+            f"baselines={tuple(baselines)!r} has unknown names {unknown}; choose "
+            f"among {names}, e.g. baselines=('naive', 'seasonal_naive', 'ets')."
+        )
+    asked = [name for name in CLASSICAL if name in baselines]
+    if not asked:
+        return {}
+    models = import_classical()
+    return {name: models[name] for name in asked}
+
+
+def _calibration_origins(initial_train_size, width, horizon):
+    """Origins of the training tail that seed the conformal errors.
+
+    One model, fitted on the rows before the first of them, forecasts them
+    all: up to ``ACI_WINDOW + horizon - 1`` origins (every step then has
+    ``ACI_WINDOW`` errors observed by the first origin), at most half of the
+    rows whose targets are known, and at least 2 rows left to train on.
+    """
+    n_known = initial_train_size - width + 1
+    size = max(0, min(ACI_WINDOW + horizon - 1, n_known // 2, n_known - 2))
+    return np.arange(initial_train_size - size, initial_train_size)
+
+
 def _infer_season_length(X, required):
-    """The season of X's index frequency; None (with a warning) if not required."""
+    """The season of X's index frequency, or None.
+
+    When it cannot be inferred: raise if ``required``, warn if False, and
+    stay silent if None.
+    """
     index = getattr(X, "index", None)
     freq = None
     if isinstance(index, pd.PeriodIndex):
@@ -327,6 +446,8 @@ def _infer_season_length(X, required):
         f"inferred from X's index (frequency {freq}); pass season_length or "
         "leave 'seasonal_naive' out of baselines."
     )
+    if required is None:
+        return None
     if required:
         raise ValueError(message)
     warnings.warn(
@@ -481,93 +602,3 @@ def _forecast_times(X, origins, steps):
     if positions.max() < len(index):
         return index[positions]
     return positions
-
-
-@validate_params(
-    {"results": [pd.DataFrame], "by_series": ["boolean"]},
-    prefer_skip_nested_validation=True,
-)
-def backtest_summary(results, *, by_series=False):
-    """Summarise the errors of the forecasts and baselines per step, and the intervals.
-
-    Parameters
-    ----------
-    results : DataFrame
-        Output of :func:`backtest`.
-    by_series : bool, default=False
-        For the results of a panel: one summary per series (index
-        ``(series, step, model)``) instead of one over all the series.
-
-    Returns
-    -------
-    summary : DataFrame
-        Indexed by ``(step, model)``, ``model`` being ``"y_pred"`` and each
-        baseline, with columns ``rmse``, ``mae``, ``smape`` (symmetric mean
-        absolute percentage error, in percent: the mean of
-        ``200 |error| / (|y_true| + |y_pred|)``) and ``mase`` (the absolute
-        errors divided by the mean absolute error of the one-step naive
-        forecast over the same origins, of the same series, then averaged;
-        NaN without the ``"naive"`` baseline); with ``coverage`` (share of
-        truths inside the interval) and ``mean_width`` on the ``y_pred`` rows
-        when the results have intervals (origins without bounds left out).
-        Over the series of a panel, RMSE and MAE pool every error, in the
-        units of each series; sMAPE and MASE are free of the units.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.linear_model import Ridge
-    >>> from sklstm import backtest, backtest_summary
-    >>> series = np.sin(np.arange(60) / 3)
-    >>> results = backtest(Ridge(), series[:-1], series[1:], initial_train_size=40,
-    ...                    baselines=("naive",))
-    >>> summary = backtest_summary(results)
-    >>> summary.index.tolist()
-    [(1, 'y_pred'), (1, 'naive')]
-    >>> list(summary.columns)
-    ['rmse', 'mae', 'smape', 'mase']
-    """
-    panel = "series" in results.columns
-    if by_series and not panel:
-        raise ValueError(
-            "by_series=True summarises each series of a panel backtest, but the "
-            "results have no 'series' column: they come from a single series."
-        )
-    fixed = {"origin", "series", "step", "time", "y_true", "lower", "upper"}
-    models = ["y_pred", *(c for c in results.columns if c not in fixed | {"y_pred"})]
-    scale = _naive_scale(results, panel)
-    keys = ["series", "step"] if by_series else ["step"]
-    rows = []
-    for key, group in results.groupby(keys, sort=True):
-        for model in models:
-            error = (group[model] - group["y_true"]).abs()
-            total = group[model].abs() + group["y_true"].abs()
-            row = dict(zip(keys, key, strict=True)) | {
-                "model": model,
-                "rmse": np.sqrt(np.mean(error**2)),
-                "mae": np.mean(error),
-                "smape": np.mean(200 * error / total.where(total > 0)),
-                "mase": np.mean(error / scale.loc[group.index]),
-            }
-            if {"lower", "upper"} <= set(results.columns):
-                bounded = group.dropna(subset=["lower", "upper"])
-                inside = bounded["y_true"].between(bounded["lower"], bounded["upper"])
-                width = bounded["upper"] - bounded["lower"]
-                is_model = model == "y_pred" and len(bounded) > 0
-                row["coverage"] = inside.mean() if is_model else np.nan
-                row["mean_width"] = width.mean() if is_model else np.nan
-            rows.append(row)
-    return pd.DataFrame(rows).set_index([*keys, "model"])
-
-
-def _naive_scale(results, panel):
-    """Per result row: the one-step naive forecast's MAE of its series (or NaN)."""
-    if "naive" not in results.columns:
-        return pd.Series(np.nan, index=results.index)
-    one_step = results[results["step"] == 1]
-    errors = (one_step["naive"] - one_step["y_true"]).abs()
-    if panel:
-        scale = results["series"].map(errors.groupby(one_step["series"]).mean())
-    else:
-        scale = pd.Series(errors.mean(), index=results.index)
-    return scale.where(scale > 0)  # a constant series has no scale

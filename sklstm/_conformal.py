@@ -13,15 +13,30 @@ ACI_WINDOW = 100
 MIN_RESIDUALS = 10
 
 
-def adaptive_conformal(y_true, y_pred, origins, alpha):
+def adaptive_conformal(y_true, y_pred, origins, alpha, calibration=None):
     """Bounds per origin and step from past errors, with ACI's online alpha.
 
     ``y_true`` and ``y_pred`` have shape (n_origins, horizon); the truth of
     origin ``o`` at step ``h`` is observed at ``o + h``, so the bounds at an
     origin use only the errors (and misses) observed by then. Bounds are NaN
     while a step has fewer than ``MIN_RESIDUALS`` observed errors.
+
+    ``calibration``, a tuple ``(origins, y_true, y_pred)`` of out-of-sample
+    forecasts from origins before the first one, seeds the errors (and
+    alpha): each calibration error counts from the origin its truth is
+    observed at, as the others do. Only the bounds of ``origins`` are returned.
     """
     origins = np.asarray(origins)
+    if calibration is not None:
+        seed_origins, seed_true, seed_pred = calibration
+        n_seed = len(seed_origins)
+        lower, upper = adaptive_conformal(
+            np.concatenate([seed_true, y_true]),
+            np.concatenate([seed_pred, y_pred]),
+            np.concatenate([seed_origins, origins]),
+            alpha,
+        )
+        return lower[n_seed:], upper[n_seed:]
     errors = np.abs(y_true - y_pred)
     lower = np.full(y_true.shape, np.nan)
     upper = np.full(y_true.shape, np.nan)

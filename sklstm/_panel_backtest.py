@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ._backtest_summary import mase_scale
+from ._classical import classical_forecasts
 from ._conformal import adaptive_conformal
 from ._forecasting import (
     _future_times,
@@ -23,7 +25,10 @@ def panel_backtest(estimator, X, y, *, linear, options):
     (``initial_train_size``, then every ``step``); at origin ``o`` every row
     at a time ``<= o`` is observed, and each series with a row at ``o`` and
     its whole future in the data is forecast. ``linear`` is the linear
-    baseline or None; ``options`` holds backtest's checked arguments.
+    baseline or None; ``options`` holds backtest's checked arguments, and
+    ``classical`` (the statsforecast model of each such baseline), ``season``
+    (their season, 1 when unknown) and ``calibration`` (the origins whose
+    errors seed the intervals).
     """
     panel = _Panel(X, y, options["horizon"])
     origins = panel.origins(options["initial_train_size"], options["step"])
@@ -38,11 +43,28 @@ def panel_backtest(estimator, X, y, *, linear, options):
     forecasts = {
         name: panel.forecast(m, origins, options) for name, m in models.items()
     }
+    for name, model_class in options["classical"].items():
+        forecasts[name] = panel.classical(model_class, origins, options)
+    if options["interval"] is not None:
+        # Out-of-sample errors of the training tail seed each series' intervals.
+        seeds = [
+            origin
+            for origin in options["calibration"]
+            if any(k is not None for k in panel.origin_rows(origin))
+        ]
+        once = options | {"refit": False}
+        forecasts["calibration"] = panel.forecast(estimator, np.array(seeds), once)
     frames = [
         panel.results(number, origins, forecasts, options)
         for number in range(len(panel.series))
     ]
-    return pd.concat([frame for frame in frames if len(frame)], ignore_index=True)
+    results = pd.concat([frame for frame in frames if len(frame)], ignore_index=True)
+    results.attrs = {
+        "season_length": options["season"],
+        "mase_scale": panel.mase_scales(origins, options["season"]),
+        "interval": options["interval"],
+    }
+    return results
 
 
 class _Panel:
@@ -136,6 +158,54 @@ class _Panel:
         # recursive_forecast orders the series by first appearance, as series_rows.
         return {(origin, n): values[i] for i, n in enumerate(numbers)}
 
+    def observed(self, number):
+        """The targets of a series: ``observed[j - 1]`` is the target at row j."""
+        rows = self.series[number][1]
+        return self.y[rows] if self.y.ndim == 1 else self.y[rows, 0]
+
+    def classical(self, model_class, origins, options):
+        """{(origin, series number): forecasts}, one statsforecast model a series.
+
+        Each series is fitted at the first origin of a refit segment it is
+        forecast from, on its targets observed by then (within the window),
+        and rolled forward without refitting to the segment's later origins.
+        """
+        refit, window = options["refit"], options["window"]
+        every = 1 if refit is True else (np.inf if refit is False else refit)
+        segments = np.floor_divide(np.arange(len(origins)), every)
+        found = np.array([self.origin_rows(o) for o in origins], dtype=object)
+        forecasts = {}
+        for number, (_, rows) in enumerate(self.series):
+            chosen = np.flatnonzero(found[:, number] != None)  # noqa: E711
+            if not len(chosen):
+                continue
+            stops = found[chosen, number].astype(int)
+            times = self.time_position[rows]
+            starts = np.zeros_like(stops)
+            if window is not None:
+                starts = np.searchsorted(times, origins[chosen] - window)
+            values = classical_forecasts(
+                model_class,
+                self.observed(number),
+                starts,
+                stops,
+                segments[chosen],
+                self.horizon,
+                options["season"],
+            )
+            forecasts |= {(origins[i], number): values[j] for j, i in enumerate(chosen)}
+        return forecasts
+
+    def mase_scales(self, origins, season):
+        """{series id: MASE's scale from its targets observed by its first origin}."""
+        found = [self.origin_rows(origin) for origin in origins]
+        scales = {}
+        for number, (series_id, _) in enumerate(self.series):
+            first = next((at[number] for at in found if at[number] is not None), None)
+            if first is not None:
+                scales[series_id] = mase_scale(self.observed(number)[:first], season)
+        return scales
+
     def results(self, number, origins, forecasts, options):
         """Result rows of one series: one per origin it is forecast from, per step."""
         series_id, rows = self.series[number]
@@ -150,9 +220,9 @@ class _Panel:
             "y_pred": np.array([forecasts["y_pred"][(o, number)] for o, _ in pairs]),
         }
         for name in options["baselines"]:
-            if name == "linear":
-                linear = forecasts["linear"]
-                columns[name] = np.array([linear[(o, number)] for o, _ in pairs])
+            if name in forecasts:  # "linear" and the statsforecast models
+                model = forecasts[name]
+                columns[name] = np.array([model[(o, number)] for o, _ in pairs])
             else:
                 season = options["season_length"] if name != "naive" else None
                 columns[name] = np.array(
@@ -160,7 +230,11 @@ class _Panel:
                 )
         if options["interval"] is not None:
             columns["lower"], columns["upper"] = adaptive_conformal(
-                columns["y_true"], columns["y_pred"], at, 1 - options["interval"]
+                columns["y_true"],
+                columns["y_pred"],
+                at,
+                1 - options["interval"],
+                calibration=self._seeds(number, forecasts["calibration"], options),
             )
         labels = self.labels[number]
         return pd.DataFrame(
@@ -171,6 +245,20 @@ class _Panel:
                 "time": [labels[k + h] for _, k in pairs for h in steps],
                 **{name: values.ravel() for name, values in columns.items()},
             }
+        )
+
+    def _seeds(self, number, forecasts, options):
+        """(origins, truths, forecasts) of the series' calibration origins."""
+        rows = self.series[number][1]
+        pairs = [(o, self.origin_rows(o)[number]) for o in options["calibration"]]
+        pairs = [(o, k) for o, k in pairs if k is not None]
+        truths = np.array([self._truth(rows, k) for _, k in pairs])
+        predictions = np.array([forecasts[(o, number)] for o, _ in pairs])
+        shape = (len(pairs), self.horizon)
+        return (
+            np.array([o for o, _ in pairs], dtype=int),
+            truths.reshape(shape),
+            predictions.reshape(shape),
         )
 
     def _target(self, rows, j):

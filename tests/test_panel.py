@@ -378,15 +378,26 @@ def test_backtest_summary_per_series_and_overall():
         baselines=("naive", "linear"),
         interval=0.8,
     )
+    # The training tail's errors give each series bounds from its first origin.
+    assert results[["lower", "upper"]].notna().all().all()
     overall = backtest_summary(results)
     assert 0.5 <= overall.loc[(1, "y_pred"), "coverage"] <= 1
     per_series = backtest_summary(results, by_series=True)
-    assert {"rmse", "mae", "smape", "mase"} <= set(overall.columns)
+    expected = {"rmse", "mae", "smape", "mase", "relative_mae", "winkler"}
+    assert expected <= set(overall.columns)
     assert per_series.index.names == ["series", "step", "model"]
     assert len(per_series) == 3 * len(overall)
-    # MASE: errors over the one-step naive error, so the naive's is 1 at step 1.
+    # Errors over the test period's one-step naive error: the naive's is 1.
     naive = per_series.xs((1, "naive"), level=["step", "model"])
-    np.testing.assert_allclose(naive["mase"], 1.0)
+    np.testing.assert_allclose(naive["relative_mae"], 1.0)
+    # MASE: over each series' in-sample naive MAE before its first origin.
+    for series_id, row in naive.iterrows():
+        one = results[(results["series"] == series_id) & (results["step"] == 1)]
+        values = panel.loc[series_id].iloc[:, 0].to_numpy()
+        before = values[1 : one["origin"].min() + 1]  # the targets y[:origin]
+        scale = np.mean(np.abs(np.diff(before)))
+        mae = np.mean(np.abs(one["naive"] - one["y_true"]))
+        assert row["mase"] == pytest.approx(mae / scale)
     one = results[results["series"] == per_series.index[0][0]]
     error = np.abs(one["y_pred"] - one["y_true"])[one["step"] == 1]
     smape = np.mean(200 * error / (one["y_true"].abs() + one["y_pred"].abs()))
