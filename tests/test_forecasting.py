@@ -324,7 +324,7 @@ def test_recursive_forecast_with_pipeline_inside_transformed_target():
 def test_recursive_forecast_needs_future_exogenous_columns():
     data = np.column_stack([np.arange(30.0), np.ones(30)])
     model = LinearRegression().fit(data[:-1], data[1:, 0])
-    with pytest.raises(ValueError, match=r"pass future_exog of shape \(3, 1\)"):
+    with pytest.raises(ValueError, match=r"Pass future_exog of shape \(3, 1\)"):
         recursive_forecast(model, data, steps=3)
     with pytest.raises(ValueError, match=r"future_exog has shape \(2, 1\)"):
         recursive_forecast(model, data, steps=3, future_exog=np.ones((2, 1)))
