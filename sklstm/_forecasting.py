@@ -31,7 +31,7 @@ def _column_position(data, key, parameter):
         position = columns.get_loc(key)
         if not isinstance(position, Integral):
             raise ValueError(
-                f"{parameter}={key!r} names {np.size(np.flatnonzero(position))} "
+                f"{parameter}={key!r} names {int((columns == key).sum())} "
                 "columns of the DataFrame; give its columns unique labels."
             )
         return int(position)
