@@ -189,6 +189,18 @@ def backtest(
     (19, 6)
     >>> list(results.columns)
     ['origin', 'step', 'time', 'y_true', 'y_pred', 'naive']
+
+    A recursive backtest names the target column and the covariates whose
+    future is known; any other column would be refused:
+
+    >>> import pandas as pd
+    >>> t = np.arange(60)
+    >>> frame = pd.DataFrame({"load": np.sin(t / 3), "plan": np.cos(t / 5)})
+    >>> results = backtest(Ridge(), frame[:-1], frame["load"][1:], horizon=3,
+    ...                    initial_train_size=40, baselines=("naive",),
+    ...                    target="load", known_future=["plan"])
+    >>> results.shape
+    (51, 6)
     """
     X = _as_rows(X)
     y = np.asarray(y, dtype=np.float64)

@@ -248,13 +248,16 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
                 "(X.set_index(pd.to_datetime(...)) or a PeriodIndex), or name the "
                 "column holding the times with column=."
             )
-        values = check_array(
-            values,
-            dtype=np.float64,
-            ensure_all_finite="allow-nan",
-            ensure_min_features=0,
-            input_name="X",
-        )
+        if values.shape[1] == 0:  # the times alone: check_array needs a dtype
+            values = np.empty((len(times), 0))
+        else:
+            values = check_array(
+                values,
+                dtype=np.float64,
+                ensure_all_finite="allow-nan",
+                ensure_min_features=0,
+                input_name="X",
+            )
         return times, values, position
 
     def _features(self, times):

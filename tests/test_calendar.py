@@ -209,3 +209,28 @@ def test_recursive_backtest_reads_the_calendar_of_the_forecast_times():
         recursive_forecast(model, X.iloc[: o + 1], 3) for o in range(80, len(X) - 2)
     ]
     np.testing.assert_allclose(results["y_pred"], np.ravel(expected), rtol=1e-9)
+
+
+def test_calendar_columns_computed_ahead_are_known_future_covariates():
+    frame = hourly()
+    calendar = CalendarFeatures(keep_input=False).set_output(transform="pandas")
+    X = frame.join(calendar.fit_transform(frame[[]]))  # from the index alone
+    names = list(calendar.get_feature_names_out())
+    y = frame["load"].to_numpy()[1:]
+    model = make_pipeline(SlidingWindow(3), FunctionTransformer(flatten), Ridge())
+    results = backtest(
+        model,
+        X.iloc[:-1],
+        y,
+        initial_train_size=80,
+        horizon=3,
+        baselines=(),
+        target="load",
+        known_future=names,
+    )
+    fitted = clone(model).fit(X.iloc[:80], y[:80])
+    future = calendar.transform(pd.DataFrame(index=X.index[81:84]))
+    expected = recursive_forecast(
+        fitted, X.iloc[:81], 3, target="load", future_exog=future
+    )
+    np.testing.assert_allclose(results["y_pred"][:3], expected, rtol=1e-10)
