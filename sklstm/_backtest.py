@@ -360,16 +360,18 @@ def _check_columns(X, y, horizon, target, known_future):
             f"{np.ndim(X)} dimensions. Pass direct targets Y from "
             "make_horizon_targets(data, horizon)."
         )
-    values = np.asarray(X, dtype=np.float64)
     later, earlier = _consecutive_rows(X)
     labels = list(X.columns) if hasattr(X, "columns") else list(range(X.shape[1]))
 
     def holds_target(column):
+        values = X.iloc[:, column] if hasattr(X, "iloc") else X[:, column]
+        try:
+            values = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):  # dates, strings: not the target
+            return False
         # Tight: np.allclose's default rtol of 1e-5 takes a near-copy at
         # level 1e6 for the target itself.
-        return np.allclose(
-            values[later, column], y[earlier], rtol=1e-9, atol=0, equal_nan=True
-        )
+        return np.allclose(values[later], y[earlier], rtol=1e-9, atol=0, equal_nan=True)
 
     if target is None and len(labels) > 1:
         matches = [labels[j] for j in range(len(labels)) if holds_target(j)]

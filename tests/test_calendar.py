@@ -234,3 +234,24 @@ def test_calendar_columns_computed_ahead_are_known_future_covariates():
         fitted, X.iloc[:81], 3, target="load", future_exog=future
     )
     np.testing.assert_allclose(results["y_pred"][:3], expected, rtol=1e-10)
+
+
+def test_a_panel_backtest_reads_each_series_calendar():
+    frame = hourly(n=60)
+    panel = pd.concat({"a": frame, "b": 2 * frame}, names=["series", "time"])
+    X = panel.groupby(level=0).head(59)
+    y = panel.groupby(level=0).tail(59)["load"].to_numpy()
+    model = make_pipeline(
+        CalendarFeatures().set_output(
+            transform="pandas"
+        ),  # SlidingWindow reads the index
+        SlidingWindow(3),
+        FunctionTransformer(flatten),
+        Ridge(alpha=1e-6),
+    )
+    results = backtest(
+        model, X, y, initial_train_size=40, horizon=2, refit=False, baselines=()
+    )
+    assert set(results["series"]) == {"a", "b"}
+    error = (results["y_pred"] - results["y_true"]).abs().max()
+    assert error < 0.05 * results["y_true"].abs().max()
