@@ -394,8 +394,8 @@ def _check_columns(X, y, horizon, target, known_future):
             )
         raise ValueError(
             f"target={target!r} names column {labels[column]!r} of X, which does "
-            "not hold the target one row earlier (X[1:, target] == y[:-1]), as a "
-            "recursive forecast needs to feed its forecasts back. Name the "
+            "not hold y one row later (X[1:, target] == y[:-1]), as the column "
+            "a recursive forecast feeds its forecasts back into must. Name the "
             "column that holds y shifted by one row, or pass direct targets Y "
             "from make_horizon_targets(data, horizon)."
         )
@@ -413,7 +413,7 @@ def _check_columns(X, y, horizon, target, known_future):
             f"values at the forecast times, unknown at the origin (a leak). Drop "
             f"them, lag them by at least horizon={horizon} rows, or, if their "
             f"future is truly known (calendar features, planned inputs), pass "
-            f"known_future={unknown}."
+            f"known_future={[labels[j] for j in known] + unknown}."
         )
     copies = [labels[j] for j in known if holds_target(j)]
     if copies:

@@ -427,15 +427,16 @@ def _recursive_forecasts(
     rows[:, :window] = histories
     others = np.arange(n_columns) != target
     forecasts = np.empty((n_histories, steps))
+    # Positions in ``times`` of each history's rows, one history a row.
+    labels = np.arange(n_histories * (window + steps)).reshape(n_histories, -1)
     for step in range(steps):
         recent = rows[:, step : step + window].reshape(-1, n_columns)
         if columns is not None:
             index = None
-            if times is not None:
-                positions = np.arange(window + steps) + np.arange(n_histories)[
-                    :, None
-                ] * (window + steps)
-                index = times[positions[:, step : step + window].ravel()]
+            if times is not None and before is not None:
+                # The steps before the window may read the times; the
+                # window itself must not take these rows for the fit's next.
+                index = times[labels[:, step : step + window].ravel()]
             recent = pd.DataFrame(recent, columns=columns, index=index)
         if before is not None:
             recent = before.transform(recent)
