@@ -299,6 +299,13 @@ def _check_future_exog(table, column, future_exog, n_rows):
             "cannot be forecast this way: drop it from history or lag it by at "
             "least as many rows as the steps."
         )
+    names = getattr(future_exog, "columns", None)
+    if names is not None and hasattr(table, "columns") and list(names) != others:
+        raise ValueError(
+            f"future_exog has the columns {list(names)}; expected the non-target "
+            f"columns of history, {others}, in that order: pass "
+            f"future_exog[{others}]."
+        )
     exog = check_array(future_exog, input_name="future_exog")
     if exog.shape != (n_rows, n_columns - 1):
         raise ValueError(

@@ -404,6 +404,14 @@ def test_recursive_forecast_names_the_columns_whose_future_it_needs():
         )
     with pytest.raises(ValueError, match="leave future_exog=None"):
         recursive_forecast(model, data[["load"]], steps=3, future_exog=np.ones((3, 0)))
+    with pytest.raises(ValueError, match=r"pass future_exog\[\['price'\]\]"):
+        recursive_forecast(
+            model,
+            data,
+            steps=3,
+            target="load",
+            future_exog=pd.DataFrame({"tax": [1] * 3}),
+        )
     before = data.copy()
     forecast = recursive_forecast(
         model, data, steps=3, target="load", future_exog=np.ones((3, 1))
