@@ -121,6 +121,8 @@ def time_case(pipe, X, y, horizon, interval, repeats, baselines):
             horizon=horizon,
             refit=False,
             interval=interval,
+            target="load",
+            known_future=["hour"],  # the hour of day: known in advance
             **baselines,
         )
         fits.append(sum(FIT_SECONDS))

@@ -2,6 +2,7 @@
 
 from ._backtest import backtest, backtest_summary
 from ._backtest_display import BacktestDisplay
+from ._calendar import CalendarFeatures
 from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
 from ._export import prediction_module, to_exported_program, to_onnx, to_torchscript
@@ -18,6 +19,7 @@ from ._window import SlidingWindow
 
 __all__ = [
     "BacktestDisplay",
+    "CalendarFeatures",
     "LSTMClassifier",
     "LSTMRegressor",
     "OptunaPruning",

@@ -25,7 +25,12 @@ from ._classical import (
     import_classical,
 )
 from ._conformal import ACI_WINDOW, adaptive_conformal
-from ._forecasting import _recursive_forecasts, _window_length, recursive_forecast
+from ._forecasting import (
+    _column_position,
+    _recursive_forecasts,
+    _window_length,
+    recursive_forecast,
+)
 from ._panel import is_panel, series_rows, series_times
 from ._panel_backtest import panel_backtest
 from ._window import SlidingWindow
@@ -54,6 +59,8 @@ SEASONS |= {"H": 24, "h": 24, "B": 5, "BM": 12, "BMS": 12, "BME": 12}
         "baselines": [list, tuple],
         "season_length": [Interval(Integral, 1, None, closed="left"), None],
         "interval": [Interval(Real, 0, 1, closed="neither"), None],
+        "target": [Integral, str, None],
+        "known_future": [list, tuple, None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -70,6 +77,8 @@ def backtest(
     baselines: tuple = BASELINES,
     season_length: int | None = None,
     interval: float | None = None,
+    target: int | str | None = None,
+    known_future: list | tuple | None = None,
 ) -> pd.DataFrame:
     """Forecast from successive origins as if in real time, next to baselines.
 
@@ -85,9 +94,14 @@ def backtest(
     - direct: 2-D ``Y`` from :func:`make_horizon_targets`, ``Y[t, h - 1]`` the
       target at ``t + h``; trained on rows ``< o - Y.shape[1] + 1``;
     - recursive: 1-D ``y`` and ``horizon > 1``, with :func:`recursive_forecast`.
-      The column of ``X`` that holds the target (``X[1:, j] == y[:-1]``) is
-      fed back; the other columns' future values are read from ``X``, i.e.
-      treated as known future covariates (calendar features, planned inputs).
+      The ``target`` column of ``X`` (``X[1:, target] == y[:-1]``) is fed
+      back; the future values of the columns in ``known_future`` are read
+      from ``X``. Any other column is refused before fitting: its future is
+      not known at the origin, and reading it from ``X`` would leak.
+
+    One-step and direct forecasts read no row after the origin, whatever
+    the columns of ``X``: ``target`` and ``known_future`` only matter to
+    recursive ones.
 
     A panel ``X`` (a DataFrame indexed by ``(series id, time)``, ``y``
     aligned with its rows) is backtested in time: ``initial_train_size`` and
@@ -97,7 +111,8 @@ def backtest(
     results then have a ``series`` column, ``origin`` is the position of the
     origin among the distinct times, and the intervals use each series' own
     errors. A recursive panel backtest needs ``X`` to be the target column
-    alone.
+    alone (calendar columns computed from the index by a
+    :class:`CalendarFeatures` step of the estimator are fine).
 
     Parameters
     ----------
@@ -156,6 +171,18 @@ def backtest(
         known targets at the first origin), so the bounds exist from the
         first origin. They are NaN only while a step has fewer than 10
         observed errors (a training part of under about 20 rows).
+    target : int or str, default=None
+        The column of ``X`` that holds the target, for recursive forecasts:
+        a column label of a DataFrame, else its position (labels first, as
+        :func:`make_horizon_targets` reads them). Required when ``X`` has
+        more than one column; None with one column means that column. It
+        must hold ``y`` one row later (``X[1:, target] == y[:-1]``).
+    known_future : list or tuple of int or str, default=None
+        The columns of ``X`` whose future is known at every origin (calendar
+        features, planned inputs), by label or position: a recursive
+        forecast reads their values at the forecast times from ``X``. Every
+        column of ``X`` but the target must be listed; a column that also
+        holds the target is refused (its future is the truth).
 
     Returns
     -------
@@ -206,11 +233,25 @@ def backtest(
     ['naive', 'ets', 'arima', 'lower', 'upper']
     >>> bool(results[["lower", "upper"]].notna().all().all())
     True
+
+    A recursive backtest names the target column and the covariates whose
+    future is known; any other column would be refused:
+
+    >>> import pandas as pd
+    >>> t = np.arange(60)
+    >>> frame = pd.DataFrame({"load": np.sin(t / 3), "plan": np.cos(t / 5)})
+    >>> results = backtest(Ridge(), frame[:-1], frame["load"][1:], horizon=3,
+    ...                    initial_train_size=40, baselines=("naive",),
+    ...                    target="load", known_future=["plan"])
+    >>> results.shape
+    (51, 6)
     """
     X = _as_rows(X)
     y = np.asarray(y, dtype=np.float64)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
+    if is_panel(X) and len(X) == len(y):
+        _check_columns(X, y, horizon, target, known_future)
     if is_panel(X):
         return _panel_backtest(
             estimator,
@@ -225,7 +266,7 @@ def backtest(
             season_length=season_length,
             interval=interval,
         )
-    target = _check_inputs(X, y, initial_train_size, horizon)
+    target = _check_inputs(X, y, initial_train_size, horizon, target, known_future)
     if isinstance(window, str):
         window = None if window == "expanding" else initial_train_size
     width = y.shape[1] if y.ndim == 2 else 1
@@ -236,16 +277,7 @@ def backtest(
             f"use a window of at least {width + 1} rows."
         )
     classical = _check_baselines(baselines)
-    shortest = min(initial_train_size, window or initial_train_size)
-    if classical and shortest < MIN_OBSERVATIONS:
-        given = f"initial_train_size={initial_train_size}" + (
-            f" and window={window}" if window is not None else ""
-        )
-        raise ValueError(
-            f"baselines {list(classical)} need at least {MIN_OBSERVATIONS} observed "
-            f"targets per fit, but {given} leave {shortest}; pass at least "
-            f"{MIN_OBSERVATIONS}, or leave them out of baselines."
-        )
+    _check_classical_rows(classical, initial_train_size, window)
     required = baselines is not BASELINES
     baselines = tuple(baselines)
     if "seasonal_naive" in baselines and season_length is None:
@@ -310,6 +342,20 @@ def backtest(
     return results
 
 
+def _check_classical_rows(classical, initial_train_size, window):
+    """Raise unless every ETS/ARIMA fit gets enough observed targets."""
+    shortest = min(initial_train_size, window or initial_train_size)
+    if classical and shortest < MIN_OBSERVATIONS:
+        given = f"initial_train_size={initial_train_size}" + (
+            f" and window={window}" if window is not None else ""
+        )
+        raise ValueError(
+            f"baselines {list(classical)} need at least {MIN_OBSERVATIONS} observed "
+            f"targets per fit, but {given} leave {shortest}; pass at least "
+            f"{MIN_OBSERVATIONS}, or leave them out of baselines."
+        )
+
+
 def _panel_backtest(estimator, X, y, **options):
     """Check a panel backtest's arguments as backtest does; run panel_backtest."""
     if len(X) != len(y):
@@ -358,7 +404,7 @@ def _as_rows(X):
     return X.reshape(-1, 1) if X.ndim == 1 else X
 
 
-def _check_inputs(X, y, initial_train_size, horizon):
+def _check_inputs(X, y, initial_train_size, horizon, target=None, known_future=None):
     """Check shapes and sizes; return the target column of a recursive forecast."""
     if len(X) != len(y):
         raise ValueError(
@@ -380,19 +426,110 @@ def _check_inputs(X, y, initial_train_size, horizon):
             f"the data: between {initial_train_size - n_known + 2} and {last} for "
             f"{len(X)} rows and horizon={horizon}."
         )
+    return _check_columns(X, y, horizon, target, known_future)
+
+
+def _check_columns(X, y, horizon, target, known_future):
+    """The target column of a recursive backtest (None for one-step or direct).
+
+    Refuses, before any fit, a target that does not hold ``y`` one row
+    later and every other column not listed in ``known_future``: a
+    recursive forecast reads their values at the forecast times.
+    """
+    two_d = np.ndim(X) == 2
     if y.ndim == 2 or horizon == 1:
+        # Nothing is read from the future; still, a wrong name is a mistake.
+        named = [("known_future", key) for key in known_future or ()]
+        for parameter, key in [("target", target), *named]:
+            if two_d and key is not None:
+                _column_position(X, key, parameter)
         return None
-    values = np.asarray(X, dtype=np.float64)
-    if values.ndim == 2:
-        for column in range(values.shape[1]):
-            if np.allclose(values[1:, column], y[:-1]):
-                return column
-    raise ValueError(
-        f"horizon={horizon} with a 1-D y forecasts recursively, which needs a "
-        "column of X holding the target (X[1:, j] == y[:-1]); none was found. "
-        "Pass direct targets Y from make_horizon_targets(data, horizon), or X "
-        "with a column equal to y shifted by one row."
-    )
+    if not two_d:
+        raise ValueError(
+            f"horizon={horizon} with a 1-D y forecasts recursively, which feeds "
+            f"the forecasts back into a column of 2-D rows X, but X has "
+            f"{np.ndim(X)} dimensions. Pass direct targets Y from "
+            "make_horizon_targets(data, horizon)."
+        )
+    later, earlier = _consecutive_rows(X)
+    labels = list(X.columns) if hasattr(X, "columns") else list(range(X.shape[1]))
+
+    def holds_target(column):
+        values = X.iloc[:, column] if hasattr(X, "iloc") else X[:, column]
+        try:
+            values = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):  # dates, strings: not the target
+            return False
+        # Tight: np.allclose's default rtol of 1e-5 takes a near-copy at
+        # level 1e6 for the target itself.
+        return np.allclose(values[later], y[earlier], rtol=1e-9, atol=0, equal_nan=True)
+
+    if target is None and len(labels) > 1:
+        matches = [labels[j] for j in range(len(labels)) if holds_target(j)]
+        hint = f" ({matches} hold y one row later)" if matches else ""
+        raise ValueError(
+            f"horizon={horizon} with a 1-D y forecasts recursively, feeding the "
+            f"forecasts back into the target column of X, but X has "
+            f"{len(labels)} columns {labels}: name it with target= (a column "
+            f"name or position){hint}, and list the columns whose future is "
+            "known in known_future=."
+        )
+    column = 0 if target is None else _column_position(X, target, "target")
+    if not holds_target(column):
+        if target is None:
+            raise ValueError(
+                f"horizon={horizon} with a 1-D y forecasts recursively, which "
+                "needs X's column to hold the target (X[1:, 0] == y[:-1]); it "
+                "does not. Pass direct targets Y from make_horizon_targets(data, "
+                "horizon), or X with a column equal to y shifted by one row."
+            )
+        raise ValueError(
+            f"target={target!r} names column {labels[column]!r} of X, which does "
+            "not hold y one row later (X[1:, target] == y[:-1]), as the column "
+            "a recursive forecast feeds its forecasts back into must. Name the "
+            "column that holds y shifted by one row, or pass direct targets Y "
+            "from make_horizon_targets(data, horizon)."
+        )
+    known = [_column_position(X, key, "known_future") for key in known_future or ()]
+    if column in known:
+        raise ValueError(
+            f"known_future={list(known_future)} lists the target column "
+            f"{labels[column]!r}; its future is what is forecast. Leave it out."
+        )
+    unknown = [labels[j] for j in range(len(labels)) if j != column and j not in known]
+    if unknown:
+        raise ValueError(
+            f"X has columns {unknown} besides the target {labels[column]!r} that "
+            "known_future does not list: a recursive forecast would read their "
+            f"values at the forecast times, unknown at the origin (a leak). Drop "
+            f"them, lag them by at least horizon={horizon} rows, or, if their "
+            f"future is truly known (calendar features, planned inputs), pass "
+            f"known_future={[labels[j] for j in known] + unknown}."
+        )
+    copies = [labels[j] for j in known if holds_target(j)]
+    if copies:
+        raise ValueError(
+            f"known_future lists {copies}, which hold the target itself "
+            "(X[1:, j] == y[:-1]): their future values are the truth being "
+            "forecast. Drop them from X."
+        )
+    if is_panel(X) and len(labels) > 1:
+        raise ValueError(
+            f"A recursive backtest of a panel (1-D y, horizon={horizon}) feeds "
+            f"the forecasts back as X's only column, but X has {len(labels)} "
+            f"columns {labels}. Pass the target column alone (a CalendarFeatures "
+            "step in the estimator computes calendar columns from the index), or "
+            "direct targets Y from make_horizon_targets(X, horizon)."
+        )
+    return column
+
+
+def _consecutive_rows(X):
+    """Positions of each row with an earlier row (of its series) and of that row."""
+    if not is_panel(X):
+        return np.arange(1, len(X)), np.arange(len(X) - 1)
+    pairs = [(rows[1:], rows[:-1]) for _, rows in series_rows(X.index)]
+    return tuple(np.concatenate(side) for side in zip(*pairs, strict=True))
 
 
 def _check_baselines(baselines):
@@ -532,6 +669,16 @@ class _Plan:
             forecast[chosen] = self._predict(model, origins[chosen], context)
         return forecast
 
+    def _times(self, origins, context):
+        """Index labels of each origin's last ``context`` rows and forecast times,
+        for models that read the index (CalendarFeatures); None without one."""
+        index = getattr(self.X, "index", None)
+        if index is None:
+            return None
+        positions = origins[:, None] + np.arange(1 - context, self.horizon + 1)
+        # The row after the last forecast is appended but never read.
+        return index[np.minimum(positions, len(index) - 1).ravel()]
+
     def _predict(self, model, origins, context):
         first = 0 if context is None else max(0, origins[0] - context + 1)
         if self.target is None:
@@ -559,6 +706,7 @@ class _Plan:
                 target=self.target,
                 future_exog=future[done] if others.any() else None,
                 columns=getattr(self.X, "columns", None),
+                times=self._times(origins[done], context),
             )
             if batched is None:
                 done[:] = False

@@ -13,28 +13,59 @@ from ._window import _next_label
 __all__ = ["direct_forecast", "make_horizon_targets", "recursive_forecast"]
 
 
-def _target_column(data, target):
-    """Index of ``target`` (a position, or a name for DataFrames) among the columns."""
-    if isinstance(target, bool):  # an Integral: True would mean column 1
+def _column_position(data, key, parameter):
+    """Position of the column ``key`` names: a label of a DataFrame, else a position.
+
+    DataFrame labels come first: an integer that is a column label means that
+    column, wherever it stands. An integer that is not a label is a position,
+    unless the columns have integer labels, where it could be either: refused.
+    """
+    if isinstance(key, bool):  # an Integral: True would mean column 1
         raise ValueError(
-            f"target={target!r} is a bool, which would be read as column "
-            f"{int(target)}; pass the column's position (an int) or, for a "
+            f"{parameter}={key!r} is a bool, which would be read as column "
+            f"{int(key)}; pass the column's position (an int) or, for a "
             "DataFrame, its name."
         )
-    if isinstance(data, pd.DataFrame) and not isinstance(target, Integral):
-        if target not in data.columns:
+    columns = data.columns if isinstance(data, pd.DataFrame) else None
+    if columns is not None and key in columns:
+        position = columns.get_loc(key)
+        if not isinstance(position, Integral):
             raise ValueError(
-                f"target={target!r} is not a column of the DataFrame; its columns "
-                f"are {list(data.columns)}."
+                f"{parameter}={key!r} names {int((columns == key).sum())} "
+                "columns of the DataFrame; give its columns unique labels."
             )
-        return data.columns.get_loc(target)
+        return int(position)
     n_columns = data.shape[1]
-    if not isinstance(target, Integral) or not -n_columns <= target < n_columns:
+    if not isinstance(key, Integral):
+        where = (
+            f"not a column of the DataFrame; its columns are {list(columns)}"
+            if columns is not None
+            else "a name, but the data has no column names (not a DataFrame)"
+        )
         raise ValueError(
-            f"target={target!r} must be a column position in [0, {n_columns}) "
+            f"{parameter}={key!r} is {where}. Pass a column name or a position "
+            f"in [0, {n_columns})."
+        )
+    if columns is not None and any(
+        isinstance(label, Integral) and not isinstance(label, bool) for label in columns
+    ):
+        raise ValueError(
+            f"{parameter}={key!r} is not a column label, and the DataFrame's "
+            f"columns {list(columns)} have integer labels, so an integer is read "
+            "as a label first. Pass an existing label, or a label read from the "
+            f"position: data.columns[{key!r}]."
+        )
+    if not -n_columns <= key < n_columns:
+        raise ValueError(
+            f"{parameter}={key!r} must be a column position in [0, {n_columns}) "
             "(or a column name of a DataFrame)."
         )
-    return int(target) % n_columns
+    return int(key) % n_columns
+
+
+def _target_column(data, target):
+    """Index of ``target`` (a DataFrame column label, or a position)."""
+    return _column_position(data, target, "target")
 
 
 def _as_table(data):
@@ -76,7 +107,10 @@ def make_horizon_targets(data, horizon, target=0):
     horizon : int
         Number of future steps to predict.
     target : int or str, default=0
-        Position (or DataFrame column name) of the column to forecast.
+        The column to forecast: a column label of a DataFrame, else its
+        position. Labels come first: for a DataFrame whose columns have
+        integer labels, ``target=1`` is the column labelled 1 (wherever it
+        stands), and an integer that is not a label is refused.
 
     Returns
     -------
@@ -176,13 +210,21 @@ def recursive_forecast(
     steps : int
         Number of future steps.
     target : int or str, default=0
-        Position (or DataFrame column name) of the forecast column.
+        The forecast column: a column label of a DataFrame, else its position
+        (labels first, as :func:`make_horizon_targets` reads them).
     future_exog : array-like of shape (steps, n_columns - 1), default=None
-        Known future values of the other columns (calendar features, planned
-        inputs), in their order in ``history``. Needed when ``history`` has
-        more than one column: those columns cannot be forecast by feeding
-        back the target. For a panel, ``(n_series * steps, n_columns - 1)``:
-        the rows of the returned forecast, series by series.
+        The future values of every column but the target, in their order in
+        ``history``. Needed when ``history`` has more than one column: only
+        the target is fed back, so every other column must be one whose
+        future is known at the origin (calendar features, planned inputs,
+        scheduled prices). A covariate whose future is unknown does not
+        belong in ``history``: drop it, or lag it by at least ``steps`` rows
+        so that its future rows are already observed. For a panel,
+        ``(n_series * steps, n_columns - 1)``: the rows of the returned
+        forecast, series by series. Calendar features need none of this when
+        the model computes them from the index (:class:`CalendarFeatures` as
+        its first step, ``history`` a DataFrame whose index continues):
+        the next rows' times are the index's next labels.
     context : int, default=None
         Number of most recent rows passed to ``model.predict`` at each step.
         None: the window of the model's :class:`~sklstm.SlidingWindow` step
@@ -213,21 +255,7 @@ def recursive_forecast(
     column = _target_column(table, target)
     n_columns = table.shape[1]
     n_series = len(series_rows(table.index)) if is_panel(table) else 1
-    exog = None
-    if n_columns > 1:
-        if future_exog is None:
-            raise ValueError(
-                f"history has {n_columns} columns; forecasting the target column "
-                f"recursively needs the future values of the other {n_columns - 1}: "
-                f"pass future_exog of shape ({n_series * steps}, {n_columns - 1})."
-            )
-        exog = check_array(future_exog, input_name="future_exog")
-        if exog.shape != (n_series * steps, n_columns - 1):
-            raise ValueError(
-                f"future_exog has shape {exog.shape}; expected ({n_series * steps}, "
-                f"{n_columns - 1}): one row per step (of each series), the "
-                "non-target columns."
-            )
+    exog = _check_future_exog(table, column, future_exog, n_series * steps)
     if is_panel(table):
         return _panel_recursive_forecast(model, table, steps, column, exog, context)
     rows = table.copy()  # never modify the caller's history
@@ -242,6 +270,50 @@ def recursive_forecast(
             new_row[np.arange(n_columns) != column] = exog[step]
         rows = _append_row(rows, new_row)
     return forecast
+
+
+def _check_future_exog(table, column, future_exog, n_rows):
+    """``future_exog`` as an array of ``n_rows`` rows of the non-target columns."""
+    n_columns = table.shape[1]
+    others = [
+        label
+        for position, label in enumerate(
+            table.columns if hasattr(table, "columns") else range(n_columns)
+        )
+        if position != column
+    ]
+    if n_columns == 1:
+        if future_exog is not None:
+            raise ValueError(
+                "future_exog holds the future of the columns other than the "
+                "target, but history has the target column only; leave "
+                "future_exog=None."
+            )
+        return None
+    if future_exog is None:
+        raise ValueError(
+            f"history has {n_columns} columns: only the target (column {column}) "
+            f"is fed back, so the future of the other {n_columns - 1} {others} "
+            f"must be known. Pass future_exog of shape ({n_rows}, {n_columns - 1}) "
+            "with their future values; a covariate whose future is unknown "
+            "cannot be forecast this way: drop it from history or lag it by at "
+            "least as many rows as the steps."
+        )
+    names = getattr(future_exog, "columns", None)
+    if names is not None and hasattr(table, "columns") and list(names) != others:
+        raise ValueError(
+            f"future_exog has the columns {list(names)}; expected the non-target "
+            f"columns of history, {others}, in that order: pass "
+            f"future_exog[{others}]."
+        )
+    exog = check_array(future_exog, input_name="future_exog")
+    if exog.shape != (n_rows, n_columns - 1):
+        raise ValueError(
+            f"future_exog has shape {exog.shape}; expected ({n_rows}, "
+            f"{n_columns - 1}): one row per step (of each series) and one column "
+            f"per non-target column of history, {others}, in that order."
+        )
+    return exog
 
 
 @validate_params(
@@ -317,7 +389,9 @@ def _one_value_per_row(prediction, n_rows):
     return np.ravel(prediction)
 
 
-def _recursive_forecasts(model, histories, steps, *, target, future_exog, columns):
+def _recursive_forecasts(
+    model, histories, steps, *, target, future_exog, columns, times=None
+):
     """:func:`recursive_forecast` from many histories, advanced together.
 
     Each step predicts the last row of every history in one call: the rows
@@ -341,6 +415,9 @@ def _recursive_forecasts(model, histories, steps, *, target, future_exog, column
         Known future values of the other columns.
     columns : Index or None
         Column names, when the model was fitted on DataFrames.
+    times : Index of length n_histories * (window + steps), or None
+        The index label of every row of ``rows``, history by history, for
+        models that read the index (:class:`~sklstm.CalendarFeatures`).
 
     Returns
     -------
@@ -357,10 +434,17 @@ def _recursive_forecasts(model, histories, steps, *, target, future_exog, column
     rows[:, :window] = histories
     others = np.arange(n_columns) != target
     forecasts = np.empty((n_histories, steps))
+    # Positions in ``times`` of each history's rows, one history a row.
+    labels = np.arange(n_histories * (window + steps)).reshape(n_histories, -1)
     for step in range(steps):
         recent = rows[:, step : step + window].reshape(-1, n_columns)
         if columns is not None:
-            recent = pd.DataFrame(recent, columns=columns)
+            index = None
+            if times is not None and before is not None:
+                # The steps before the window may read the times; the
+                # window itself must not take these rows for the fit's next.
+                index = times[labels[:, step : step + window].ravel()]
+            recent = pd.DataFrame(recent, columns=columns, index=index)
         if before is not None:
             recent = before.transform(recent)
         # Windows of each history's last row: rows of that history only.
@@ -402,11 +486,10 @@ def _window_length(model):
 
 def _append_row(rows, values):
     if isinstance(rows, pd.DataFrame):
-        index = rows.index
-        if isinstance(index, pd.DatetimeIndex) and index.freq is not None:
-            new_index = [index[-1] + index.freq]
-        else:
-            new_index = None
+        # The next time, when the index tells it: a model that reads the
+        # index (CalendarFeatures) sees the new row's own date.
+        next_label = _next_label(rows.index)
+        new_index = None if next_label is None else [next_label]
         new = pd.DataFrame([values], columns=rows.columns, index=new_index)
         return pd.concat([rows, new], ignore_index=new_index is None)
     return np.vstack([rows, values])

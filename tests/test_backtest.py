@@ -117,7 +117,14 @@ def test_recursive_horizon_matches_a_hand_written_loop():
     data = ar_series()
     X, y = data[:-1], data[1:, 0]
     results = backtest(
-        linear_pipeline(), X, y, initial_train_size=80, horizon=3, baselines=()
+        linear_pipeline(),
+        X,
+        y,
+        initial_train_size=80,
+        horizon=3,
+        baselines=(),
+        target=0,
+        known_future=[1],
     )
     expected, truth = [], []
     for origin in range(80, len(X) - 2):
@@ -150,6 +157,8 @@ def test_recursive_origins_advance_together_as_the_per_origin_loop(make_pipeline
         step=3,
         refit=False,
         season_length=4,
+        target=0,
+        known_future=[1],
     )
     model = make_pipeline().fit(X[:60], y[:60])
     linear = Pipeline([*model.steps[:-1], ("linear", LinearRegression())])
@@ -178,7 +187,15 @@ def test_recursive_origins_without_a_whole_window_are_rolled_one_by_one():
     y = data[1:, 0]
     estimator = linear_pipeline(window=6)
     results = backtest(
-        estimator, frame, y, initial_train_size=3, horizon=3, refit=2, baselines=()
+        estimator,
+        frame,
+        y,
+        initial_train_size=3,
+        horizon=3,
+        refit=2,
+        baselines=(),
+        target="target",
+        known_future=["covariate"],
     )
     expected = []
     for o in range(3, len(frame) - 2):
@@ -211,6 +228,8 @@ def test_recursive_backtest_predicts_all_origins_once_per_step():
         horizon=5,
         refit=False,
         baselines=(),
+        target=0,
+        known_future=[1],
     )
     assert results["origin"].nunique() == 95
     assert CountingRegressor.predict_calls == 5
@@ -519,6 +538,8 @@ def test_summary_ranks_models_per_step():
         horizon=2,
         season_length=4,
         interval=0.8,
+        target=0,
+        known_future=[1],
     )
     summary = backtest_summary(results)
     models = ["y_pred", "naive", "seasonal_naive", "linear"]
@@ -544,6 +565,8 @@ def test_display_draws_one_step():
         horizon=2,
         season_length=4,
         interval=0.9,
+        target=0,
+        known_future=[1],
     )
     display = BacktestDisplay.from_backtest(results, step=2)
     assert set(display.lines_) == {
@@ -594,4 +617,183 @@ def test_default_baselines_leave_out_seasonal_naive_without_a_season():
             series[1:],
             initial_train_size=60,
             baselines=("naive", "seasonal_naive"),
+        )
+
+
+# -- covariates: the target named, unknown futures refused -------------------------
+
+
+class RefusingToFit(LinearRegression):
+    """Fails the test if a backtest fits before refusing its arguments."""
+
+    def fit(self, X, y):
+        raise AssertionError("fitted before the arguments were checked")
+
+
+def covariate_frame(n=80):
+    data = ar_series(n=n)
+    frame = pd.DataFrame(data[:-1], columns=["load", "temperature"])
+    return frame, data[1:, 0]
+
+
+def test_a_covariate_not_listed_in_known_future_is_refused_before_fitting():
+    X, y = covariate_frame()
+    with pytest.raises(ValueError, match=r"\['temperature'\].*known_future"):
+        backtest(RefusingToFit(), X, y, initial_train_size=40, horizon=3, target="load")
+
+
+def test_several_columns_without_a_target_name_the_candidates():
+    X, y = covariate_frame()
+    with pytest.raises(ValueError, match=r"name it with target=.*\['load'\] hold y"):
+        backtest(RefusingToFit(), X, y, initial_train_size=40, horizon=3)
+
+
+def test_a_duplicated_target_cannot_leak_into_the_forecasts():
+    X, y = covariate_frame()
+    X = X.assign(copy=X["load"])
+    with pytest.raises(ValueError, match=r"\['temperature', 'copy'\]"):
+        backtest(RefusingToFit(), X, y, initial_train_size=40, horizon=3, target="load")
+    with pytest.raises(ValueError, match=r"\['copy'\], which hold the target"):
+        backtest(
+            RefusingToFit(),
+            X,
+            y,
+            initial_train_size=40,
+            horizon=3,
+            target="load",
+            known_future=["temperature", "copy"],
+        )
+
+
+@pytest.mark.parametrize(
+    "target, known_future, message",
+    [
+        ("price", ["temperature"], r"target='price' is not a column"),
+        ("temperature", ["load"], r"target='temperature' names column"),
+        (5, ["temperature"], r"target=5 must be a column position"),
+        ("load", ["load", "temperature"], "lists the target column"),
+        ("load", ["humidity"], r"known_future='humidity' is not a column"),
+    ],
+)
+def test_wrong_column_names_are_refused_before_fitting(target, known_future, message):
+    X, y = covariate_frame()
+    with pytest.raises(ValueError, match=message):
+        backtest(
+            RefusingToFit(),
+            X,
+            y,
+            initial_train_size=40,
+            horizon=3,
+            target=target,
+            known_future=known_future,
+        )
+
+
+def test_the_target_by_label_or_by_position_forecasts_the_same():
+    X, y = covariate_frame()
+    options = dict(initial_train_size=40, horizon=3, baselines=())
+    by_label = backtest(
+        linear_pipeline(), X, y, target="load", known_future=["temperature"], **options
+    )
+    by_position = backtest(
+        linear_pipeline(), X, y, target=0, known_future=[1], **options
+    )
+    pd.testing.assert_frame_equal(by_label, by_position)
+
+
+def test_integer_column_labels_are_read_as_labels_first():
+    X, y = covariate_frame()
+    swapped = X[["temperature", "load"]].set_axis([0, 1], axis=1)  # "load" is 1
+    options = dict(initial_train_size=40, horizon=3, baselines=())
+    expected = backtest(
+        linear_pipeline(), X, y, target="load", known_future=["temperature"], **options
+    )
+    results = backtest(
+        linear_pipeline(), swapped, y, target=1, known_future=[0], **options
+    )
+    np.testing.assert_allclose(results["y_pred"], expected["y_pred"], rtol=1e-10)
+    labelled = X.set_axis([10, 20], axis=1)
+    with pytest.raises(ValueError, match="integer labels"):
+        backtest(RefusingToFit(), labelled, y, target=0, known_future=[1], **options)
+
+
+def test_a_known_future_covariate_is_read_at_the_forecast_times():
+    X, y = covariate_frame()
+    options = dict(
+        initial_train_size=40, horizon=3, baselines=(), target=0, known_future=[1]
+    )
+    results = backtest(linear_pipeline(), X, y, **options)
+    changed = X.copy()
+    changed.iloc[61:, 1] += 10.0  # the covariate from row 61 on
+    moved = backtest(linear_pipeline(), changed, y, **options)
+    # Origin 60 reads the covariate at 61 ... 63; origin 58 at 59 ... 61.
+    at = results["origin"].to_numpy()
+    step = results["step"].to_numpy()
+    untouched = at + step < 61
+    np.testing.assert_allclose(
+        moved["y_pred"][untouched], results["y_pred"][untouched], rtol=1e-12
+    )
+    assert not np.allclose(moved["y_pred"][~untouched], results["y_pred"][~untouched])
+
+
+@pytest.mark.parametrize("direct", [False, True])
+@pytest.mark.parametrize("refit", [True, False])
+def test_one_step_and_direct_forecasts_never_read_rows_after_the_origin(direct, refit):
+    data = ar_series(n=90)
+    X, y = data[:-1], data[1:, 0]
+    if direct:
+        X, y = make_horizon_targets(data, horizon=3)
+    options = dict(
+        initial_train_size=40, horizon=3 if direct else 1, refit=refit, season_length=4
+    )
+    results = backtest(linear_pipeline(), X, y, **options)
+    cut = 60
+    changed_X, changed_y = X.copy(), y.copy()
+    changed_X[cut:] = 100.0
+    changed_y[cut:] = -100.0
+    moved = backtest(linear_pipeline(), changed_X, changed_y, **options)
+    before = (results["origin"] < cut).to_numpy()
+    assert before.sum() >= 20
+    for column in ("y_pred", "naive", "linear"):
+        np.testing.assert_allclose(
+            moved[column][before], results[column][before], rtol=1e-12
+        )
+
+
+def test_a_recursive_backtest_modifies_no_input():
+    X, y = covariate_frame()
+    X_before, y_before = X.copy(), y.copy()
+    known_future = ["temperature"]
+    backtest(
+        linear_pipeline(),
+        X,
+        y,
+        initial_train_size=40,
+        horizon=3,
+        target="load",
+        known_future=known_future,
+        baselines=(),
+    )
+    pd.testing.assert_frame_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+    assert known_future == ["temperature"]
+
+
+def test_a_recursive_panel_backtest_refuses_covariates_before_fitting():
+    index = pd.MultiIndex.from_product([["a", "b"], range(30)])
+    values = np.tile(ar_series(n=31), (2, 1))
+    rows = np.r_[0:30, 31:61]
+    X = pd.DataFrame(values[rows], columns=["load", "temperature"], index=index)
+    y = values[rows + 1, 0]
+    with pytest.raises(ValueError, match=r"\['temperature'\].*known_future"):
+        backtest(RefusingToFit(), X, y, initial_train_size=10, horizon=3, target=0)
+    with pytest.raises(ValueError, match="X's only column"):
+        backtest(
+            RefusingToFit(),
+            X,
+            y,
+            initial_train_size=10,
+            horizon=3,
+            target=0,
+            known_future=[1],
         )

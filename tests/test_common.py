@@ -7,6 +7,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sklstm import (
+    CalendarFeatures,
     LSTMClassifier,
     LSTMRegressor,
     PerSeriesScaler,
@@ -16,6 +17,9 @@ from sklstm import (
 from sklstm.utils.estimator_checks import expected_failed_checks
 
 ESTIMATORS = [
+    # The checks' arrays carry no dates: column 0 holds the times, as numbers.
+    CalendarFeatures(features=("month", "dayofweek", "hour"), column=0),
+    CalendarFeatures(features=("month",), encoding="onehot", column=-1),
     PerSeriesScaler(),
     SequenceNormalizer(),
     SlidingWindow(),

@@ -324,7 +324,7 @@ def test_recursive_forecast_with_pipeline_inside_transformed_target():
 def test_recursive_forecast_needs_future_exogenous_columns():
     data = np.column_stack([np.arange(30.0), np.ones(30)])
     model = LinearRegression().fit(data[:-1], data[1:, 0])
-    with pytest.raises(ValueError, match=r"pass future_exog of shape \(3, 1\)"):
+    with pytest.raises(ValueError, match=r"Pass future_exog of shape \(3, 1\)"):
         recursive_forecast(model, data, steps=3)
     with pytest.raises(ValueError, match=r"future_exog has shape \(2, 1\)"):
         recursive_forecast(model, data, steps=3, future_exog=np.ones((2, 1)))
@@ -367,3 +367,66 @@ def test_recursive_forecast_reads_only_the_window_it_needs():
     automatic = recursive_forecast(one_step, history, steps=5)  # last 24 rows
     whole = recursive_forecast(one_step, history, steps=5, context=len(history) + 5)
     np.testing.assert_allclose(automatic, whole, rtol=1e-12)
+
+
+def test_integer_column_labels_are_read_as_labels_first():
+    frame = pd.DataFrame({1: np.arange(8.0), 0: -np.arange(8.0)})  # label 1 first
+    _, Y = make_horizon_targets(frame, horizon=2, target=1)
+    np.testing.assert_array_equal(Y[0], [1.0, 2.0])
+    _, Y = make_horizon_targets(frame, horizon=2, target=0)
+    np.testing.assert_array_equal(Y[0], [-1.0, -2.0])
+    # Not a label but a position: ambiguous with integer labels, refused.
+    labelled = frame.set_axis([10, 20], axis=1)
+    with pytest.raises(
+        ValueError, match=r"target=0 is not a column label.*columns\[0\]"
+    ):
+        make_horizon_targets(labelled, horizon=2, target=0)
+    # With string labels an integer is a position.
+    named = frame.set_axis(["load", "temperature"], axis=1)
+    _, Y = make_horizon_targets(named, horizon=2, target=1)
+    np.testing.assert_array_equal(Y[0], [-1.0, -2.0])
+
+
+def test_a_duplicated_column_label_is_refused():
+    frame = pd.DataFrame(np.ones((5, 2)), columns=["load", "load"])
+    with pytest.raises(ValueError, match="names 2 columns"):
+        make_horizon_targets(frame, horizon=2, target="load")
+
+
+def test_recursive_forecast_names_the_columns_whose_future_it_needs():
+    data = pd.DataFrame({"load": np.arange(30.0), "price": np.ones(30)})
+    model = LinearRegression().fit(data.iloc[:-1], data["load"].to_numpy()[1:])
+    with pytest.raises(ValueError, match=r"other 1 \['price'\] must be known"):
+        recursive_forecast(model, data, steps=3, target="load")
+    with pytest.raises(ValueError, match=r"non-target column of history, \['price'\]"):
+        recursive_forecast(
+            model, data, steps=3, target="load", future_exog=np.ones((3, 2))
+        )
+    with pytest.raises(ValueError, match="leave future_exog=None"):
+        recursive_forecast(model, data[["load"]], steps=3, future_exog=np.ones((3, 0)))
+    with pytest.raises(ValueError, match=r"pass future_exog\[\['price'\]\]"):
+        recursive_forecast(
+            model,
+            data,
+            steps=3,
+            target="load",
+            future_exog=pd.DataFrame({"tax": [1] * 3}),
+        )
+    before = data.copy()
+    forecast = recursive_forecast(
+        model, data, steps=3, target="load", future_exog=np.ones((3, 1))
+    )
+    np.testing.assert_allclose(forecast, [30.0, 31.0, 32.0])
+    pd.testing.assert_frame_equal(data, before)
+
+
+def test_recursive_forecast_of_a_panel_needs_every_series_future_exog():
+    index = pd.MultiIndex.from_product([["a", "b"], range(10)])
+    panel = pd.DataFrame({"load": np.arange(20.0), "price": 1.0}, index=index)
+    model = LinearRegression().fit(panel.iloc[:-1], panel["load"].to_numpy()[1:])
+    with pytest.raises(ValueError, match=r"future_exog of shape \(6, 1\)"):
+        recursive_forecast(model, panel, steps=3, target="load")
+    forecast = recursive_forecast(
+        model, panel, steps=3, target="load", future_exog=np.ones((6, 1))
+    )
+    assert forecast.shape == (6, 1)
