@@ -505,7 +505,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             self._global_rng_state = global_generator.state
         self.net_, self.device_ = net, device
         self._record_history(net)
-        self._calibrate(net, dataset, partial)
+        self._after_training(net, dataset, partial)
         self._prepare_inference()
         if diverged is not None:
             raise diverged
@@ -552,8 +552,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             net.optimizer_.load_state_dict(state)
         net.history = History(copy.deepcopy(list(old.history)))
 
-    def _calibrate(self, net, dataset, partial):
-        """Calibrate the head on held-out rows (nothing here; see LSTMRegressor)."""
+    def _after_training(self, net, dataset, partial):
+        """Use the held-out rows once trained (nothing here; see LSTMRegressor)."""
 
     def _frame(self):
         """The target frame of a forecasting regressor (see LSTMRegressor), or None."""

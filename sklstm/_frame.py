@@ -82,9 +82,16 @@ class TargetFrame(NamedTuple):
         }
 
     def location_scale(self, X):
-        """``(last, scale)`` of each window of ``X`` ``(n, n_steps, n_features)``."""
-        X = torch.as_tensor(_as_windows(X))
-        return tuple(t.numpy() for t in frame_series(X, **self.module_params())[1:3])
+        """``(last, scale)`` of each window of ``X`` ``(n, n_steps, n_features)``.
+
+        In float64, a chunk of rows at a time: memory stays that of a chunk
+        however many windows there are.
+        """
+        column = _as_windows(X)[..., self.column]
+        params = {**self.module_params(), "target_column": 0}
+        parts = [frame_series(_tensor(chunk), **params) for chunk in _chunks(column)]
+        last, scale = (np.concatenate([p[k].numpy() for p in parts]) for k in (1, 2))
+        return last, scale
 
     def encode(self, X, Y):
         """Targets ``Y`` (one column per step ahead) in the frame of ``X``'s windows."""
@@ -95,19 +102,33 @@ class TargetFrame(NamedTuple):
         return (values - last.reshape(shape)) / scale.reshape(shape)
 
 
+# Rows per chunk when the windows' steps are read (memory stays a chunk's).
+_CHUNK_ROWS = 1024
+
+
 def _as_windows(X):
-    X = np.asarray(X, dtype=np.float64)
+    """``X`` as 3-D windows, without copying (any float dtype)."""
+    X = np.asarray(X)
     return X[:, :, None] if X.ndim == 2 else X
 
 
+def _chunks(values):
+    for start in range(0, len(values), _CHUNK_ROWS):
+        yield values[start : start + _CHUNK_ROWS]
+
+
 def _following_rows(X):
-    """Rows ``i`` whose next row is the same window shifted by one step."""
+    """Rows ``i`` whose next row is the same window shifted by one step.
+
+    Checked on the last two steps (row ``i``'s last step is row ``i + 1``'s
+    one before last), which reads ``2 * n_features`` values a row.
+    """
     if X.shape[1] == 1:
         return np.arange(len(X) - 1)
-    before, after = X[:-1, 1:], X[1:, :-1]
-    tolerance = _EXACT * (np.abs(before).max(axis=(1, 2)) + 1e-300)
-    shifted = np.abs(before - after).max(axis=(1, 2)) <= tolerance
-    return np.flatnonzero(shifted)
+    before = X[:-1, -1].astype(np.float64)
+    after = X[1:, -2].astype(np.float64)
+    tolerance = _EXACT * (np.abs(before).max(axis=1) + 1e-300)
+    return np.flatnonzero(np.abs(before - after).max(axis=1) <= tolerance)
 
 
 def _affine_fit(source, target):
@@ -140,11 +161,11 @@ def find_target_frame(X, Y):
     """
     X, Y = _as_windows(X), np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
     following = _following_rows(X)
-    if len(following) < 3 or not np.isfinite(X).all() or not np.isfinite(Y).all():
+    if len(following) < 3 or not np.isfinite(Y).all():
         return None
     candidates = []
     for column in range(X.shape[2]):
-        last = X[:, -1, column]
+        last = X[:, -1, column].astype(np.float64)
         fits = []
         for j in range(Y.shape[1]):
             # rows i .. i + j + 1 follow each other
@@ -165,15 +186,25 @@ def find_target_frame(X, Y):
         return None
     _, column, slope, intercept = max(candidates)
     positive = bool(np.all(Y > 0))
-    return _scale_rule(X[:, :, column], int(column), slope, intercept, positive)
+    return _scale_rule(X[..., column], int(column), slope, intercept, positive)
+
+
+def _tensor(chunk):
+    """A chunk of one column's windows as a float64 ``(rows, steps, 1)`` tensor."""
+    return torch.as_tensor(chunk[..., None], dtype=torch.float64)
 
 
 def _window_scales(values):
     """Each window's mean absolute step, as ``frame_series`` computes it."""
     if values.shape[1] < 2:  # windows of one step: the steps between rows
-        return np.abs(np.diff(values[:, 0]))
-    windows = torch.as_tensor(values[:, :, None])
-    return frame_series(windows, 0, per_window_scale=True, scale_floor=0.0)[2].numpy()
+        return np.abs(np.diff(values[:, 0].astype(np.float64)))
+    params = {"per_window_scale": True, "scale_floor": 0.0}
+    return np.concatenate(
+        [
+            frame_series(_tensor(chunk), 0, **params)[2].numpy()
+            for chunk in _chunks(values)
+        ]
+    )
 
 
 def _scale_rule(values, column, slope, intercept, positive_target):
@@ -185,11 +216,14 @@ def _scale_rule(values, column, slope, intercept, positive_target):
         return TargetFrame(**frame, log=False, per_window=False, scale=1.0, floor=1.0)
     low, high = np.percentile(positive, [10, 90])
     mixed = values.shape[1] > 1 and high > _MIXED_SCALES * low
-    in_units = values * slope + intercept
-    log = bool(mixed and positive_target and np.all(in_units > 0))
+    log = bool(mixed and positive_target and _all_positive(values, slope, intercept))
     if log:  # growth rates: compare their spread again
-        values = np.log(in_units)
-        scales = _window_scales(values)
+        scales = np.concatenate(
+            [
+                _window_scales(np.log(chunk * slope + intercept))
+                for chunk in _chunks(values)
+            ]
+        )
         positive = scales[scales > 0]
         if len(positive) == 0:
             positive = np.ones(1)
@@ -201,6 +235,10 @@ def _scale_rule(values, column, slope, intercept, positive_target):
     return TargetFrame(
         **frame, log=log, per_window=bool(mixed), scale=scale, floor=floor
     )
+
+
+def _all_positive(values, slope, intercept):
+    return all(np.all(chunk * slope + intercept > 0) for chunk in _chunks(values))
 
 
 def clip_outlying(z):

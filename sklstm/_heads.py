@@ -39,15 +39,31 @@ def _point(head, raw):
 
 def _gaussian(head, raw):
     mean, var = gaussian_mean_var(raw, head.n_outputs)
-    std = torch.sqrt(var) * head.std_factor.to(var.dtype)
+    std = torch.sqrt(var)
+    if head.calibrated:
+        std = std * head.std_factor.to(var.dtype)
     return {"prediction": head.location(mean), "std": head.spread(std)}
+
+
+def _increasing(values):
+    """``values`` made increasing along the last axis (a running maximum).
+
+    A loop over the few quantiles rather than ``torch.cummax``, which the
+    ONNX exporter does not support.
+    """
+    columns = [values[..., 0]]
+    for j in range(1, values.shape[-1]):
+        columns.append(torch.maximum(columns[-1], values[..., j]))
+    return torch.stack(columns, dim=-1)
 
 
 def _quantile(head, raw):
     quantiles = monotone_quantiles(raw, head.n_outputs)
-    median = quantiles[..., head.median : head.median + 1]
-    quantiles = median + (quantiles - median) * head.quantile_factor.to(median.dtype)
-    quantiles = head.location(torch.cummax(quantiles, dim=-1).values)
+    if head.calibrated:
+        median = quantiles[..., head.median : head.median + 1]
+        factor = head.quantile_factor.to(median.dtype)
+        quantiles = _increasing(median + (quantiles - median) * factor)
+    quantiles = head.location(quantiles)
     return {"prediction": quantiles[..., head.median], "quantiles": quantiles}
 
 
@@ -161,13 +177,11 @@ class RegressionHead(_Head):
     ):
         super().__init__(REGRESSION_LOSSES[loss].output_names, output_names)
         self.framed = frame is not None
-        slope, intercept, self.log_frame = (1.0, 0.0, False) if frame is None else frame
-        self.register_buffer(
-            "frame_slope", torch.tensor(float(slope), dtype=torch.float64)
-        )
-        self.register_buffer(
-            "frame_intercept", torch.tensor(float(intercept), dtype=torch.float64)
-        )
+        if self.framed:
+            slope, intercept, self.log_frame = frame
+            for name, value in (("frame_slope", slope), ("frame_intercept", intercept)):
+                tensor = torch.tensor(float(value), dtype=torch.float64)
+                self.register_buffer(name, tensor)
         self.loss = loss
         self.n_outputs = n_outputs
         self.squeeze = squeeze
@@ -175,15 +189,15 @@ class RegressionHead(_Head):
         for name, values in (("y_mean", y_mean), ("y_scale", y_scale)):
             tensor = torch.as_tensor(values, dtype=torch.float64)
             self.register_buffer(name, tensor.broadcast_to((n_outputs,)).clone())
-        calibration = calibration or {}
+        self.calibrated = bool(calibration)
         n_quantiles = 1 if quantiles is None else len(quantiles)
-        for name, default, shape in (
-            ("std_factor", 1.0, (n_outputs,)),
-            ("quantile_factor", 1.0, (n_outputs, n_quantiles)),
-        ):
-            values = calibration.get(name, default)
+        shapes = {
+            "std_factor": (n_outputs,),
+            "quantile_factor": (n_outputs, n_quantiles),
+        }
+        for name, values in (calibration or {}).items():
             tensor = torch.as_tensor(values, dtype=torch.float64)
-            self.register_buffer(name, tensor.broadcast_to(shape).clone())
+            self.register_buffer(name, tensor.broadcast_to(shapes[name]).clone())
 
     def location(self, values):
         """Standardised values ``(batch, n_outputs[, k])`` to ``y`` units."""

@@ -36,6 +36,29 @@ def _has_quantiles(estimator):
     return estimator.loss in _losses_with("quantiles")
 
 
+@torch.no_grad()
+def _keep_if_better(net, valid):
+    """Switch the recurrent part off unless it lowers the validation loss.
+
+    In a target's frame the network's output is the ridge autoregression plus
+    the recurrent head's; with the head at zero it is the autoregression alone,
+    where training started. Early stopping picks the best epoch of training
+    but never that start: on short series, where a few validation rows decide,
+    the recurrent part otherwise added noise (measured on 19 real series,
+    ``benchmarks/bench_accuracy.py``).
+    """
+    module = net.module_
+    X, y = valid.batch(torch.arange(len(valid)))
+    X, y = X.to(net.device), y.to(net.device)
+    trained = net.criterion_(module(X), y)
+    saved = [tensor.clone() for tensor in (module.head.weight, module.head.bias)]
+    module.head.weight.zero_()
+    module.head.bias.zero_()
+    if net.criterion_(module(X), y) > trained:
+        module.head.weight.copy_(saved[0])
+        module.head.bias.copy_(saved[1])
+
+
 @fill_shared_doc
 class LSTMRegressor(RegressorMixin, BaseLSTM):
     """LSTM regressor for sequences, trained with skorch.
@@ -575,20 +598,28 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             dataset = dataset.split(len(dataset) - n_valid)[0]
         init_level_module(module, dataset)
 
-    def _calibrate(self, net, dataset, partial):
-        """Conformal calibration of an interval head on the validation rows.
+    def _after_training(self, net, dataset, partial):
+        """Check the recurrent part and calibrate the head on the validation rows.
 
-        See :mod:`sklstm._calibration`; a partial fit keeps the last one.
+        A partial fit (no validation rows) keeps what the last fit decided.
         """
-        if partial:
-            return
-        self._interval_calibration = None
-        loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
-        if loss not in ("gaussian", "quantile") or not self._stops_early():
+        if partial or not self._stops_early():
+            if not partial:
+                self._interval_calibration = None
             return
         n_valid = TailSplit(self.validation_fraction).n_valid(len(dataset))
         valid = dataset.split(len(dataset) - n_valid)[1]
         set_mode(net.module_, training=False)
+        if self._frame() is not None:
+            _keep_if_better(net, valid)
+        self._calibrate(net, valid)
+
+    def _calibrate(self, net, valid):
+        """Conformal calibration of an interval head (:mod:`sklstm._calibration`)."""
+        self._interval_calibration = None
+        loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
+        if loss not in ("gaussian", "quantile"):
+            return
         quantiles = self._quantile_levels() if loss == "quantile" else None
         calibration = calibrate_intervals(
             net.module_, valid, loss, self.n_outputs_, quantiles
