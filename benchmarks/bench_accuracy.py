@@ -29,6 +29,7 @@ are cached in ``results/``; run against any checkout with
 
 import argparse
 import inspect
+import subprocess
 import sys
 import time
 import warnings
@@ -247,12 +248,15 @@ def main():
     parser.add_argument("--refresh-anchors", action="store_true")
     parser.add_argument("--markdown", type=Path, default=None)
     parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument("--scores", type=Path, default=None, help="raw scores, CSV")
+    parser.add_argument("--label", default=None, help="what the checkout is")
     args = parser.parse_args()
     torch.set_num_threads(1)
     start = time.perf_counter()
     names = list(QUICK) if args.quick and args.series is None else args.series
     records = load_collection(names)
-    print(f"sklstm {sklstm.__version__} from {Path(sklstm.__file__).parent}")
+    header = _checkout(args.label)
+    print(header)
     print(f"{len(records)} series, seeds {args.seeds}; anchors", flush=True)
     anchors = series_anchors(records, refresh=args.refresh_anchors)
     anchor_table = anchor_scores(records, anchors)
@@ -267,12 +271,41 @@ def main():
         panel_results = evaluate_panels(default_model, seeds=tuple(args.seeds))
     text = report(records, scores, anchor_table, panel_results, panel_anchor_scores)
     minutes = (time.perf_counter() - start) / 60
-    text += f"\nTotal run time: {minutes:.1f} min.\n"
+    text = f"{header}, seeds {args.seeds}; total run time {minutes:.1f} min.\n\n{text}"
     print(text)
     if args.markdown:
         args.markdown.write_text(text)
     if args.plot:
         plot(records, scores, anchor_table, args.plot)
+    if args.scores:
+        pd.concat([scores, panel_results]).to_csv(args.scores, index=False)
+
+
+def _checkout(label):
+    """Which sklstm ran: version, folder, git commit (``+`` if modified), date."""
+    folder = Path(sklstm.__file__).parent
+    try:
+        commit = subprocess.run(
+            [
+                "git",
+                "--no-optional-locks",
+                "-C",
+                str(folder),
+                "describe",
+                "--always",
+                "--dirty=+",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "not a git checkout"
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    what = f"sklstm {sklstm.__version__} from {folder} ({commit})"
+    if label:
+        what += f", {label}"
+    return f"Measured {date} with {what}, torch {torch.__version__}"
 
 
 if __name__ == "__main__":
