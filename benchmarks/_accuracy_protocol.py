@@ -104,6 +104,12 @@ def _predict_contexts(model, contexts):
         [np.arange(n_origins), np.arange(window)], names=["origin", "time"]
     )
     panel = pd.DataFrame({"value": contexts.ravel()}, index=index)
+    if isinstance(model, Pipeline):
+        # Only each context's last row is needed: transform all rows (cheap),
+        # predict the last rows only (a window-fold less work for the network).
+        rows = model[:-1].transform(panel)[window - 1 :: window]
+        prediction = np.asarray(model[-1].predict(rows), dtype=np.float64)
+        return prediction.reshape(n_origins, -1)[:, 0]
     prediction = np.asarray(model.predict(panel), dtype=np.float64)
     return prediction.reshape(n_origins, window, -1)[:, -1, 0]
 
