@@ -151,12 +151,16 @@ def report(records, scores, anchor_table, panel_results=None, panel_anchor_score
         "anchor's (mean over seeds); seed spread: (max - min) / mean RMSE over "
         "seeds; fit: seconds per fit (one-step model, mean over seeds).",
         _markdown(one_step_table(records, scores, anchor_table)),
-        "12 steps ahead, per series: MASE (mean over seeds for the model) from "
-        "every test origin with 12 targets.",
-        _markdown(multi_step_table(records, scores, anchor_table)),
-        "Geometric means over series of the ratios, per seed:",
-        _markdown(summary_table(scores, anchor_table)),
     ]
+    if scores["mase_recursive"].notna().any():  # not with --quick
+        parts += [
+            "12 steps ahead, per series: MASE (mean over seeds for the model) from "
+            "every test origin with 12 targets.",
+            _markdown(multi_step_table(records, scores, anchor_table)),
+        ]
+    summary = summary_table(scores, anchor_table).dropna(axis=1, how="all")
+    parts += ["Geometric means over series of the ratios, per seed:"]
+    parts += [_markdown(summary)]
     if panel_results is not None:
         parts += [
             "One global model per panel (raw values):",
