@@ -128,7 +128,7 @@ def fit_series(make_model, record, seed, multi_step=True):
     fit_seconds = time.perf_counter() - start
     whole = as_frame(values)
     one_step = np.asarray(model.predict(whole), dtype=np.float64).ravel()[origins]
-    result = {"one_step": one_step, "fit_seconds": fit_seconds, "std": None}
+    result = {"one_step": one_step, "fit_seconds": fit_seconds}
     result["std"] = _predicted_std(model, whole, origins)
     result["recursive"] = result["direct"] = None
     if multi_step:
