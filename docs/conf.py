@@ -53,7 +53,8 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "README.md", "**/README.md"]
+# accuracy_table.md is bench_accuracy.py's output, included by accuracy.md.
+exclude_patterns = ["_build", "README.md", "**/README.md", "accuracy_table.md"]
 
 # -- MyST (the guide pages are Markdown) ------------------------------------
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist"]
