@@ -89,7 +89,7 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         Position of ``column`` among the input columns (None: the index).
     n_features_in_ : int
         Number of input columns seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the input columns seen in ``fit``, when they are all strings.
 
     See Also
@@ -176,7 +176,7 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         return np.hstack([values, *calendar] if self.keep_input else calendar)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the returned columns: the input's, then the calendar's.
+        """Get the names of the returned columns: the input's, then the calendar's.
 
         Parameters
         ----------
