@@ -98,6 +98,32 @@ def default_model(window, seed, horizon=1):
     return model.set_output(transform="pandas")
 
 
+class _RidgeCore(LSTMRegressor):
+    """The default model with its recurrent part switched off after fitting.
+
+    In the target's frame (``level="auto"``) the network's output is the ridge
+    autoregression plus the recurrent head's; zeroing the head leaves the
+    autoregression alone: the model's own linear core, to show what the
+    recurrent part adds.
+    """
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        with torch.no_grad():
+            self.net_.module_.head.weight.zero_()
+            self.net_.module_.head.bias.zero_()
+        return self
+
+
+def core_model(window, seed, horizon=1):
+    """``default_model`` with the recurrent part off: its linear core alone."""
+    model = default_model(window, seed, horizon)
+    return model.set_params(lstm=_RidgeCore(random_state=seed))
+
+
+MODELS = {"default": default_model, "core": core_model}
+
+
 def _accepts_horizon(make_model):
     return "horizon" in inspect.signature(make_model).parameters
 
@@ -250,6 +276,12 @@ def main():
     parser.add_argument("--plot", type=Path, default=None)
     parser.add_argument("--scores", type=Path, default=None, help="raw scores, CSV")
     parser.add_argument("--label", default=None, help="what the checkout is")
+    parser.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        default="default",
+        help="the default pipeline, or its linear core (recurrent part off)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     start = time.perf_counter()
@@ -261,14 +293,15 @@ def main():
     anchors = series_anchors(records, refresh=args.refresh_anchors)
     anchor_table = anchor_scores(records, anchors)
     print("model", flush=True)
+    make_model = MODELS[args.model]
     scores = evaluate(
-        default_model, records, seeds=tuple(args.seeds), multi_step=not args.quick
+        make_model, records, seeds=tuple(args.seeds), multi_step=not args.quick
     )
     panel_results = panel_anchor_scores = None
     if not args.quick and args.series is None:
         print("panels", flush=True)
         panel_anchor_scores = panel_anchors(refresh=args.refresh_anchors)
-        panel_results = evaluate_panels(default_model, seeds=tuple(args.seeds))
+        panel_results = evaluate_panels(make_model, seeds=tuple(args.seeds))
     text = report(records, scores, anchor_table, panel_results, panel_anchor_scores)
     minutes = (time.perf_counter() - start) / 60
     text = f"{header}, seeds {args.seeds}; total run time {minutes:.1f} min.\n\n{text}"
