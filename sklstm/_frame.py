@@ -191,7 +191,8 @@ def find_target_frame(X, Y):
 
 def _tensor(chunk):
     """A chunk of one column's windows as a float64 ``(rows, steps, 1)`` tensor."""
-    return torch.as_tensor(chunk[..., None], dtype=torch.float64)
+    # A float64 copy: the windows are often a read-only view.
+    return torch.from_numpy(np.array(chunk[..., None], dtype=np.float64))
 
 
 def _window_scales(values):
