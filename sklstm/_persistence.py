@@ -75,8 +75,8 @@ def _plain(value):
 def plain_state(state):
     """Replace the live torch and pandas objects in ``state`` by plain values."""
     state = dict(state)
-    for name in _REBUILT:  # rebuilt from the weights on loading
-        state.pop(name, None)
+    for key in _REBUILT:  # rebuilt from the weights on loading
+        state.pop(key, None)
     net = state.pop("net_", None)
     if net is not None:
         weights = net.module_.state_dict()
@@ -167,8 +167,8 @@ def restore_state(estimator, state):
     versions = state.pop("_sklstm_versions", None)
     _check_versions(versions, name)
     net_state = state.pop("_net_state", None)
-    for name in _REBUILT:
-        state.pop(name, None)
+    for key in _REBUILT:
+        state.pop(key, None)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
     for key in _RNG_STATES:
