@@ -3,19 +3,16 @@
 A LSTMRegressor (48 steps, 4 features, hidden 64, CPU) is fitted briefly on
 random data; then, for one window and for batches of 1000 and 20,000 windows:
 
-- LSTMRegressor.predict: input validation, the float32 forward pass with each
-  batch padded to whole tiles of 4 rows (so that a row's prediction does not
-  depend on its batch, see sklstm/_inference.py), a float64 head, float64
-  numpy output;
+- LSTMRegressor.predict: input validation, the float32 forward pass, a
+  float64 head, float64 numpy output;
 - module, float32: the fitted torch module called on a float32 tensor under
   ``torch.inference_mode()``, the least a PyTorch user would write (on the
   20,000 windows at once);
 - prediction_module: ``sklstm.prediction_module(model)``, the float32 module
   sklstm exports for deployment (it also scales the output back to y's
   units), called the same way;
-- module, float64: the same module in float64, what predict ran before it
-  padded float32 batches (and still runs where a probe finds float32 batches
-  not invariant).
+- module, float64: the same module in float64, what predict ran on CPUs
+  where an earlier version's probe found float32 batches not bit-invariant.
 
 One torch thread (``--threads``). Each timing is the mean over a loop of
 calls; contenders alternate inside each repeat and the table gives the median
@@ -90,7 +87,6 @@ def main():
         )
     one_window = model.predict(X[:1])
     assert one_window.dtype == np.float64
-    assert model._predict_dtype == torch.float32, "the probe fell back to float64"
     # The estimator's output matches the float32 exported module (network and
     # output head, which maps the standardised target back) to float32 precision.
     np.testing.assert_allclose(

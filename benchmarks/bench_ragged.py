@@ -7,14 +7,15 @@ masks keep it out of the pooling) and packs a bidirectional one with
 
 - how far each row's output moves between predicting it alone and inside a
   batch of longer rows (13 rows of 1-40 steps, 3 features, hidden 16, every
-  pooling x cell x direction x conv x depth; CPU float32, batches padded to
-  whole tiles of 4 rows as ``predict`` pads them);
+  pooling x cell x direction x conv x depth; CPU float32, as ``predict``
+  runs them);
 - the time to predict 512 rows of 10-200 steps, and one training epoch of
   them in batches of 32 (hidden 64, one LSTM layer).
 
     python benchmarks/bench_ragged.py
 
-Measured on the 2-core development box (torch 2.x, 1 thread): masks gave
+Measured on the 2-core development box (torch 2.x, 1 thread, when ``predict``
+still padded batches to whole tiles of 4 rows): masks gave
 bit-identical rows for every forward-only network except attention pooling
 (up to 1.5e-8, from the softmax over a longer time axis), packing up to 6e-8
 everywhere; bidirectional networks, packed either way, up to 3.4e-8. Masks
@@ -28,17 +29,17 @@ from unittest import mock
 
 import torch
 
-from sklstm._inference import padded_forward
+from sklstm._inference import call_module
 from sklstm._modules import RecurrentNet, steps_mask
 
 
 def alone_and_batched(network, X, lengths):
     """Largest difference of a row's output alone and in the whole batch."""
     with torch.inference_mode():
-        together = padded_forward(network, {"X": X, "lengths": lengths})
+        together = call_module(network, {"X": X, "lengths": lengths})
         worst = 0.0
         for row, length in enumerate(lengths.tolist()):
-            alone = padded_forward(
+            alone = call_module(
                 network, {"X": X[row : row + 1, :length], "lengths": lengths[row:][:1]}
             )
             difference = (alone[0] - together[0][row]).abs().max().item()
@@ -47,7 +48,7 @@ def alone_and_batched(network, X, lengths):
 
 
 class Returning(RecurrentNet):
-    """A RecurrentNet whose outputs come in a tuple, as padded_forward expects."""
+    """A RecurrentNet whose outputs come in a tuple, as NetworkWithHead's do."""
 
     def forward(self, X, lengths=None):
         return (super().forward(X, lengths=lengths),)

@@ -25,13 +25,7 @@ from skorch.history import History
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
 from ._heads import NetworkWithHead
-from ._inference import (
-    ROW_MULTIPLE,
-    call_module,
-    example_input,
-    is_batch_invariant,
-    padded_forward,
-)
+from ._inference import call_module
 from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
@@ -463,9 +457,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         net = self._build_net(
             n_features, n_outputs, device, partial, generator=generator, **net_params
         )
-        dataset = SequenceDataset(
-            X, y, dtype=self._input_dtype(training=True), lengths=lengths
-        )
+        dataset = SequenceDataset(X, y, dtype=self._input_dtype(), lengths=lengths)
         # With n_threads=None, the whole fit starts at the thread tuner's count:
         # initialising the level on 2 busy cores collapses like training.
         with torch_threads(prediction_threads(self.n_threads)):
@@ -644,34 +636,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _prepare_inference(self):
         """Keep the module that ``predict`` runs: the network and its head.
 
-        The network predicts in float32, as trained, and the head in float64.
-        On the CPU each batch is padded to whole tiles of rows, which makes
-        every row's prediction independent of the batch it is in
-        (:mod:`sklstm._inference`); where a probe on this machine finds that
-        it is not, the network predicts from a float64 copy of its weights,
-        as slow as it is invariant. Built once per fit (and on unpickling)
+        The network predicts in float32, as trained, on every device; its raw
+        outputs are cast to float64 for the head, which maps them to the
+        units of ``y`` (or to probabilities). Rows batched differently, or on
+        another CPU or thread count, may differ by float32 rounding (see
+        :mod:`sklstm._inference`). Built once per fit (and on unpickling)
         rather than per call.
         """
         network = self.net_.module_
         head = self._make_head().to(self.device_, torch.float64)
-        module = NetworkWithHead(network, head, head_dtype=torch.float64).eval()
-        self._predict_dtype = torch.float32
-        if torch.device(self.device_).type == "cpu" and not is_batch_invariant(
-            module,
-            example_input(self, 4 * ROW_MULTIPLE),
-            prediction_threads(self.n_threads),
-        ):
-            self._predict_dtype = torch.float64
-            network = copy.deepcopy(network).to(torch.float64)
-            module = NetworkWithHead(network, head).eval()
-        self._inference_module = module
+        self._inference_module = NetworkWithHead(
+            network, head, head_dtype=torch.float64
+        ).eval()
 
-    def _input_dtype(self, training):
-        if self._tokens:
-            return np.int64
-        if training or self._predict_dtype == torch.float32:
-            return np.float32
-        return np.float64
+    def _input_dtype(self):
+        return np.int64 if self._tokens else np.float32
 
     def _record_history(self, net):
         rows = [row for row in net.history if "train_loss" in row]
@@ -723,23 +702,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
         ``X`` is what ``_validate_input`` returns: an array, or for sequences
         of different lengths a tuple ``(padded X, lengths)``.
-
-        Each row's result does not depend on how the rows are batched: see
-        ``_prepare_inference``.
         """
         module = self._inference_module
         set_mode(module, training=False)  # the module is shared with training
         X, lengths = X if isinstance(X, tuple) else (X, None)
-        dataset = SequenceDataset(
-            X, dtype=self._input_dtype(training=False), lengths=lengths
-        )
-        cpu = torch.device(self.device_).type == "cpu"
-        forward = padded_forward if cpu else call_module
+        dataset = SequenceDataset(X, dtype=self._input_dtype(), lengths=lengths)
         outputs = []
         with torch_threads(prediction_threads(self.n_threads)), torch.inference_mode():
             batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
             for X_batch, _ in batches:
-                out = forward(module, X_batch, **forward_params)
+                out = call_module(module, X_batch, **forward_params)
                 outputs.append([part.cpu().numpy() for part in out])
         if forward_params.get("return_attention") and lengths is not None:
             # Batches are cut to their longest sequence: pad the weights back.

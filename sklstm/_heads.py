@@ -3,9 +3,9 @@
 A head is the one place where raw outputs become predictions. The estimators
 run it for ``predict`` (with ``return_std`` or ``return_quantiles``),
 ``predict_quantiles``, ``predict_proba``, ``predict_log_proba`` and
-``decision_function``, in float64 behind a float64 copy of the network on
-the CPU; every exporter (:func:`~sklstm.prediction_module`, ONNX,
-TorchScript, ``torch.export``) runs the same head in float32. Tensors only.
+``decision_function``, in float64 behind the float32 network; every exporter
+(:func:`~sklstm.prediction_module`, ONNX, TorchScript, ``torch.export``) runs
+the same head in float32. Tensors only.
 
 To add a regression loss, add one entry to ``REGRESSION_LOSSES`` below: its
 criterion, the raw outputs it needs per target, and the function from raw

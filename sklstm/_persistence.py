@@ -37,10 +37,13 @@ FORMAT_VERSION = 1
 
 # The largest network a loaded file may describe, counted before anything is
 # allocated: a file asking for more is refused (``sklstm.load(max_parameters=)``
-# raises it). 1e8 float32 parameters are 400 MB, and twice that once the
-# float64 copy that predicts on the CPU is made.
+# raises it). 1e8 float32 parameters are 400 MB.
 MAX_PARAMETERS = 10**8
 _max_parameters = contextvars.ContextVar("max_parameters", default=MAX_PARAMETERS)
+# Rebuilt on loading, never read from a file. Earlier versions could predict
+# from a float64 copy of the network (``_predict_dtype``); a file that still
+# names it loads and predicts in float32.
+_REBUILT = ("_inference_module", "_predict_dtype")
 # Torch generator states (uint8 tensors), saved as numpy arrays.
 _RNG_STATES = ("_torch_rng_state", "_global_rng_state")
 _VERSION_KEYS = ("format", "sklstm", "torch", "skorch", "sklearn")
@@ -72,9 +75,8 @@ def _plain(value):
 def plain_state(state):
     """Replace the live torch and pandas objects in ``state`` by plain values."""
     state = dict(state)
-    # Rebuilt from the weights on loading.
-    state.pop("_inference_module", None)
-    state.pop("_predict_dtype", None)
+    for key in _REBUILT:  # rebuilt from the weights on loading
+        state.pop(key, None)
     net = state.pop("net_", None)
     if net is not None:
         weights = net.module_.state_dict()
@@ -165,6 +167,8 @@ def restore_state(estimator, state):
     versions = state.pop("_sklstm_versions", None)
     _check_versions(versions, name)
     net_state = state.pop("_net_state", None)
+    for key in _REBUILT:
+        state.pop(key, None)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
     for key in _RNG_STATES:

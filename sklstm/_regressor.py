@@ -205,9 +205,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     Notes
     -----
     ``X`` of shape ``(n_samples, n_steps)`` is a batch of univariate
-    sequences; ``(n_samples, n_steps, n_features)`` is multivariate. On CPU,
-    predictions are computed in float64 so that they do not depend on the
-    batch they were computed in.
+    sequences; ``(n_samples, n_steps, n_features)`` is multivariate. The
+    network predicts in float32, as it trains, on every device, and the
+    predictions come back as float64 in the units of ``y``. A window's
+    prediction may differ by float32 rounding (about 1e-7 relative) with the
+    batch it is in, the CPU and the thread count; compare predictions with a
+    tolerance. The same seed, data and settings give the same numbers in the
+    same environment.
 
     Examples
     --------

@@ -7,6 +7,19 @@ import numpy as np
 import pytest
 import torch
 
+# CI runs the numerical tests a second time without oneDNN, whose kernels
+# (picked by the CPU's vendor and features) differ from machine to machine:
+# results must agree to float32 precision whichever kernels run.
+if os.environ.get("SKLSTM_TEST_DISABLE_MKLDNN") == "1":
+    torch.backends.mkldnn.enabled = False
+
+
+def pytest_report_header(config):
+    return (
+        f"torch {torch.__version__}: {torch.get_num_threads()} threads, "
+        f"oneDNN {'on' if torch.backends.mkldnn.enabled else 'off'}"
+    )
+
 
 @pytest.fixture(autouse=True)
 def _seed_everything():

@@ -1,6 +1,12 @@
-"""Float32 prediction on the CPU that does not depend on how rows are batched."""
+"""Float32 prediction: one path on every device, batch sizes agree to float32.
 
-import warnings
+Float32 kernels are picked by the CPU, the number of rows and the thread
+count, so a row predicted in another batch may differ in its last bits
+(measured up to ~3e-8 on an Intel Xeon, none at some sizes on an AMD EPYC):
+rows are compared with a float32 tolerance, never bit for bit.
+"""
+
+import copy
 
 import numpy as np
 import pytest
@@ -10,8 +16,10 @@ from torch import nn
 from sklstm import LSTMClassifier, LSTMRegressor
 
 FAST = {"hidden_size": 8, "max_epochs": 2, "batch_size": 32, "n_threads": 1}
+# Outputs of order 1 computed in float32 (scikit-learn's float32 rtol is 1e-4).
+FLOAT32 = {"rtol": 1e-5, "atol": 1e-6}
 N_STEPS, N_FEATURES = 6, 3
-# Batch sizes around the tile of 4 rows, the predict batch of 4096, and 5000.
+# Batch sizes around kernel tiles of 4 rows, the predict batch of 4096, and 5000.
 BATCH_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 27, 47, 64, 65, 127, 1000, 4095, 4096]
 ARCHITECTURES = {
     "lstm": {},
@@ -38,7 +46,7 @@ def windows(n_windows, seed=0):
 
 
 def assert_batch_invariant(predict, X):
-    """``predict`` of every slice of ``X`` equals the rows of ``predict(X)``."""
+    """``predict`` of every slice of ``X`` matches the rows of ``predict(X)``."""
     whole = predict(X)
     rng = np.random.RandomState(1)
     for size in (size for size in BATCH_SIZES if size <= len(X)):
@@ -47,8 +55,11 @@ def assert_batch_invariant(predict, X):
         start = rng.randint(len(X) - size + 1)
         stop = min(len(X), start + max(size, 200 // size * size))
         parts = [predict(X[i : i + size]) for i in range(start, stop, size)]
-        np.testing.assert_array_equal(
-            np.concatenate(parts), whole[start:stop], err_msg=f"batches of {size}"
+        np.testing.assert_allclose(
+            np.concatenate(parts),
+            whole[start:stop],
+            **FLOAT32,
+            err_msg=f"batches of {size}",
         )
 
 
@@ -56,7 +67,6 @@ def assert_batch_invariant(predict, X):
 def test_regressor_predicts_each_row_the_same_in_any_batch(params):
     X = windows(60)
     model = LSTMRegressor(**FAST, **params, random_state=0).fit(X, X[:, -1, 0])
-    assert model._predict_dtype == torch.float32, "the fast float32 path"
     X_new = windows(5000, seed=1)
     if params.get("loss") == "gaussian":
         assert_batch_invariant(
@@ -69,7 +79,6 @@ def test_regressor_predicts_each_row_the_same_in_any_batch(params):
 def test_classifier_probabilities_are_batch_invariant():
     X = windows(60)
     model = LSTMClassifier(**FAST, random_state=0).fit(X, X[:, -1, 0] > 0)
-    assert model._predict_dtype == torch.float32
     assert_batch_invariant(model.predict_proba, windows(5000, seed=1))
 
 
@@ -83,39 +92,36 @@ def test_token_sequences_are_batch_invariant():
 def test_float32_prediction_is_float64_to_float32_precision():
     X = windows(200)
     model = LSTMRegressor(**FAST, random_state=0).fit(X, 10 * X[:, -1, 0] + 3)
-    network = model.net_.module_
     predicted = model.predict(X)
     assert predicted.dtype == np.float64
-    # The same weights, predicting in float64 as sklstm did before.
-    model._inference_module.network = network.double()
-    model._predict_dtype = torch.float64
-    try:
-        in_float64 = model.predict(X)
-    finally:
-        network.float()
-    np.testing.assert_allclose(predicted, in_float64, rtol=1e-5, atol=1e-5)
-    assert not np.array_equal(predicted, in_float64)
+    # The same weights and head, predicting in float64 (as sklstm once did on
+    # some CPUs).
+    in_float64 = copy.deepcopy(model._inference_module).double()
+    with torch.inference_mode():
+        reference = in_float64(torch.from_numpy(X))[0].numpy()
+    np.testing.assert_allclose(predicted, reference, rtol=1e-5, atol=1e-5)
 
 
-class BatchDependentNet(nn.Module):
-    """A net whose float32 rows depend on the batch size, as some BLAS kernels do."""
+class DtypeRecordingNet(nn.Module):
+    """A linear net that records the dtype of every batch it is given."""
 
     def __init__(self, n_features, n_outputs):
         super().__init__()
         self.linear = nn.Linear(n_features, n_outputs)
+        self.dtypes = set()
 
     def forward(self, X):
-        out = self.linear(X[:, -1])
-        if X.dtype == torch.float32:
-            out = out + 1e-3 * len(X)
-        return out
+        self.dtypes.add(X.dtype)
+        return self.linear(X[:, -1])
 
 
-def test_a_batch_dependent_module_predicts_in_float64():
+def test_predict_runs_the_network_in_float32_without_a_probe():
     X = windows(60)
-    model = LSTMRegressor(module=BatchDependentNet, **FAST, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(X, X[:, -1, 0])
-    assert model._predict_dtype == torch.float64
-    assert_batch_invariant(model.predict, windows(500, seed=1))
+    model = LSTMRegressor(module=DtypeRecordingNet, **FAST, random_state=0)
+    model.fit(X, X[:, -1, 0])
+    network = model.net_.module_
+    assert network.dtypes == {torch.float32}, "training and nothing else"
+    network.dtypes.clear()
+    assert model.predict(X).dtype == np.float64  # in float64 input, out as sklearn
+    assert network.dtypes == {torch.float32}
+    assert next(network.parameters()).dtype == torch.float32

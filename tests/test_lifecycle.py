@@ -1,5 +1,6 @@
 """Fits are transactions, continuations follow the current parameters, seeds hold."""
 
+import contextlib
 import pickle
 from concurrent.futures import ThreadPoolExecutor
 
@@ -145,8 +146,13 @@ def test_continuing_with_another_architecture_is_refused(change):
 # -- reproducible in threads and processes -----------------------------------------
 
 
-def _fit_predict(estimator, X, y):
-    return clone(estimator).fit(X, y).predict(X)
+def _fit_predict(estimator, X, y, mkldnn=None):
+    """Fit a clone and predict; in a worker, with the caller's oneDNN setting."""
+    backend = contextlib.nullcontext()
+    if mkldnn is not None:
+        backend = torch.backends.mkldnn.flags(enabled=mkldnn)
+    with backend:
+        return clone(estimator).fit(X, y).predict(X)
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
@@ -164,8 +170,10 @@ def test_same_seed_in_processes_is_bit_identical():
     X, y = task()
     estimator = LSTMRegressor(**FAST)
     sequential = _fit_predict(estimator, X, y)
+    # The same environment as here: conftest.py may have switched oneDNN off.
+    mkldnn = torch.backends.mkldnn.enabled
     results = joblib.Parallel(n_jobs=2, backend="loky")(
-        joblib.delayed(_fit_predict)(estimator, X, y) for _ in range(2)
+        joblib.delayed(_fit_predict)(estimator, X, y, mkldnn) for _ in range(2)
     )
     for result in results:
         np.testing.assert_array_equal(result, sequential)

@@ -297,7 +297,10 @@ def test_predictions_follow_the_input_row_order():
     ).fit(X, Y.ravel())
     by_time = X.sort_index(level="year", sort_remaining=False)
     order = X.index.get_indexer(by_time.index)
-    np.testing.assert_allclose(model.predict(by_time), model.predict(X)[order])
+    # The same rows at other positions of the batch: float32 precision.
+    np.testing.assert_allclose(
+        model.predict(by_time), model.predict(X)[order], rtol=1e-5, atol=1e-6
+    )
 
 
 def test_panel_steps_survive_save_and_load(two_levels, tmp_path):

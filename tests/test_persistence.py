@@ -101,6 +101,18 @@ def load_altered(model, **changes):
     return loaded
 
 
+def test_file_of_the_float64_predict_path_loads_and_predicts_in_float32():
+    """Earlier versions could predict from a float64 copy and name its dtype."""
+    X, y = sequences()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    state = {**model.__getstate__(), "_predict_dtype": torch.float64}
+    loaded = LSTMRegressor.__new__(LSTMRegressor)
+    loaded.__setstate__(state)
+    assert not hasattr(loaded, "_predict_dtype")
+    assert next(loaded.net_.module_.parameters()).dtype == torch.float32
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
 def test_file_from_a_newer_format_is_refused_clearly():
     X, y = sequences()
     model = LSTMRegressor(**FAST).fit(X, y)

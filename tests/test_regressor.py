@@ -100,7 +100,11 @@ def test_joblib_round_trip_in_a_fresh_process(series, tmp_path):
         f"np.save({str(tmp_path / 'pred.npy')!r}, model.predict(X))"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
-    np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), model.predict(X))
+    # Another process may predict with other threads (and backends): the same
+    # float32 network to float32 precision, not bit for bit.
+    np.testing.assert_allclose(
+        np.load(tmp_path / "pred.npy"), model.predict(X), rtol=1e-5, atol=1e-6
+    )
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -182,8 +186,8 @@ def test_predictions_do_not_depend_on_batching(sequences):
     model = LSTMRegressor(**FAST).fit(X, y)
     whole = model.predict(X)
     one_by_one = np.concatenate([model.predict(X[i : i + 1]) for i in range(len(X))])
-    # float32 inference differs by ~1e-7 between batch sizes; float64 by ~1e-16.
-    np.testing.assert_allclose(whole, one_by_one, rtol=1e-12, atol=1e-12)
+    # float32 kernels picked by the batch size round differently (~1e-7).
+    np.testing.assert_allclose(whole, one_by_one, rtol=1e-5, atol=1e-6)
     assert whole.dtype == np.float64
 
 

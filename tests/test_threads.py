@@ -132,7 +132,9 @@ def test_the_default_network_does_not_depend_on_the_thread_count():
         .predict(X)
         for n in (1, 2)
     ]
-    np.testing.assert_array_equal(*predictions)
+    # Kernels for 1 and 2 threads may round differently (CPU-dependent):
+    # equal to float32 precision, through training and prediction.
+    np.testing.assert_allclose(*predictions, rtol=1e-5, atol=1e-6)
 
 
 def test_a_trial_stops_timing_threads_that_collapse(machine):

@@ -1,5 +1,6 @@
 """What scikit-learn's estimator checks cannot expect of sklstm's estimators."""
 
+from .._base import BaseLSTM
 from .._window import SlidingWindow
 
 __all__ = ["expected_failed_checks"]
@@ -7,6 +8,12 @@ __all__ = ["expected_failed_checks"]
 _WINDOW_DEPENDS_ON_EARLIER_ROWS = (
     "a window holds the rows before it, so transforming rows in another order "
     "or in separate blocks gives other windows by design"
+)
+
+_FLOAT32_ROUNDING = (
+    "predictions are computed in float32 by kernels that the CPU, thread count "
+    "and batch size pick: a row in another batch may differ in its last bits, "
+    "beyond this check's tolerance of 1e-7 (sklstm tests it to float32 precision)"
 )
 
 
@@ -38,10 +45,18 @@ def expected_failed_checks(estimator) -> dict[str, str]:
     >>> results = check_estimator(
     ...     sliding, expected_failed_checks=expected_failed_checks(sliding)
     ... )
+    >>> from sklstm import LSTMRegressor
+    >>> sorted(expected_failed_checks(LSTMRegressor()))
+    ['check_methods_sample_order_invariance', 'check_methods_subset_invariance']
     """
+    reason = None
     if isinstance(estimator, SlidingWindow) and estimator.window > 1:
-        return {
-            "check_methods_sample_order_invariance": _WINDOW_DEPENDS_ON_EARLIER_ROWS,
-            "check_methods_subset_invariance": _WINDOW_DEPENDS_ON_EARLIER_ROWS,
-        }
-    return {}
+        reason = _WINDOW_DEPENDS_ON_EARLIER_ROWS
+    elif isinstance(estimator, BaseLSTM):
+        reason = _FLOAT32_ROUNDING
+    if reason is None:
+        return {}
+    return {
+        "check_methods_sample_order_invariance": reason,
+        "check_methods_subset_invariance": reason,
+    }
