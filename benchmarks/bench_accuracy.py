@@ -121,7 +121,13 @@ def core_model(window, seed, horizon=1):
     return model.set_params(lstm=_RidgeCore(random_state=seed))
 
 
-MODELS = {"default": default_model, "core": core_model}
+def gaussian_model(window, seed, horizon=1):
+    """``default_model`` with ``loss="gaussian"``: its 90 % intervals are scored."""
+    model = default_model(window, seed, horizon)
+    return model.set_params(lstm__loss="gaussian")
+
+
+MODELS = {"default": default_model, "core": core_model, "gaussian": gaussian_model}
 
 
 def _accepts_horizon(make_model):
@@ -280,7 +286,8 @@ def main():
         "--model",
         choices=sorted(MODELS),
         default="default",
-        help="the default pipeline, or its linear core (recurrent part off)",
+        help="the default pipeline, its linear core (recurrent part off), or the "
+        "default with loss='gaussian' (scores its 90 % intervals)",
     )
     args = parser.parse_args()
     torch.set_num_threads(1)

@@ -368,7 +368,8 @@ def test_recursive_forecast_reads_only_the_window_it_needs():
     history = series[:100]
     automatic = recursive_forecast(one_step, history, steps=5)  # last 24 rows
     whole = recursive_forecast(one_step, history, steps=5, context=len(history) + 5)
-    np.testing.assert_allclose(automatic, whole, rtol=1e-12)
+    # The same windows in batches of other sizes: float32 kernels, not bits.
+    np.testing.assert_allclose(automatic, whole, rtol=1e-5, atol=1e-6)
 
 
 def test_integer_column_labels_are_read_as_labels_first():
