@@ -97,6 +97,13 @@ class TargetFrame(NamedTuple):
         """Targets ``Y`` (one column per step ahead) in the frame of ``X``'s windows."""
         last, scale = self.location_scale(X)
         Y = np.asarray(Y, dtype=np.float64)
+        if self.log and not np.all(Y > 0):
+            raise ValueError(
+                f"y holds {int(np.sum(Y <= 0))} value(s) <= 0, but this model "
+                "forecasts in logarithms: its first fit saw positive series at "
+                "very different scales. Fit it from scratch (warm_start=False) on "
+                "these data, or pass level='last'."
+            )
         shape = (-1,) + (1,) * (Y.ndim - 1)
         values = np.log(Y) if self.log else (Y - self.intercept) / self.slope
         return (values - last.reshape(shape)) / scale.reshape(shape)

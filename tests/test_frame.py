@@ -134,6 +134,13 @@ def test_positive_series_at_different_scales_are_modelled_in_logarithms():
     assert model[-1]._target_frame["log"]
     forecast = recursive_forecast(model, panel, steps=10)["forecast"]
     assert (forecast > 0).all()
+    # A continued fit cannot take the logarithm of a value <= 0: said before training.
+    lstm = model[-1].set_params(warm_start=True)
+    windows = model[0].transform(X)
+    Y_bad = Y.ravel().copy()
+    Y_bad[5] = -1.0
+    with pytest.raises(ValueError, match=r"1 value\(s\) <= 0.*warm_start=False"):
+        lstm.fit(windows, Y_bad)
 
 
 def test_framed_model_exports_and_persists(tmp_path):
