@@ -185,3 +185,15 @@ def test_intervals_are_calibrated_on_the_validation_rows(loss):
         lower, upper = quantiles[:, 0], quantiles[:, -1]
     covered = np.mean((y[800:] >= lower) & (y[800:] <= upper))
     assert 0.82 <= covered <= 0.97
+
+
+def test_a_unit_signal_at_level_1e9_survives_the_readme_pipeline():
+    """The scaler removes the level in float64; the frame maps back in float64."""
+    t = np.arange(220)
+    values = 1e9 + np.sin(t / 3)
+    pipe = make_pipeline(StandardScaler(), SlidingWindow(8), LSTMRegressor(**FAST))
+    pipe.fit(values[:199, None], values[1:200])
+    forecast = pipe.predict(values[:-1, None])[199:]
+    error = np.sqrt(np.mean((forecast - values[200:]) ** 2))
+    naive = np.sqrt(np.mean((values[199:-1] - values[200:]) ** 2))
+    assert error < 0.1 * naive
