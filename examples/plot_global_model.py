@@ -54,10 +54,10 @@ print(history.head())
 # :func:`~sklstm.make_horizon_targets` pairs each year with the next one *of
 # the same country*; the pipeline is fitted on all the countries' pairs at
 # once. :class:`~sklstm.LSTMRegressor` reads each window relative to its last
-# year (``level="last"``, the default), so a country at 1.5 and one at 7
-# births per woman look alike to the recurrent layers: no scaling per series
-# is needed (docs/forecasting.md measures it: scaling each series made the
-# forecasts worse here).
+# year, in units of the series' typical step (``level="auto"``, the default),
+# so a country at 1.5 and one at 7 births per woman look alike to the
+# recurrent layers: no scaling per series is needed (docs/forecasting.md
+# measures it: scaling each series made the forecasts worse here).
 X, Y = make_horizon_targets(history, horizon=1)
 model = make_pipeline(
     SlidingWindow(window=8),
