@@ -62,7 +62,10 @@ SEASONS |= {"H": 24, "h": 24, "B": 5, "BM": 12, "BMS": 12, "BME": 12}
         "target": [Integral, str, None],
         "known_future": [list, tuple, None],
     },
-    prefer_skip_nested_validation=True,
+    # The estimator's own parameters are checked when it is fitted, as
+    # scikit-learn's cross_validate does: skipping nested validation let
+    # max_epochs=0 or loss="bogus" end in an IndexError or a KeyError.
+    prefer_skip_nested_validation=False,
 )
 def backtest(
     estimator,

@@ -5,7 +5,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
@@ -807,3 +807,24 @@ def test_a_recursive_panel_backtest_refuses_covariates_before_fitting():
             target=0,
             known_future=[1],
         )
+
+
+@pytest.mark.parametrize(
+    ("window", "lstm", "name"),
+    [
+        ({}, {"max_epochs": 0}, "max_epochs"),
+        ({}, {"loss": "bogus"}, "loss"),
+        ({}, {"hidden_size": 0}, "hidden_size"),
+        ({"padding": "bogus"}, {}, "padding"),
+        ({"window": 0}, {}, "window"),
+    ],
+)
+def test_backtest_validates_the_estimators_parameters_as_fit_does(window, lstm, name):
+    """A bad parameter of a step is named before anything is trained."""
+    series = np.sin(np.arange(60) / 3)
+    pipe = make_pipeline(
+        SlidingWindow(**{"window": 4, **window}),
+        LSTMRegressor(**{"max_epochs": 1, "n_threads": 1, **lstm}),
+    )
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        backtest(pipe, series[:-1, None], series[1:], initial_train_size=40)
