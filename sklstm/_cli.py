@@ -1,10 +1,24 @@
 """Command line: ``sklstm demo`` (also ``python -m sklstm demo``)."""
 
 import argparse
+import sys
 
 from ._version import __version__
 
 __all__ = ["main"]
+
+
+def _positive_int(text):
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def _parser():
@@ -25,25 +39,58 @@ def _parser():
         ),
     )
     demo.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    demo.add_argument("--epochs", type=int, default=200, help="maximum epochs")
+    demo.add_argument(
+        "--epochs", type=_positive_int, default=200, help="maximum epochs"
+    )
     demo.add_argument("--out", default="sklstm-demo", help="output folder")
-    demo.add_argument("--window", type=int, default=24, help="months per window")
+    demo.add_argument(
+        "--window", type=_positive_int, default=24, help="months per window"
+    )
     demo.add_argument("--seed", type=int, default=0, help="random_state of the LSTM")
-    demo.add_argument("--quiet", action="store_true", help="no per-epoch table")
+    demo.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar (there is none when stderr is not a terminal)",
+    )
     return parser
+
+
+def _check_demo_args(parser, args):
+    """Refuse what the demo would fail on, before it loads or trains anything.
+
+    Errors go through ``parser.error``: one line on stderr, exit status 2.
+    """
+    from ._demo import longest_window
+    from ._device import resolve_device
+
+    try:
+        resolve_device(args.device, "sklstm demo")
+    except ValueError as error:
+        parser.error(f"argument --device: {error}")
+    longest = longest_window()
+    if args.window > longest:
+        parser.error(
+            f"argument --window: {args.window} months is longer than the "
+            f"{longest} training months of the shortest demo series; pass at "
+            f"most {longest}."
+        )
 
 
 def main(argv=None):
     """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check_demo_args(parser, args)
     from ._demo import run_demo  # imported here to keep `--help` fast
 
+    # The progress bar is for a terminal; in a log it would print every epoch.
+    interactive = sys.stderr.isatty()
     run_demo(
         args.out,
         device=args.device,
         epochs=args.epochs,
         window=args.window,
         random_state=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=0 if args.quiet or not interactive else 1,
     )
     return 0

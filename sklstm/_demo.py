@@ -50,6 +50,13 @@ def build_pipeline(window, epochs, device, random_state, verbose):
     return pipe.set_output(transform="pandas")  # the scaler keeps the index
 
 
+def longest_window(test_fraction=0.2):
+    """The most months a window may span: the shortest series' training months."""
+    return min(
+        round((len(load()) - 1) * (1 - test_fraction)) for _, load in SERIES.values()
+    )
+
+
 def run_demo(
     out="sklstm-demo",
     *,

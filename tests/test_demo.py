@@ -30,7 +30,8 @@ def test_demo_writes_scores_plots_and_model(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert main(["demo", "--epochs", "2", "--out", str(tmp_path), "--window", "6"]) == 0
     captured = capsys.readouterr()
-    assert "train_loss" in captured.err  # the progress bar
+    # stderr is not a terminal here: no progress bar flooding the log
+    assert "train_loss" not in captured.err
     for line in ("naive (last month)", "linear AR", "LSTM pipeline", "coverage"):
         assert line in captured.out
     for name in ("elnino", "co2"):
@@ -54,3 +55,24 @@ def test_module_entry_point_help():
     )
     assert "--device" in result.stdout
     assert "--epochs" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--epochs", "0"], "argument --epochs: expected at least 1, got 0"),
+        (["--epochs", "-3"], "argument --epochs: expected at least 1, got -3"),
+        (["--epochs", "x"], "argument --epochs: expected a whole number, got 'x'"),
+        (["--window", "5000"], "argument --window: 5000 months is longer than"),
+        (["--device", "tpu"], "argument --device: The 'device' parameter"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(arguments, message, capsys, tmp_path):
+    """argparse's convention: usage, one error line on stderr, exit status 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", *arguments, "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert "Traceback" not in error
+    assert not any(tmp_path.iterdir())  # refused before writing anything
