@@ -228,6 +228,74 @@ def _check_fitted_shapes(estimator):
         )
 
 
+def _damaged(estimator, what):
+    return ValueError(
+        f"The saved {what} of this {type(estimator).__name__} is not valid: the "
+        "file is damaged or was not written by sklstm."
+    )
+
+
+def _finite_array(values, estimator, what, positive=False):
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _damaged(estimator, what) from None
+    bad = array.ndim > 2 or not np.all(np.isfinite(array))
+    if bad or (positive and not np.all(array > 0)):
+        raise _damaged(estimator, f"{what}={values!r}")
+    return array
+
+
+def _check_fitted_values(estimator):
+    """The target's scaling, frame and interval calibration: finite, in range.
+
+    A NaN or zero scale would load and predict NaN or infinity silently.
+    """
+    for name in ("y_mean_", "y_scale_"):
+        if hasattr(estimator, name):
+            values = _finite_array(
+                getattr(estimator, name), estimator, name, positive=name == "y_scale_"
+            )
+            if values.shape != (estimator.n_outputs_,):
+                raise _damaged(estimator, f"{name} of shape {values.shape}")
+    frame = getattr(estimator, "_target_frame", None)
+    if frame is not None:
+        _check_frame(estimator, frame)
+    calibration = getattr(estimator, "_interval_calibration", None)
+    if calibration is not None:
+        if not isinstance(calibration, dict) or not set(calibration) <= {
+            "std_factor",
+            "quantile_factor",
+        }:
+            raise _damaged(estimator, "interval calibration")
+        for name, values in calibration.items():
+            array = _finite_array(values, estimator, name)
+            if np.any(array < 0) or array.size > 10**6:
+                raise _damaged(estimator, f"interval calibration {name}")
+
+
+def _check_frame(estimator, frame):
+    from ._frame import TargetFrame
+
+    fields = TargetFrame._fields
+    if not isinstance(frame, dict) or set(frame) != set(fields):
+        raise _damaged(estimator, "target frame")
+    column, n_features = frame["column"], _n_features(estimator)
+    numbers = [frame[key] for key in ("slope", "intercept", "scale", "floor")]
+    valid = (
+        isinstance(column, int)
+        and not isinstance(column, bool)
+        and 0 <= column < n_features
+        and all(isinstance(frame[key], bool) for key in ("log", "per_window"))
+        and all(isinstance(x, int | float) and np.isfinite(x) for x in numbers)
+        and frame["slope"] > 0
+        and frame["scale"] > 0
+        and frame["floor"] > 0
+    )
+    if not valid:
+        raise _damaged(estimator, f"target frame {frame!r}")
+
+
 def _expected_weights(estimator):
     """Names, shapes and dtypes of the weights, from a module built on ``meta``.
 
@@ -251,6 +319,7 @@ def _expected_weights(estimator):
             "damaged or was not written by sklstm."
         ) from error
     _check_fitted_shapes(estimator)
+    _check_fitted_values(estimator)
     try:
         module, params = estimator._module_and_params(
             _n_features(estimator), estimator._module_output_size()

@@ -197,3 +197,29 @@ def test_a_unit_signal_at_level_1e9_survives_the_readme_pipeline():
     error = np.sqrt(np.mean((forecast - values[200:]) ** 2))
     naive = np.sqrt(np.mean((values[199:-1] - values[200:]) ** 2))
     assert error < 0.1 * naive
+
+
+@pytest.mark.parametrize(
+    ("attribute", "key", "value"),
+    [
+        ("_target_frame", "scale", float("nan")),
+        ("_target_frame", "slope", 0.0),
+        ("_target_frame", "column", 3),
+        ("y_scale_", None, np.array([0.0])),
+        ("y_mean_", None, np.array([np.inf])),
+        ("_interval_calibration", None, {"std_factor": [float("nan")]}),
+    ],
+)
+def test_a_damaged_frame_or_scale_is_refused_on_loading(
+    tmp_path, attribute, key, value
+):
+    values = _random_walk()
+    X = _windows(values[:-1], 8)
+    model = LSTMRegressor(**FAST).fit(X, values[1:])
+    if key is None:
+        setattr(model, attribute, value)
+    else:
+        getattr(model, attribute)[key] = value
+    joblib.dump(model, tmp_path / "model.joblib")
+    with pytest.raises(ValueError, match="damaged"):
+        joblib.load(tmp_path / "model.joblib")
