@@ -86,6 +86,7 @@ def pad_sequences(
         raise ValueError("pad_sequences needs at least one sequence; got none.")
     n_features = _common_features(arrays, "pad_sequences")
     length = max(len(array) for array in arrays) if length is None else length
+    _check_fits(arrays, value, np.dtype(dtype))
     padded = np.full((len(arrays), length, n_features), value, dtype=dtype)
     for row, array in zip(padded, arrays, strict=True):
         kept = array[len(array) - min(len(array), length) :]
@@ -94,6 +95,31 @@ def pad_sequences(
         else:
             row[: len(kept)] = kept
     return padded
+
+
+def _check_fits(arrays, value, dtype):
+    """Raise unless every value and the padding ``value`` fit ``dtype`` as they are.
+
+    numpy casts silently: 300 becomes 44 in int8, 1e39 becomes inf in float32.
+    """
+    if dtype.kind not in "iuf":
+        return
+    values = [np.asarray(value, dtype=np.float64).reshape(1)]
+    values += [array.astype(np.float64).ravel() for array in arrays if array.size]
+    values = np.concatenate(values)
+    if dtype.kind == "f":
+        limit = np.finfo(dtype).max
+        wrong = values[np.isfinite(values) & (np.abs(values) > limit)]
+    else:
+        info = np.iinfo(dtype)
+        wrong = values[(values < info.min) | (values > info.max) | (values % 1 != 0)]
+    if wrong.size:
+        first = float(wrong[0])
+        raise ValueError(
+            f"pad_sequences cannot hold the value {first!r} in dtype={dtype}: "
+            "numpy would change it silently. Pass a dtype that holds every value "
+            "and the padding value (e.g. dtype=np.int64 or np.float64)."
+        )
 
 
 def check_sequences(sequences, estimator_name, tokens=False):

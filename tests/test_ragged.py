@@ -1,5 +1,7 @@
 """Sequences of different lengths: padding inside, never in the predictions."""
 
+import re
+
 import joblib
 import numpy as np
 import pytest
@@ -285,3 +287,23 @@ def test_prediction_module_masks_padding_given_lengths():
     with torch.inference_mode():
         proba = sklstm.prediction_module(model)(torch.from_numpy(windows), lengths)
     np.testing.assert_allclose(proba.numpy(), model.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("sequences", "kwargs", "wrong"),
+    [
+        ([[1, 300], [2]], {"dtype": np.int8}, "300.0"),
+        ([[1, 2], [3]], {"dtype": np.int8, "value": -129}, "-129.0"),
+        ([[1.5, 2.0]], {"dtype": np.int64}, "1.5"),
+        ([[1e39, 2.0]], {"dtype": np.float32}, "1e+39"),
+    ],
+)
+def test_pad_sequences_refuses_values_its_dtype_cannot_hold(sequences, kwargs, wrong):
+    expected = rf"value {re.escape(wrong)} in dtype=.*Pass a dtype"
+    with pytest.raises(ValueError, match=expected):
+        pad_sequences(sequences, **kwargs)
+
+
+def test_pad_sequences_keeps_values_that_fit_an_integer_dtype():
+    padded = pad_sequences([[1, 127], [-128]], dtype=np.int8, value=0)
+    np.testing.assert_array_equal(padded[:, :, 0], [[1, 127], [0, -128]])
