@@ -349,7 +349,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         The first call builds the network. There is no validation split or
         early stopping. ``k`` calls on the same data give the same model as
-        ``fit`` with ``max_epochs=k`` (bit for bit on CPU, same seed).
+        ``fit`` with ``max_epochs=k`` and ``early_stopping=False`` (bit for
+        bit on CPU, same seed and settings; ``early_stopping="auto"`` holds
+        out the latest rows in ``fit`` when it forecasts a series in its
+        frame).
 
         Parameters
         ----------
