@@ -53,6 +53,8 @@ _EXACT = 1e-4
 # Training targets beyond this many times their 90th percentile magnitude
 # are clipped (see clip_outlying).
 _OUTLYING = 10.0
+# Autocorrelation of the series' steps at a lag that makes it a season.
+_SEASONAL_ACF = 0.3
 # Share of the following rows on which the identity must hold (the others are
 # the boundaries between series of a panel).
 _MIN_SHARE = 0.5
@@ -68,9 +70,10 @@ class TargetFrame(NamedTuple):
     per_window: bool  # scale by each window's steps (else ``scale``)
     scale: float  # the series' mean absolute step, in the frame's units
     floor: float  # smallest window scale (per_window only)
+    season: int = 1  # steps per season found in the training series (1: none)
 
     def module_params(self):
-        """The frame as :func:`~sklstm._modules.frame_series` takes it."""
+        """The frame as :func:`~sklstm._modules.frame_series` takes it (no season)."""
         return {
             "target_column": self.column,
             "frame_slope": self.slope,
@@ -193,7 +196,8 @@ def find_target_frame(X, Y):
         return None
     _, column, slope, intercept = max(candidates)
     positive = bool(np.all(Y > 0))
-    return _scale_rule(X[..., column], int(column), slope, intercept, positive)
+    frame = _scale_rule(X[..., column], int(column), slope, intercept, positive)
+    return frame._replace(season=_season(X[:, -1, column], following, X.shape[1]))
 
 
 def _tensor(chunk):
@@ -243,6 +247,31 @@ def _scale_rule(values, column, slope, intercept, positive_target):
     return TargetFrame(
         **frame, log=log, per_window=bool(mixed), scale=scale, floor=floor
     )
+
+
+def _season(last_values, following, n_steps):
+    """Steps per season of the training series, or 1 when it has none.
+
+    The series is read from the last values of the longest run of rows that
+    follow each other; its season is the lag, within the window, at which
+    the autocorrelation of its steps peaks above ``_SEASONAL_ACF``.
+    """
+    if len(following) < 3:
+        return 1
+    breaks = np.flatnonzero(np.diff(following) != 1)
+    starts = np.r_[0, breaks + 1]
+    ends = np.r_[breaks, len(following) - 1]
+    longest = np.argmax(ends - starts)
+    rows = np.arange(following[starts[longest]], following[ends[longest]] + 2)
+    steps = np.diff(np.asarray(last_values[rows], dtype=np.float64))
+    steps = steps - steps.mean()
+    max_lag = min(n_steps - 1, len(steps) // 3)
+    variance = float(steps @ steps)
+    if max_lag < 2 or variance == 0:
+        return 1
+    acf = [float(steps[:-k] @ steps[k:]) / variance for k in range(2, max_lag + 1)]
+    best = int(np.argmax(acf))
+    return best + 2 if acf[best] > _SEASONAL_ACF else 1
 
 
 def _all_positive(values, slope, intercept):

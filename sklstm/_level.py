@@ -7,6 +7,7 @@ windows, computed here in float64 a chunk of rows at a time, so that memory
 stays proportional to one chunk however many windows there are.
 """
 
+import numpy as np
 import torch
 
 from ._modules import steps_mask
@@ -64,7 +65,7 @@ def _design(module, X, lengths):
 
 
 @torch.no_grad()
-def init_level_module(module, dataset):
+def init_level_module(module, dataset, season=1, target_scale=None):
     """Set ``module``'s input statistics and least-squares highway from ``dataset``.
 
     Parameters
@@ -74,6 +75,12 @@ def init_level_module(module, dataset):
     dataset : SequenceDataset
         The training windows ``(n, n_steps, n_features)`` and the targets as
         the network is trained on them.
+    season : int, default=1
+        Steps per season of a framed target (see :mod:`sklstm._frame`): its
+        ridge autoregression may then shrink towards the seasonal random
+        walk instead of the random walk, whichever GCV scores better.
+    target_scale : array-like of shape (n_targets,), default=None
+        The standard deviations that standardised the (framed) targets.
     """
     shift, scale, relative_squares = _input_moments(dataset, module.input_shift.numel())
     module.input_shift.copy_(shift)
@@ -99,7 +106,23 @@ def init_level_module(module, dataset):
         intercept = not module.frame[4]  # per_window_scale
         gram[module.target_column, :] = gram[:, module.target_column] = 0
         cross[module.target_column] = 0
-        weights = _ridge_gcv(gram, cross, target_squares, len(dataset), intercept)
+        weights, score = _ridge_gcv(
+            gram, cross, target_squares, len(dataset), intercept
+        )
+        prior = _seasonal_prior(module, season, target_scale, n_inputs)
+        if intercept and prior is not None:
+            # Ridge towards the prior: fit y - D prior, then add it back.
+            shifted = _ridge_gcv(
+                gram,
+                cross - gram @ prior,
+                target_squares
+                - 2 * (prior * cross).sum(dim=0)
+                + (prior * (gram @ prior)).sum(dim=0),
+                len(dataset),
+                intercept,
+            )
+            if shifted[1] < score:
+                weights = shifted[0] + prior
     else:
         penalty = torch.full((n_inputs,), _RIDGE * len(dataset), dtype=torch.float64)
         penalty[-1] = 0.0  # the intercept is not shrunk
@@ -155,7 +178,34 @@ def _ridge_gcv(gram, cross, target_squares, n_rows, intercept=True):
             best = (score, penalty)
     coefficients = vectors @ (projected / (eigenvalues + best[1]).unsqueeze(1))
     intercept = target_mean - mean @ coefficients
-    return torch.cat([coefficients, intercept.unsqueeze(0)])
+    return torch.cat([coefficients, intercept.unsqueeze(0)]), best[0]
+
+
+def _seasonal_prior(module, season, target_scale, n_inputs):
+    """Highway weights of the seasonal random walk, or None.
+
+    In the frame, the seasonal random walk forecasts step ``j + 1`` as
+    ``last + x[t + 1 + j - season] - x[t - season]``; in the highway's
+    standardised inputs and targets that is a difference of two lags. None
+    without a season, or when the window does not reach ``t - season``.
+    """
+    n_features = module.input_shift.numel()
+    n_steps = (module.highway.in_features - n_features) // n_features + 1
+    if season < 2 or target_scale is None or n_steps - 1 - season < 0:
+        return None
+    column = module.target_column
+    # relative lag p of the target = its framed value r_p / unit
+    unit = float(module.input_scale[column] * module.relative_scale[column])
+    prior = torch.zeros(n_inputs, module.highway.out_features, dtype=torch.float64)
+    later = n_steps - 1 - season
+    for j, scale in enumerate(np.broadcast_to(target_scale, (prior.shape[1],))):
+        sooner = n_steps - season + j
+        if sooner > n_steps - 1:
+            continue  # beyond one season ahead: the random walk
+        if sooner < n_steps - 1:  # the last step's relative value is 0
+            prior[n_features + sooner * n_features + column, j] += unit / scale
+        prior[n_features + later * n_features + column, j] -= unit / scale
+    return prior
 
 
 def _positive(mean_square):

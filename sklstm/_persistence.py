@@ -280,6 +280,9 @@ def _check_frame(estimator, frame):
     fields = TargetFrame._fields
     if not isinstance(frame, dict) or set(frame) != set(fields):
         raise _damaged(estimator, "target frame")
+    season = frame["season"]
+    if not isinstance(season, int) or isinstance(season, bool) or season < 1:
+        raise _damaged(estimator, f"target frame season {season!r}")
     column, n_features = frame["column"], _n_features(estimator)
     numbers = [frame[key] for key in ("slope", "intercept", "scale", "floor")]
     valid = (

@@ -601,10 +601,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         """
         if getattr(module, "level", None) is None:
             return
-        if self._stops_early() and self._frame() is None:
-            n_valid = TailSplit(self.validation_fraction).n_valid(len(dataset))
-            dataset = dataset.split(len(dataset) - n_valid)[0]
-        init_level_module(module, dataset)
+        frame = self._frame()
+        if frame is None:
+            if self._stops_early():
+                n_valid = TailSplit(self.validation_fraction).n_valid(len(dataset))
+                dataset = dataset.split(len(dataset) - n_valid)[0]
+            init_level_module(module, dataset)
+            return
+        init_level_module(module, dataset, frame.season, self.y_scale_)
 
     def _after_training(self, net, dataset, partial):
         """Check the recurrent part and calibrate the head on the validation rows.

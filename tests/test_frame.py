@@ -223,3 +223,21 @@ def test_a_damaged_frame_or_scale_is_refused_on_loading(
     joblib.dump(model, tmp_path / "model.joblib")
     with pytest.raises(ValueError, match="damaged"):
         joblib.load(tmp_path / "model.joblib")
+
+
+def test_the_season_is_found_and_its_prior_kept_when_gcv_prefers_it():
+    """A monthly pattern with noise: season 12, forecasts follow the pattern."""
+    rng = np.random.RandomState(0)
+    t = np.arange(240)
+    pattern = np.array([3, 1, -2, 0, 4, -1, 2, -3, 1, 0, -4, 2], dtype=float)
+    values = 0.05 * t + pattern[t % 12] + 0.3 * rng.normal(size=t.size)
+    X = _windows(values[:-1], 24)
+    model = LSTMRegressor(**FAST).fit(X[:200], values[1:201])
+    assert model._target_frame["season"] == 12
+    error = np.sqrt(np.mean((model.predict(X[200:]) - values[201:]) ** 2))
+    seasonal_naive = np.sqrt(np.mean((values[189:-12] - values[201:]) ** 2))
+    assert error < seasonal_naive
+    # A random walk has no season.
+    walk = _random_walk()
+    frame = find_target_frame(_windows(walk[:-1], 24), walk[1:])
+    assert frame.season == 1
