@@ -142,7 +142,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Measured one step ahead on the last 20 % of 29 real series (README
         pipeline, window of two seasons, seeds 0 and 1), geometric-mean RMSE
         relative to AutoETS / AutoARIMA / a linear AR on the same windows:
-        0.92 / 1.03-1.04 / 0.98 with ``"auto"`` against 1.16-1.17 /
+        0.91 / 1.03 / 0.97 with ``"auto"`` against 1.16-1.17 /
         1.31-1.32 / 1.24-1.25 with ``"last"``; M1 yearly, 181 raw series in
         one model: sMAPE 18.7-19.5 against 140-164. See
         ``benchmarks/bench_accuracy.py`` and docs/accuracy.md.
