@@ -121,8 +121,8 @@ def init_level_module(module, dataset, season=1, target_scale=None):
                 len(dataset),
                 intercept,
             )
-            if shifted[1] < score:
-                weights = shifted[0] + prior
+            better = shifted[1] < score  # per target
+            weights = torch.where(better, shifted[0] + prior, weights)
     else:
         penalty = torch.full((n_inputs,), _RIDGE * len(dataset), dtype=torch.float64)
         penalty[-1] = 0.0  # the intercept is not shrunk
@@ -162,23 +162,25 @@ def _ridge_gcv(gram, cross, target_squares, n_rows, intercept=True):
         mean, target_mean = torch.zeros_like(mean), torch.zeros_like(target_mean)
     centred = gram[:-1, :-1] - n_rows * torch.outer(mean, mean)
     centred_cross = cross[:-1] - n_rows * torch.outer(mean, target_mean)
-    total = (target_squares - n_rows * target_mean**2).sum()
+    total = target_squares - n_rows * target_mean**2  # per target
     eigenvalues, vectors = torch.linalg.eigh(centred)
     eigenvalues = eigenvalues.clamp(min=0)
     projected = vectors.T @ centred_cross  # (n_inputs, n_targets)
     average = eigenvalues.mean().clamp(min=1e-12)
-    best = None
-    for penalty in average * torch.logspace(-6, 1, 29, dtype=torch.float64):
-        shrink = 1.0 / (eigenvalues + penalty)
-        explained = ((eigenvalues + 2 * penalty) * shrink**2) @ projected**2
-        residual = (total - explained.sum()).clamp(min=0)
-        dof = (eigenvalues * shrink).sum() + intercept
-        score = residual / max(n_rows - dof, 1e-12) ** 2
-        if best is None or score < best[0]:
-            best = (score, penalty)
-    coefficients = vectors @ (projected / (eigenvalues + best[1]).unsqueeze(1))
+    penalties = average * torch.logspace(-6, 3, 37, dtype=torch.float64)
+    # Scores (n_penalties, n_targets): each target, a step ahead of direct
+    # targets, gets its own penalty (errors grow with the step).
+    shrink = 1.0 / (eigenvalues + penalties.unsqueeze(1))  # (n_penalties, n_inputs)
+    explained = ((eigenvalues + 2 * penalties.unsqueeze(1)) * shrink**2) @ projected**2
+    residual = (total - explained).clamp(min=0)
+    dof = (eigenvalues * shrink).sum(dim=1, keepdim=True) + intercept
+    scores = residual / (n_rows - dof).clamp(min=1e-12) ** 2
+    best = scores.argmin(dim=0)  # (n_targets,)
+    chosen = penalties[best]
+    coefficients = vectors @ (projected / (eigenvalues.unsqueeze(1) + chosen))
     intercept = target_mean - mean @ coefficients
-    return torch.cat([coefficients, intercept.unsqueeze(0)]), best[0]
+    weights = torch.cat([coefficients, intercept.unsqueeze(0)])
+    return weights, scores[best, torch.arange(len(best))]
 
 
 def _seasonal_prior(module, season, target_scale, n_inputs):
