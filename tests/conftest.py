@@ -28,6 +28,23 @@ def _seed_everything():
     torch.manual_seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Each test starts with torch at one thread, whatever the machine's load.
+
+    With ``n_threads=None`` a fit takes as many threads as the load leaves
+    free, up to torch's setting: two fits of the same seed could then run at
+    different counts and differ by more than rounding (a bidirectional,
+    dropout network failed scikit-learn's check_fit_idempotent so on a busy
+    machine). Tests of other counts set them themselves (``n_threads=2``,
+    tests/test_threads.py, tests/test_portability.py).
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def pytest_collection_modifyitems(config, items):
     skip_cuda = pytest.mark.skip(reason="PyTorch sees no CUDA GPU")
     skip_slow = pytest.mark.skip(reason="slow; set SKLSTM_RUN_SLOW=1 to run")
