@@ -14,6 +14,7 @@ from ._forecasting import (
     recursive_forecast,
 )
 from ._panel import series_rows, series_times
+from ._window import _next_label
 
 __all__ = ["panel_backtest"]
 
@@ -23,8 +24,10 @@ def panel_backtest(estimator, X, y, *, linear, options):
 
     The origins are positions among the distinct times of the panel
     (``initial_train_size``, then every ``step``); at origin ``o`` every row
-    at a time ``<= o`` is observed, and each series with a row at ``o`` and
-    its whole future in the data is forecast. ``linear`` is the linear
+    at a time ``<= o`` is observed, the model trains on the rows whose
+    targets are all at times ``<= o`` (see :class:`_Panel`), and each series
+    observed at ``o`` and at the ``horizon`` distinct times after it is
+    forecast. ``linear`` is the linear
     baseline or None; ``options`` holds backtest's checked arguments, and
     ``classical`` (the statsforecast model of each such baseline), ``season``
     (their season, 1 when unknown) and ``calibration`` (the origins whose
@@ -68,34 +71,72 @@ def panel_backtest(estimator, X, y, *, linear, options):
 
 
 class _Panel:
-    """The rows of each series, and which of them are origins."""
+    """The rows of each series, and which of them are origins.
+
+    Time is the panel's distinct times, in order: ``position`` is a row's
+    place among them, and ``target_position[r, j]`` that of the time of its
+    target ``j`` (``y[r]``, or ``Y[r, j]``): the series' ``j + 1``-th
+    observation after row ``r``, across any gap. After a series' last row,
+    the targets are taken one distinct time apart.
+    """
 
     def __init__(self, X, y, horizon):
         self.X, self.y, self.horizon = X, y, horizon
         self.width = y.shape[1] if y.ndim == 2 else 1
-        self.times, self.time_position = np.unique(
-            X.index.get_level_values(1), return_inverse=True
+        self.time_position, self.times = pd.factorize(
+            X.index.get_level_values(1), sort=True
         )
         self.series = series_rows(X.index)
-        self.labels = []
+        self.target_position = np.empty((len(X), self.width), dtype=int)
+        # Labels of the times after the panel's last, when its times are
+        # evenly spaced; else after each series' last.
+        self.panel_future = (
+            _future_times(self.times, horizon)
+            if _next_label(self.times) is not None
+            else None
+        )
+        self.future = []
+        ahead = np.arange(1, self.width + 1)
         for _, rows in self.series:
-            times = _time_labels(series_times(X.index, rows, "backtest"))
-            self.labels.append([*times, *_future_times(times, horizon)])
+            times = series_times(X.index, rows, "backtest")
+            positions = self.time_position[rows]
+            later = np.arange(len(rows))[:, None] + ahead
+            beyond = positions[-1] + later - (len(rows) - 1)
+            inside = positions[np.minimum(later, len(rows) - 1)]
+            self.target_position[rows] = np.where(later < len(rows), inside, beyond)
+            self.future.append(_future_times(_time_labels(times), horizon))
+        self._found = {}
 
     def origins(self, initial_train_size, step):
         candidates = np.arange(initial_train_size, len(self.times), step)
-        scored = [o for o in candidates if any(self.origin_rows(o))]
+        scored = [
+            o for o in candidates if any(k is not None for k in self.origin_rows(o))
+        ]
         return np.array(scored, dtype=int)
 
     def origin_rows(self, origin):
-        """Per series: its row at time ``origin`` when every truth is in the data."""
-        found = []
-        for _, rows in self.series:
-            k = np.searchsorted(self.time_position[rows], origin)
-            at_origin = k < len(rows) and self.time_position[rows[k]] == origin
-            complete = self.y.ndim == 2 or k + self.horizon - 1 < len(rows)
-            found.append(k if at_origin and complete else None)
-        return found
+        """Per series: its row at ``origin`` when it is observed at the next
+        ``horizon`` distinct times (else None)."""
+        if origin not in self._found:
+            self._found[origin] = [
+                self._origin_row(rows, origin) for _, rows in self.series
+            ]
+        return self._found[origin]
+
+    def _origin_row(self, rows, origin):
+        positions = self.time_position[rows]
+        k = int(np.searchsorted(positions, origin))
+        if k == len(rows) or positions[k] != origin:
+            return None
+        if self.y.ndim == 2:
+            targets = self.target_position[rows[k], : self.horizon]
+        elif k + self.horizon <= len(rows):
+            targets = self.target_position[rows[k : k + self.horizon], 0]
+        else:
+            return None
+        # Step h is the h-th distinct time after the origin, gap or not.
+        expected = origin + np.arange(1, self.horizon + 1)
+        return k if np.array_equal(targets, expected) else None
 
     def forecast(self, estimator, origins, options):
         """{(origin, series number): forecasts of shape (horizon,)}."""
@@ -112,27 +153,27 @@ class _Panel:
         return forecasts
 
     def _fit(self, estimator, origin, window):
-        # Rows whose targets are all observed at the origin: t + width <= o.
-        stop = origin - self.width + 1
-        start = 0 if window is None else max(0, origin - window)
+        # Rows whose every target is observed at the origin, by time: a row
+        # before a gap has its target after it.
+        start = -np.inf if window is None else origin - window
         train = np.flatnonzero(
-            (self.time_position >= start) & (self.time_position < stop)
+            (self.time_position >= start) & (self.target_position[:, -1] <= origin)
         )
         return clone(estimator).fit(self.X.iloc[train], self.y[train])
 
     def _predict(self, model, origin, context):
         """Forecasts of every series with a row at ``origin``."""
-        first = -np.inf if context is None else origin - context + 1
         found = self.origin_rows(origin)
         numbers = [n for n, k in enumerate(found) if k is not None]
+        # Each series' last ``context`` rows up to the origin: rows, not
+        # times, as its SlidingWindow reads them (across a gap too).
         keep = np.concatenate(
             [
-                rows[
-                    (self.time_position[rows] >= first)
-                    & (self.time_position[rows] <= origin)
+                self.series[n][1][
+                    0 if context is None else max(0, found[n] - context + 1) : found[n]
+                    + 1
                 ]
-                for n, (_, rows) in enumerate(self.series)
-                if found[n] is not None
+                for n in numbers
             ]
         )
         history = self.X.iloc[np.sort(keep)]
@@ -226,7 +267,7 @@ class _Panel:
             else:
                 season = options["season_length"] if name != "naive" else None
                 columns[name] = np.array(
-                    [self._naive(rows, k, season) for _, k in pairs]
+                    [self._naive(number, o, season) for o, _ in pairs]
                 )
         if options["interval"] is not None:
             columns["lower"], columns["upper"] = adaptive_conformal(
@@ -236,13 +277,12 @@ class _Panel:
                 1 - options["interval"],
                 calibration=self._seeds(number, forecasts["calibration"], options),
             )
-        labels = self.labels[number]
         return pd.DataFrame(
             {
                 "origin": np.repeat(at, self.horizon),
                 "series": [series_id] * (len(pairs) * self.horizon),
                 "step": np.tile(steps, len(pairs)),
-                "time": [labels[k + h] for _, k in pairs for h in steps],
+                "time": [self._time(o + h, number) for o, _ in pairs for h in steps],
                 **{name: values.ravel() for name, values in columns.items()},
             }
         )
@@ -261,23 +301,38 @@ class _Panel:
             predictions.reshape(shape),
         )
 
-    def _target(self, rows, j):
-        """The target at the time of the series' row ``j`` (NaN before row 1)."""
-        if j < 1:
-            return np.nan
-        return self.y[rows[j - 1]] if self.y.ndim == 1 else self.y[rows[j - 1], 0]
+    def _value_at(self, number, position):
+        """The target of a series at the distinct time ``position``, or NaN."""
+        at = self.target_position[self.series[number][1], 0]
+        j = np.searchsorted(at, position)
+        if j < len(at) and at[j] == position:
+            return self.observed(number)[j]
+        return np.nan
+
+    def _time(self, position, number):
+        """The label of the distinct time ``position``, continued past the end."""
+        if position < len(self.times):
+            return self.times[position]
+        if self.panel_future is not None:
+            return self.panel_future[position - len(self.times)]
+        last = self.time_position[self.series[number][1][-1]]
+        return self.future[number][position - last - 1]
 
     def _truth(self, rows, k):
         if self.y.ndim == 2:
             return self.y[rows[k], : self.horizon]
         return self.y[rows[k : k + self.horizon]]
 
-    def _naive(self, rows, k, season):
-        """The last observed target, or (with ``season``) one season earlier."""
+    def _naive(self, number, origin, season):
+        """The target at the origin, or (with ``season``) one season before
+        each forecast time, read by time: NaN where the series has none."""
         steps = np.arange(1, self.horizon + 1)
         if season is None:
-            return np.full(self.horizon, self._target(rows, k))
+            return np.full(self.horizon, self._value_at(number, origin))
         back = season * np.ceil(steps / season).astype(int)
         return np.array(
-            [self._target(rows, k + h - b) for h, b in zip(steps, back, strict=True)]
+            [
+                self._value_at(number, origin + h - b)
+                for h, b in zip(steps, back, strict=True)
+            ]
         )
