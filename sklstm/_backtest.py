@@ -107,15 +107,26 @@ def backtest(
     recursive ones.
 
     A panel ``X`` (a DataFrame indexed by ``(series id, time)``, ``y``
-    aligned with its rows) is backtested in time: ``initial_train_size`` and
-    ``step`` count distinct times, one global model is trained at each refit
-    on every series' rows before the origin, and every series with a row at
-    the origin and its whole future in the data is forecast and scored. The
-    results then have a ``series`` column, ``origin`` is the position of the
-    origin among the distinct times, and the intervals use each series' own
-    errors. A recursive panel backtest needs ``X`` to be the target column
-    alone (calendar columns computed from the index by a
-    :class:`CalendarFeatures` step of the estimator are fine).
+    aligned with its rows) is backtested in time, never by row position:
+    its time axis is the panel's distinct times, which ``initial_train_size``
+    and ``step`` count, and step ``h`` of an origin is the ``h``-th distinct
+    time after it. A row's targets are its series' next observations (as
+    :func:`make_horizon_targets` pairs them), so a row before a gap has its
+    target after the gap, and a series' last rows have theirs one distinct
+    time apart after its last time. At each refit one global model trains
+    on the rows whose every target is observed by the origin's time, across
+    every series whatever its start, end or gaps; each series observed at the
+    origin and at its next ``horizon`` distinct times is forecast from its
+    last rows up to the origin, and scored. A series is not forecast from an
+    origin whose future falls in its gap. The results then have a ``series``
+    column, ``origin`` is the position of the origin among the distinct
+    times, ``time`` the label of the forecast time, the naive baselines read
+    each series' target at the times they name (NaN where it has none), and
+    the intervals use each series' own errors. A recursive panel backtest
+    needs ``X`` to be the target column alone (calendar columns computed from
+    the index by a :class:`CalendarFeatures` step of the estimator are fine).
+    A single series is its own time axis: origins and steps are rows, so a
+    gap in its index is one step.
 
     Parameters
     ----------

@@ -166,6 +166,11 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     A window depends on the rows before it, so ``transform`` is not invariant
     to the order of the rows or to transforming subsets separately.
 
+    A window holds rows, not times: in a series with a gap in its index, the
+    windows of the rows after the gap reach back across it. Reindex the
+    series to its regular times (and fill them) to keep gaps out of the
+    windows, or, in a panel, give each part its own series id.
+
     With ``history="auto"``, cross-validation with
     :class:`~sklearn.model_selection.TimeSeriesSplit` on a DataFrame with a
     regular index scores each test fold with its real history, exactly as
