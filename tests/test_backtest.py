@@ -675,6 +675,19 @@ def test_a_duplicated_target_cannot_leak_into_the_forecasts():
         )
 
 
+def test_a_near_copy_of_the_target_is_neither_guessed_nor_read_ahead():
+    # At level 1e6 a copy plus noise of 1e-4 matches y to rtol 1e-10: no
+    # column is picked by its values; an unlisted one is refused.
+    X, y = covariate_frame()
+    X = X + 1e6
+    X["near"] = X["load"] + 1e-4 * np.random.RandomState(1).normal(size=len(X))
+    y = y + 1e6
+    with pytest.raises(ValueError, match=r"name it with target=.*\['load', 'near'\]"):
+        backtest(RefusingToFit(), X, y, initial_train_size=40, horizon=3)
+    with pytest.raises(ValueError, match=r"\['temperature', 'near'\].*known_future"):
+        backtest(RefusingToFit(), X, y, initial_train_size=40, horizon=3, target="load")
+
+
 @pytest.mark.parametrize(
     "target, known_future, message",
     [
