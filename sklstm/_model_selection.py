@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._panel import is_panel
+from ._panel import is_panel, target_positions
 
 __all__ = ["PanelTimeSeriesSplit"]
 
@@ -18,9 +18,15 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
     ``(series id, time)`` index) are split as
     :class:`~sklearn.model_selection.TimeSeriesSplit` splits rows: the test
     fold ``k`` is the ``k``-th last block of ``test_size`` times, its
-    training set every row of every series at a time before the block
-    (less ``gap`` times). No fold trains on a time at or after its test
-    fold's first time. Series may start and end at different times.
+    training set every row of every series whose targets are all observed
+    by the block's first time (less ``gap`` times). A row's targets are its
+    series' next observations (``y.shape[1]`` of them for direct targets
+    from :func:`~sklstm.make_horizon_targets`, else one): the row before a
+    gap in a series trains only in folds that start after the gap, and the
+    last ``y.shape[1] - 1`` rows before a fold, whose direct targets lie in
+    it, do not train. No fold trains on a target at a time after its test
+    fold's first time. Series may start and end at different times, and
+    have gaps.
 
     In a :class:`~sklearn.pipeline.Pipeline` with a
     :class:`~sklstm.SlidingWindow` (``history="auto"``), each series' test
@@ -86,8 +92,10 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
         X : DataFrame or Series indexed by (series id, time)
             The panel.
 
-        y : None
-            Ignored.
+        y : array-like of shape (n_rows,) or (n_rows, n_horizons), default=None
+            The targets: their number of columns is the number of future
+            observations each row's targets reach (one for 1-D ``y`` or
+            None).
 
         groups : None
             Ignored.
@@ -109,6 +117,9 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
                 ". Use sklearn.model_selection.TimeSeriesSplit for one series."
             )
         times, time_codes = np.unique(X.index.get_level_values(1), return_inverse=True)
+        width = 1 if y is None or np.ndim(y) < 2 else np.shape(y)[1]
+        # When each row's last target is observed: the cut is by that time.
+        last_target = target_positions(X.index, time_codes, width)[:, -1]
         n_times = len(times)
         test_size = self.test_size or n_times // (self.n_splits + 1)
         first_test = n_times - self.n_splits * test_size
@@ -123,7 +134,7 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
             train_start = 0
             if self.max_train_size is not None:
                 train_start = max(0, train_end - self.max_train_size)
-            train = (time_codes >= train_start) & (time_codes < train_end)
+            train = (time_codes >= train_start) & (last_target <= train_end)
             test = (time_codes >= start) & (time_codes < start + test_size)
             yield np.flatnonzero(train), np.flatnonzero(test)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-__all__ = ["is_panel", "series_rows", "series_times"]
+__all__ = ["is_panel", "series_rows", "series_times", "target_positions"]
 
 
 def is_panel(data):
@@ -37,3 +37,38 @@ def series_times(index, positions, caller):
             f"{times[-1]}). Sort the rows, e.g. X.sort_index()."
         )
     return pd.Index(times)
+
+
+def target_positions(index, time_codes, width):
+    """When each row's targets are observed, as positions among the distinct times.
+
+    A row's ``width`` targets are the next ``width`` observations of its
+    series, as :func:`~sklstm.make_horizon_targets` pairs them: the row
+    before a gap has its target after the gap. After a series' last row,
+    its targets are taken one distinct time apart.
+
+    Parameters
+    ----------
+    index : MultiIndex of (series id, time)
+        The panel's rows.
+    time_codes : ndarray of shape (n_rows,)
+        Each row's position among the panel's distinct times.
+    width : int
+        Targets per row: 1 for one-step ``y``, ``Y.shape[1]`` for direct ones.
+
+    Returns
+    -------
+    positions : ndarray of shape (n_rows, width)
+        ``positions[r, j]``: the distinct time of row ``r``'s target ``j``.
+    """
+    series_codes = pd.factorize(index.get_level_values(0))[0]
+    order = np.lexsort((time_codes, series_codes))
+    series_codes, times = series_codes[order], np.asarray(time_codes)[order]
+    # The sorted position of each row's series' last row.
+    last = np.searchsorted(series_codes, series_codes, side="right")[:, None] - 1
+    later = np.arange(len(order))[:, None] + np.arange(1, width + 1)
+    inside = times[np.minimum(later, last)]
+    beyond = times[last] + later - last
+    positions = np.empty((len(order), width), dtype=np.intp)
+    positions[order] = np.where(later <= last, inside, beyond)
+    return positions

@@ -13,7 +13,7 @@ from ._forecasting import (
     _window_length,
     recursive_forecast,
 )
-from ._panel import series_rows, series_times
+from ._panel import series_rows, series_times, target_positions
 from ._window import _next_label
 
 __all__ = ["panel_backtest"]
@@ -87,7 +87,7 @@ class _Panel:
             X.index.get_level_values(1), sort=True
         )
         self.series = series_rows(X.index)
-        self.target_position = np.empty((len(X), self.width), dtype=int)
+        self.target_position = target_positions(X.index, self.time_position, self.width)
         # Labels of the times after the panel's last, when its times are
         # evenly spaced; else after each series' last.
         self.panel_future = (
@@ -96,14 +96,8 @@ class _Panel:
             else None
         )
         self.future = []
-        ahead = np.arange(1, self.width + 1)
         for _, rows in self.series:
             times = series_times(X.index, rows, "backtest")
-            positions = self.time_position[rows]
-            later = np.arange(len(rows))[:, None] + ahead
-            beyond = positions[-1] + later - (len(rows) - 1)
-            inside = positions[np.minimum(later, len(rows) - 1)]
-            self.target_position[rows] = np.where(later < len(rows), inside, beyond)
             self.future.append(_future_times(_time_labels(times), horizon))
         self._found = {}
 

@@ -1,4 +1,4 @@
-"""Backtests of gapped and ragged panels are cut by time, never by row position."""
+"""Backtests and CV folds of gapped and ragged panels are cut by time, not rows."""
 
 import numpy as np
 import pandas as pd
@@ -8,7 +8,12 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sklstm import SlidingWindow, backtest, make_horizon_targets
+from sklstm import (
+    PanelTimeSeriesSplit,
+    SlidingWindow,
+    backtest,
+    make_horizon_targets,
+)
 
 # Series observed at different times: a gap (A), a late start (C), an early
 # end (D), and one series observed throughout (B).
@@ -225,3 +230,21 @@ def test_a_single_series_with_a_gapped_datetime_index_trains_on_observed_targets
         last_target = target_day[X.index.get_indexer(fitted)].max()
         assert last_target <= X.index[origin]
         assert predicted.max() == X.index[origin]
+
+
+@pytest.mark.parametrize("width", [1, 3])
+def test_cv_folds_train_only_on_targets_observed_before_the_test_fold(width):
+    panel = gapped_panel()
+    X, Y = make_horizon_targets(panel, horizon=width)
+    times = X.index.get_level_values(1)
+    last_target = target_times(X, width)
+    folds = list(PanelTimeSeriesSplit(n_splits=4, test_size=9).split(X, Y))
+    leaks = sum(
+        int((last_target[train] > times[test].min()).sum()) for train, test in folds
+    )
+    assert leaks == 0
+    for train, test in folds:
+        # Every row whose targets are observed by the fold trains, when the
+        # rows before it are in.
+        start = times[test].min()
+        assert set(np.flatnonzero(last_target <= start)) == set(train)
