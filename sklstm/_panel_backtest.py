@@ -161,14 +161,11 @@ class _Panel:
         numbers = [n for n, k in enumerate(found) if k is not None]
         # Each series' last ``context`` rows up to the origin: rows, not
         # times, as its SlidingWindow reads them (across a gap too).
+        first = {
+            n: 0 if context is None else max(0, found[n] - context + 1) for n in numbers
+        }
         keep = np.concatenate(
-            [
-                self.series[n][1][
-                    0 if context is None else max(0, found[n] - context + 1) : found[n]
-                    + 1
-                ]
-                for n in numbers
-            ]
+            [self.series[n][1][first[n] : found[n] + 1] for n in numbers]
         )
         history = self.X.iloc[np.sort(keep)]
         if self.y.ndim == 2 or self.horizon == 1:
