@@ -203,8 +203,9 @@ def backtest(
     results : DataFrame
         One row per origin and step with columns ``origin`` (row position),
         ``step``, ``time`` (index label of the forecast time, or its
-        position), ``y_true``, ``y_pred``, one column per baseline, and
-        ``lower``, ``upper`` when ``interval`` is set. ``results.attrs``
+        position; NaT past ``X`` for a datetime index with gaps),
+        ``y_true``, ``y_pred``, one column per baseline, and ``lower``,
+        ``upper`` when ``interval`` is set. ``results.attrs``
         holds what :func:`backtest_summary` needs beyond the rows:
         ``"season_length"``, ``"mase_scale"`` (the in-sample seasonal naive
         MAE of the targets observed by the first origin; a dict by series
@@ -763,4 +764,9 @@ def _forecast_times(X, origins, steps):
         return index.start + positions * index.step
     if positions.max() < len(index):
         return index[positions]
+    if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex):
+        # An index with gaps cannot be continued: the rows' own labels, and
+        # NaT past X (the time of the last targets is not in X).
+        inside = np.where(positions < len(index), positions, -1)
+        return index.take(inside, allow_fill=True, fill_value=pd.NaT)
     return positions

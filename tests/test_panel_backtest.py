@@ -224,6 +224,12 @@ def test_a_single_series_with_a_gapped_datetime_index_trains_on_observed_targets
     results = backtest(recorded(), X, Y, initial_train_size=10, horizon=3, baselines=())
     fits = fits_and_first_predicts()
     assert len(fits) == results["origin"].nunique()
+    # Forecast times are the rows' own days, across the gap; past X unknown.
+    step_3 = results[results["step"] == 3]
+    inside = step_3["origin"] + 3 < len(X)
+    expected = X.index[step_3["origin"][inside] + 3]
+    np.testing.assert_array_equal(step_3["time"][inside], expected)
+    assert step_3["time"][~inside].isna().all()
     for (fitted, predicted), origin in zip(
         fits, np.unique(results["origin"]), strict=True
     ):
