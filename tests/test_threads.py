@@ -185,7 +185,7 @@ def test_a_trial_stops_timing_threads_that_collapse(machine):
 
 
 class SeenThreads(Callback):
-    """Records torch's thread count at every training batch."""
+    """Records torch's thread count at every batch (in the fitted net's copy)."""
 
     def initialize(self):
         self.seen = set()
@@ -213,8 +213,7 @@ def test_the_default_count_is_torch_setting_within_the_usable_cpus(monkeypatch):
 def test_a_default_fit_uses_one_count_and_restores_torch_setting():
     torch.set_num_threads(2)
     X, y = task()
-    seen = SeenThreads()
-    model = LSTMRegressor(**TINY, callbacks=[("seen", seen)]).fit(X, y)
+    model = LSTMRegressor(**TINY, callbacks=[("seen", SeenThreads())]).fit(X, y)
     expected = min(2, joblib.cpu_count())
     assert model.n_threads_ == expected
     assert model.net_.callbacks_[-1][1].seen == {expected}
@@ -240,8 +239,7 @@ def test_the_same_seed_gives_the_same_bits_while_another_process_is_busy():
     """What n_threads="auto" does not promise: its count follows the load."""
     torch.set_num_threads(2)
     X, y = task()
-    seen = SeenThreads()
-    model = LSTMRegressor(**TINY, callbacks=[("seen", seen)])
+    model = LSTMRegressor(**TINY, callbacks=[("seen", SeenThreads())])
     quiet = model.fit(X, y).predict(X)
     busy = subprocess.Popen(
         python_command(BUSY, "60"), cwd=ROOT, stdout=subprocess.PIPE, text=True
