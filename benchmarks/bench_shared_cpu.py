@@ -1,14 +1,14 @@
 """Fit time when the CPU is shared: 1, 2 and 4 concurrent processes, searches, dask.
 
 Every process fits the same LSTMRegressor (windows of 24 steps x 2 features,
-hidden 64, batch 32) with ``n_threads`` set to 1, to 2, or left at its default
-(``None``: sklstm's thread policy). For ``k`` concurrent processes, ``k``
-workers are started, load their data, wait for a common start time, fit,
-and report their own fit time; the table gives the median over workers and
-repeats, and the ratio to the best setting for that ``k``. Settings alternate
-inside each repeat. Then the same fits inside GridSearchCV(n_jobs=2) (joblib's
-worker processes) and on a dask LocalCluster with 2 single-threaded workers
-(when dask.distributed is installed).
+hidden 64, batch 32) with ``n_threads`` set to 1, to 2, or to ``"auto"``
+(sklstm's load-adaptive policy; the default before 0.2). For ``k`` concurrent
+processes, ``k`` workers are started, load their data, wait for a common start
+time, fit, and report their own fit time; the table gives the median over
+workers and repeats, and the ratio to the best setting for that ``k``.
+Settings alternate inside each repeat. Then the same fits inside
+GridSearchCV(n_jobs=2) (joblib's worker processes) and on a dask LocalCluster
+with 2 single-threaded workers (when dask.distributed is installed).
 
     python benchmarks/bench_shared_cpu.py
     python benchmarks/bench_shared_cpu.py --repeats 5 --processes 1 2 4
@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-SETTINGS = {"1 thread": 1, "2 threads": 2, "default (None)": None}
+SETTINGS = {"1 thread": 1, "2 threads": 2, '"auto"': "auto"}
 
 
 def data(n_windows=1500, seed=0):
@@ -48,9 +48,8 @@ def model(n_threads, epochs):
 
 def worker(args):
     X, y = data()
-    estimator = model(
-        None if args.threads == "None" else int(args.threads), args.epochs
-    )
+    setting = args.threads if args.threads == "auto" else int(args.threads)
+    estimator = model(setting, args.epochs)
     time.sleep(max(0.0, args.start_at - time.time()))
     start = time.perf_counter()
     estimator.fit(X, y)
@@ -91,7 +90,7 @@ def concurrent(n_processes, threads, epochs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", action="store_true")
-    parser.add_argument("--threads", default="None")
+    parser.add_argument("--threads", default="auto")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--start-at", type=float, default=0.0)
     parser.add_argument("--repeats", type=int, default=3)
@@ -106,7 +105,7 @@ def main():
 
         def fit_together(n_threads, k=k, chosen=chosen):
             seconds, threads = concurrent(k, n_threads, args.epochs)
-            if n_threads is None:
+            if n_threads == "auto":
                 chosen.append(threads)
             return statistics.median(seconds)
 
@@ -115,7 +114,7 @@ def main():
             "median fit time per process",
             alternate(fit_together, args.repeats),
         )
-        print(f"  threads the default used per epoch: {chosen[-1]}")
+        print(f'  threads "auto" used per epoch: {chosen[-1]}')
     if not args.no_search:
         searches(args.repeats, args.epochs)
 

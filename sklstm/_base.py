@@ -30,7 +30,7 @@ from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
 from ._sequences import check_sequences, is_ragged
-from ._threads import prediction_threads
+from ._threads import fit_threads, predict_threads
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
 from ._validation import (
     check_float32_range,
@@ -173,7 +173,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "callbacks": [list, None],
         "warm_start": ["boolean"],
         "device": [str],
-        "n_threads": [*_positive_int(), None],
+        "n_threads": [*_positive_int(), StrOptions({"auto"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -458,9 +458,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             n_features, n_outputs, device, partial, generator=generator, **net_params
         )
         dataset = SequenceDataset(X, y, dtype=self._input_dtype(), lengths=lengths)
-        # With n_threads=None, the whole fit starts at the thread tuner's count:
-        # initialising the level on 2 busy cores collapses like training.
-        with torch_threads(prediction_threads(self.n_threads)):
+        # One count for the whole fit, initialisation included, restored
+        # afterwards ("auto" starts at one thread and its tuner changes it).
+        n_threads = fit_threads(self.n_threads)
+        with torch_threads(n_threads):
             # Weight initialisation draws from torch's global generator; a
             # continued fit overwrites the weights, so it draws nothing of its own.
             with global_torch_seed(0 if continuing else _draw_seed(generator), device):
@@ -470,9 +471,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             else:
                 self._init_module(net.module_, dataset)
             self._architecture_fitted = self._architecture()
-            return self._train(net, dataset, generator, device, partial, continuing)
+            return self._train(
+                net, dataset, generator, device, partial, continuing, n_threads
+            )
 
-    def _train(self, net, dataset, generator, device, partial, continuing):
+    def _train(self, net, dataset, generator, device, partial, continuing, n_threads):
         n_before = self.n_iter_ if continuing else 0
         epochs = 1 if partial else self.max_epochs
         diverged = None
@@ -496,6 +499,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if needs_global:
             self._global_rng_state = global_generator.state
         self.net_, self.device_ = net, device
+        tuner = dict(net.callbacks_).get("thread_tuner")
+        # predict uses this count again, in this process or after loading.
+        self.n_threads_ = n_threads if tuner is None else tuner.n_threads_
         self._record_history(net)
         self._after_training(net, dataset, partial)
         self._prepare_inference()
@@ -708,7 +714,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         X, lengths = X if isinstance(X, tuple) else (X, None)
         dataset = SequenceDataset(X, dtype=self._input_dtype(), lengths=lengths)
         outputs = []
-        with torch_threads(prediction_threads(self.n_threads)), torch.inference_mode():
+        n_threads = predict_threads(self.n_threads, getattr(self, "n_threads_", None))
+        with torch_threads(n_threads), torch.inference_mode():
             batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
             for X_batch, _ in batches:
                 out = call_module(module, X_batch, **forward_params)

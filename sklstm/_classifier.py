@@ -87,6 +87,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     device_ : str
         Device the weights live on.
 
+    n_threads_ : int
+        Torch threads the fit used on the CPU (with ``n_threads="auto"``,
+        the count it ended with); ``predict`` uses it when ``n_threads`` is
+        None or ``"auto"``.
+
     See Also
     --------
     LSTMRegressor : The same network for regression.
@@ -155,7 +160,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
-        n_threads: int | None = None,
+        n_threads: int | str | None = None,
         random_state=None,
         verbose: int = 0,
     ):

@@ -80,8 +80,8 @@ def global_torch_seed(seed_or_state, device):
 def torch_threads(n_threads):
     """Run with torch's intra-op thread pool set to ``n_threads``, then restore it.
 
-    None leaves the count to what runs inside (sklstm's thread tuner), and
-    restores it on exit all the same.
+    None leaves the count as it is, and restores it on exit all the same
+    (for code inside that changes it).
     """
     previous = torch.get_num_threads()
     if n_threads is not None and n_threads != previous:

@@ -153,21 +153,30 @@ SHARED_PARAMETERS = """\
         ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"`` (a GPU
         when PyTorch sees one, else the CPU).
 
-    n_threads : int or None, default=None
-        Threads torch uses on the CPU during ``fit`` and ``predict`` (its
-        global setting is restored afterwards). None lets each fit adapt to
-        the machine: it starts with one thread (or what the last fit in this
-        process ended with), reads every half second how many cores other
-        processes leave free, and uses that many threads when timing a few
-        batches shows they pay, never more than torch's own setting (one in
-        joblib's workers of ``GridSearchCV(n_jobs=...)`` and in dask's) or
-        the CPUs this process may use; ``predict`` uses the last fit's count.
-        The count per epoch is in ``history_["n_threads"]``. This avoids the
-        collapse of threads that spin on cores other work needs (10-170x
-        slower), at one thread for the first half second. An int fixes the
-        count: results are bit-for-bit reproducible for a fixed count (LSTM
-        and GRU networks without ``layer_norm``, attention or a convolution
-        give the same bits for any count).
+    n_threads : int, "auto" or None, default=None
+        Threads torch uses on the CPU during ``fit`` and ``predict``; torch's
+        global setting is restored after each call. None: torch's setting
+        when ``fit`` starts (one in joblib's workers of
+        ``GridSearchCV(n_jobs=...)`` and in dask's), at most the CPUs this
+        process may use (:func:`joblib.cpu_count`: affinity and cgroup
+        quota), fixed for the whole fit; the count is kept in
+        ``n_threads_``, and ``predict`` uses it again (at most what the
+        predicting process may use), so the same seed gives the same bits
+        whatever the machine's load, and a model loaded in a fresh process
+        on the same machine predicts the same bits. An int fixes the count.
+        ``"auto"`` adapts to the machine's load: each fit starts at one
+        thread, reads every half second how many cores other processes
+        leave free, and takes that many threads when timing a few batches
+        shows they pay; the count per epoch is in ``history_["n_threads"]``.
+        It avoids the collapse of threads that spin on cores other work
+        needs (10-170x slower) but is not reproducible bit for bit when the
+        load changes. LSTM and GRU networks without ``layer_norm``,
+        attention or a convolution gave the same bits for 1 to 4 threads;
+        others may differ in the last bits between counts.
+
+        .. versionchanged:: 0.2
+           None was the adaptive policy, now ``"auto"``; it started from
+           the count the previous fit in the process ended with.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int makes a

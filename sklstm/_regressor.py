@@ -199,6 +199,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     device_ : str
         Device the weights live on.
 
+    n_threads_ : int
+        Torch threads the fit used on the CPU (with ``n_threads="auto"``,
+        the count it ended with); ``predict`` uses it when ``n_threads`` is
+        None or ``"auto"``.
+
     See Also
     --------
     SlidingWindow : Turns a table of rows into the windows this model reads.
@@ -277,7 +282,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
-        n_threads: int | None = None,
+        n_threads: int | str | None = None,
         random_state=None,
         verbose: int = 0,
     ):

@@ -1,50 +1,62 @@
-"""How many threads torch uses on the CPU when ``n_threads=None``.
+"""How many threads torch uses on the CPU during ``fit`` and ``predict``.
 
-On a quiet machine two threads train a hidden-64 LSTM about 1.6x faster than
-one. On a machine whose cores are busy with other work, OpenMP threads that
-spin while waiting for each other at every one of the hundreds of parallel
-regions of a batch make two threads 10-170x slower than one: one training
-batch measured 2.2 s at two threads against 13 ms at one
-(``benchmarks/bench_shared_cpu.py``). No count fixed in advance suits both,
-and the load changes while a model trains; timing a batch at more threads
-to find out costs that collapse. So a fit with ``n_threads=None`` watches
-the CPUs it may run on instead:
+``n_threads=None`` (the default) is a fixed count, chosen once per call:
+torch's intra-op setting when the call starts, lowered to the CPUs this
+process may really use (:func:`joblib.cpu_count`: its affinity, its cgroup
+CPU quota, ``LOKY_MAX_CPU_COUNT``). joblib's worker processes
+(``GridSearchCV(n_jobs=...)``) and dask's lower torch's setting to their
+share of the cores, so the default follows them. The count is applied for
+the whole call through :func:`sklstm._device.torch_threads`, which restores
+torch's setting afterwards; the count a fit used is kept on the estimator
+(``n_threads_``) and ``predict`` uses it again, lowered to what the
+predicting process may use. The same seed therefore gives the same bits
+whatever the machine's load, and a model saved and loaded in a fresh
+process on the same machine predicts the same bits.
 
-- it starts with the count the last fit in this process ended with (one
-  thread for the first);
-- every half second of training it reads, from ``/proc/stat``, how much of
-  those CPUs other processes used meanwhile (their busy time minus this
-  process's own CPU time), and takes at most as many threads as there are
-  cores left free, rounded down (an other process busy on one core of two
-  leaves one: one thread);
+``n_threads="auto"`` opts into :class:`ThreadTuner`, which changes the
+count during training as the machine's load changes. On a quiet machine two
+threads train a hidden-64 LSTM about 1.6x faster than one; on a machine
+whose cores are busy with other work, OpenMP threads that spin while
+waiting for each other at every one of the hundreds of parallel regions of
+a batch make two threads 10-170x slower than one: one training batch
+measured 2.2 s at two threads against 13 ms at one
+(``benchmarks/bench_shared_cpu.py``). The tuner:
+
+- starts each fit at one thread;
+- every half second of training reads, from ``/proc/stat``, how much of
+  the CPUs this process may use other processes used meanwhile (their busy
+  time minus this process's own CPU time), and takes at most as many
+  threads as there are cores left free, rounded down (an other process
+  busy on one core of two leaves one: one thread);
 - before adding threads it times a few batches at each count, alternating,
   and keeps the faster (small networks gain nothing from a second thread);
   a count found slower is not tried again in that fit unless the load has
   fallen further, and a count whose batch is three times slower than the
   other's (the load came back) is dropped from the trial at once.
 
-The candidates never exceed torch's own setting when the fit starts, which
-joblib's worker processes (``GridSearchCV(n_jobs=...)``) and dask's workers
-lower to their share of the cores, nor the CPUs this process may run on.
-Where ``/proc/stat`` does not exist (macOS, Windows) the count stays torch's.
+Its candidates never exceed the default's count. Fits with it are not
+reproducible bit for bit when the load changes: the count, and with it the
+float32 rounding of some kernels, depends on what else runs. It keeps no
+state between fits. Where ``/proc/stat`` does not exist (macOS, Windows) it
+stays at the default's count.
 """
 
+import numbers
 import os
 import statistics
 import time
 
+import joblib
 import torch
 from skorch.callbacks import Callback
 
-__all__ = ["ThreadTuner", "prediction_threads", "thread_cap"]
+__all__ = ["ThreadTuner", "fit_threads", "predict_threads", "thread_cap"]
 
-# What the last tuned fit in this process ended with; where the next fit
-# starts, and what predict with n_threads=None uses.
-_last_choice = {"n_threads": 1}
 _PROC_STAT = "/proc/stat"
 
 
 def _allowed_cpus():
+    """The ids of the CPUs this process may run on (its affinity)."""
     try:
         return sorted(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
@@ -52,17 +64,35 @@ def _allowed_cpus():
 
 
 def thread_cap():
-    """The most threads a fit may use: torch's setting and the CPUs allowed."""
-    return max(1, min(torch.get_num_threads(), len(_allowed_cpus())))
+    """Threads for ``n_threads=None``: torch's setting, at most the usable CPUs.
+
+    :func:`joblib.cpu_count` counts the CPUs of the process's affinity and
+    its cgroup CPU quota (containers), not the machine's.
+    """
+    return max(1, min(torch.get_num_threads(), joblib.cpu_count()))
 
 
-def prediction_threads(n_threads):
-    """Threads for ``predict``: ``n_threads``, or for None the last fit's choice."""
-    if n_threads is not None:
-        return n_threads
-    if not os.path.exists(_PROC_STAT):
-        return torch.get_num_threads()
-    return min(thread_cap(), _last_choice["n_threads"])
+def fit_threads(n_threads):
+    """The count a fit starts with: ``n_threads``, the cap for None, 1 for "auto"."""
+    if n_threads is None:
+        return thread_cap()
+    if n_threads == "auto":
+        return 1  # ThreadTuner raises it when cores are free and it pays
+    return n_threads
+
+
+def predict_threads(n_threads, fitted=None):
+    """Threads for ``predict``: ``n_threads``, else the fit's count within the cap.
+
+    ``fitted`` is the count the fit used (``n_threads_``); None, or anything
+    but a positive int (a model saved before 0.2, a damaged file), gives the
+    cap.
+    """
+    if isinstance(n_threads, numbers.Integral):
+        return int(n_threads)
+    cap = thread_cap()
+    valid = isinstance(fitted, numbers.Integral) and not isinstance(fitted, bool)
+    return min(int(fitted), cap) if valid and fitted >= 1 else cap
 
 
 def _busy_seconds(cpus):
@@ -82,15 +112,16 @@ def _busy_seconds(cpus):
 class ThreadTuner(Callback):
     """Train with as many threads as there are free cores, if they pay.
 
-    See the module's docstring for the rule. Records the count used for
-    most of each epoch's training batches as ``n_threads`` in the history.
+    Used for ``n_threads="auto"``; see the module's docstring for the rule.
+    Records the count used for most of each epoch's training batches as
+    ``n_threads`` in the history; ``n_threads_`` is the count it ended with.
 
     Parameters
     ----------
     cap : int or None, default=None
         Most threads to use; None for :func:`thread_cap` when training
-        starts. The estimators pass it from before the fit, which runs at
-        the starting count from then on.
+        starts. The estimators pass it from before the fit, which starts at
+        one thread.
     window : float, default=0.5
         Seconds of training between readings of the load.
     trial_batches : int, default=3
@@ -114,9 +145,9 @@ class ThreadTuner(Callback):
         self.epoch_counts_ = {}
         self._start = None
         if not self.enabled_:
-            self.n_threads_ = min(torch.get_num_threads(), self.cap_)
+            self.n_threads_ = self.cap_
             return
-        self.n_threads_ = min(_last_choice["n_threads"], self.cap_)
+        self.n_threads_ = 1
         # The most threads found to pay, and the free cores when it was found.
         self.ceiling_, self.ceiling_free_ = self.cap_, float("inf")
         self._mark()
@@ -196,7 +227,3 @@ class ThreadTuner(Callback):
             used = max(self.epoch_counts_, key=self.epoch_counts_.get)
             net.history.record("n_threads", used)
         self.epoch_counts_ = {}
-
-    def on_train_end(self, net, **kwargs):
-        if self.enabled_:
-            _last_choice["n_threads"] = self.n_threads_

@@ -88,7 +88,7 @@ def build_callbacks(estimator, partial, device="cpu"):
         ("weight_guard", WeightGuard(restore_on_interrupt=not early)),
         ("record_lr", RecordLearningRate()),
     ]
-    if estimator.n_threads is None and torch.device(device).type == "cpu":
+    if estimator.n_threads == "auto" and torch.device(device).type == "cpu":
         callbacks.append(("thread_tuner", ThreadTuner(cap=thread_cap())))
     if estimator.verbose == 1:
         total = 1 if partial else estimator.max_epochs
@@ -124,6 +124,6 @@ def history_frame(rows):
             [np.nan if value is None else value for value in values], dtype=np.float64
         )
     threads = [row.get("n_threads") for row in rows]
-    if rows and None not in threads:  # recorded by ThreadTuner (n_threads=None)
+    if rows and None not in threads:  # recorded by ThreadTuner (n_threads="auto")
         columns["n_threads"] = np.array(threads, dtype=np.int64)
     return pd.DataFrame(columns)

@@ -30,14 +30,17 @@ def _seed_everything():
 
 @pytest.fixture(autouse=True)
 def _one_torch_thread():
-    """Each test starts with torch at one thread, whatever the machine's load.
+    """Each test starts with torch at one thread, whatever the machine.
 
-    With ``n_threads=None`` a fit takes as many threads as the load leaves
-    free, up to torch's setting: two fits of the same seed could then run at
-    different counts and differ by more than rounding (a bidirectional,
-    dropout network failed scikit-learn's check_fit_idempotent so on a busy
-    machine). Tests of other counts set them themselves (``n_threads=2``,
-    tests/test_threads.py, tests/test_portability.py).
+    ``n_threads=None`` uses torch's setting (at most the usable CPUs), which
+    is one per core by default: the same test would run at 2 threads here and
+    at 64 elsewhere, with other float32 kernels, and two spinning OpenMP
+    threads on a busy 2-core runner are 10-170x slower than one. One thread
+    gives every machine the same counts and keeps the suite fast under load,
+    also with ``OMP_NUM_THREADS`` set. Tests of other counts set them
+    themselves (``n_threads=2``, ``torch.set_num_threads(2)`` in
+    tests/test_threads.py, tests/test_portability.py); this fixture restores
+    the setting afterwards.
     """
     before = torch.get_num_threads()
     torch.set_num_threads(1)

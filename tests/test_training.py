@@ -234,7 +234,7 @@ def test_no_convergence_warning_when_early_stopping_stopped():
 
 def test_history_frame():
     X, y = task()
-    model = LSTMRegressor(**FAST, max_epochs=3, early_stopping=True)
+    model = LSTMRegressor(**FAST, max_epochs=3, early_stopping=True, n_threads="auto")
     with pytest.warns(ConvergenceWarning):
         model.fit(X, y)
     history = model.history_
@@ -245,7 +245,7 @@ def test_history_frame():
         "valid_loss",
         "lr",
         "dur",
-        "n_threads",  # n_threads=None: the count of each epoch
+        "n_threads",  # n_threads="auto": the count of each epoch
     ]
     assert history["epoch"].tolist() == [1, 2, 3]
     assert history["train_loss"].tolist() == model.loss_curve_
