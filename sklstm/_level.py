@@ -65,7 +65,7 @@ def _design(module, X, lengths):
 
 
 @torch.no_grad()
-def init_level_module(module, dataset, season=1, target_scale=None):
+def init_level_module(module, dataset, season=1, target_scale=None, target_mean=None):
     """Set ``module``'s input statistics and least-squares highway from ``dataset``.
 
     Parameters
@@ -81,6 +81,11 @@ def init_level_module(module, dataset, season=1, target_scale=None):
         walk instead of the random walk, whichever GCV scores better.
     target_scale : array-like of shape (n_targets,), default=None
         The standard deviations that standardised the (framed) targets.
+    target_mean : array-like of shape (n_targets,), default=None
+        The means that standardised them. With both, the direct targets of
+        a window of the target alone (column ``j`` ``j + 1`` steps ahead)
+        are forecast by the mean of their own ridge autoregression and the
+        first target's, iterated ``j`` times (see :func:`_iterated_weights`).
     """
     shift, scale, relative_squares = _input_moments(dataset, module.input_shift.numel())
     module.input_shift.copy_(shift)
@@ -123,6 +128,10 @@ def init_level_module(module, dataset, season=1, target_scale=None):
             )
             better = shifted[1] < score  # per target
             weights = torch.where(better, shifted[0] + prior, weights)
+        iterated = _iterated_weights(module, weights, target_mean, target_scale)
+        if intercept and iterated is not None:
+            # Direct targets: the mean of the direct and the iterated forecast.
+            weights[:, 1:] = (weights[:, 1:] + iterated[:, 1:]) / 2
     else:
         penalty = torch.full((n_inputs,), _RIDGE * len(dataset), dtype=torch.float64)
         penalty[-1] = 0.0  # the intercept is not shrunk
@@ -214,3 +223,47 @@ def _positive(mean_square):
     """Root of a mean square, with 1 where it is 0 (a constant input)."""
     root = mean_square.clamp(min=0).sqrt()
     return torch.where(root > 0, root, torch.ones_like(root))
+
+
+def _iterated_weights(module, weights, target_mean, target_scale):
+    """Highway weights of the first target's autoregression iterated, or None.
+
+    Column ``j`` of the result forecasts ``j + 1`` steps ahead by feeding the
+    one-step autoregression (``weights[:, 0]``) its own forecasts ``j``
+    times: the recursive forecast, which is again linear in the window.
+    Direct targets far ahead have fewer rows to learn from and their errors
+    overlap; the mean of the direct and this recursive forecast scored 2 %
+    better (geometric mean MASE at 12 steps, 29 series of
+    ``benchmarks/bench_accuracy.py``) than the direct one alone and about
+    as well as the recursive one alone, without its compounding.
+
+    None for one target, or windows with other features (their future is
+    not known), or without the targets' standardisation.
+    """
+    n_features = module.input_shift.numel()
+    n_targets = module.highway.out_features
+    if n_features != 1 or n_targets < 2 or target_mean is None:
+        return None
+    n_steps = module.highway.in_features
+    unit = float(module.input_scale[0] * module.relative_scale[0])
+    mean = np.broadcast_to(np.asarray(target_mean, dtype=np.float64), (n_targets,))
+    scale = np.broadcast_to(np.asarray(target_scale, dtype=np.float64), (n_targets,))
+    # In the frame's units, each value relative to the window's last one is
+    # an affine map of the window's relative steps u_0 .. u_{n_steps - 2}:
+    # coefficients, then a constant.
+    lag_weights = weights[1:n_steps, 0].numpy() * scale[0] / unit
+    constant = np.zeros(n_steps)
+    constant[-1] = mean[0] + scale[0] * float(weights[-1, 0])
+    values = [*np.eye(n_steps)[: n_steps - 1], np.zeros(n_steps)]
+    iterated = torch.zeros(n_steps + 1, n_targets, dtype=torch.float64)
+    for j in range(n_targets):
+        window = values[-n_steps:]
+        last = window[-1]
+        ahead = last + constant
+        for weight, value in zip(lag_weights, window[:-1], strict=True):
+            ahead = ahead + weight * (value - last)
+        values.append(ahead)
+        # Back to the highway's standardised lags and target j.
+        iterated[1:n_steps, j] = torch.from_numpy(ahead[:-1] * unit / scale[j])
+        iterated[-1, j] = (ahead[-1] - mean[j]) / scale[j]
+    return iterated

@@ -613,7 +613,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 dataset = dataset.split(len(dataset) - n_valid)[0]
             init_level_module(module, dataset)
             return
-        init_level_module(module, dataset, frame.season, self.y_scale_)
+        init_level_module(module, dataset, frame.season, self.y_scale_, self.y_mean_)
 
     def _after_training(self, net, dataset, partial):
         """Check the recurrent part and calibrate the head on the validation rows.

@@ -17,6 +17,7 @@ from sklstm import (
     recursive_forecast,
 )
 from sklstm._frame import find_target_frame
+from sklstm._level import _iterated_weights
 
 FAST = {"hidden_size": 8, "max_epochs": 5, "n_threads": 1, "random_state": 0}
 
@@ -241,3 +242,32 @@ def test_the_season_is_found_and_its_prior_kept_when_gcv_prefers_it():
     walk = _random_walk()
     frame = find_target_frame(_windows(walk[:-1], 24), walk[1:])
     assert frame.season == 1
+
+
+def test_iterated_weights_are_the_one_step_forecast_fed_back():
+    """The iterated weights are the one-step autoregression fed its own forecasts."""
+    values = _random_walk(200) + np.sin(np.arange(200) * 2 * np.pi / 12)
+    X, Y = make_horizon_targets(values, horizon=4)
+    windows = _windows(X, 24)
+    model = LSTMRegressor(**FAST).fit(windows, Y)
+    module = model.net_.module_
+    with torch.no_grad():
+        module.head.weight.zero_()
+        module.head.bias.zero_()
+    weights = torch.cat([module.highway.weight.T, module.highway.bias[None]])
+    iterated = _iterated_weights(
+        module, weights.double(), model.y_mean_, model.y_scale_
+    )
+    # The one-step forecast, fed back three times (the target is the column).
+    window, recursive = windows[-1:].astype(np.float64), []
+    for _ in range(4):
+        recursive.append(model.predict(window)[0, 0])
+        window = np.concatenate([window[:, 1:], [[[recursive[-1]]]]], axis=1)
+    with torch.no_grad():
+        module.highway.weight.copy_(iterated[:-1].T)
+        module.highway.bias.copy_(iterated[-1])
+    assert_allclose(model.predict(windows[-1:])[0], recursive, rtol=1e-5, atol=1e-4)
+    # Windows with another feature: no iterated forecast (its future is unknown).
+    two = np.concatenate([windows, np.sqrt(np.abs(windows))], axis=-1)
+    module = LSTMRegressor(**FAST).fit(two, Y).net_.module_
+    assert _iterated_weights(module, weights.double(), model.y_mean_, None) is None
