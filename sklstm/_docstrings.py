@@ -165,9 +165,10 @@ SHARED_PARAMETERS = """\
         The count per epoch is in ``history_["n_threads"]``. This avoids the
         collapse of threads that spin on cores other work needs (10-170x
         slower), at one thread for the first half second. An int fixes the
-        count: results are bit-for-bit reproducible for a fixed count (LSTM
-        and GRU networks without ``layer_norm``, attention or a convolution
-        give the same bits for any count).
+        count (at most the CPUs this process may run on): results are
+        bit-for-bit reproducible for a fixed count (LSTM and GRU networks
+        without ``layer_norm``, attention or a convolution give the same
+        bits for any count).
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int makes a

@@ -220,12 +220,35 @@ def _check_fitted_shapes(estimator):
             "is damaged."
         )
     estimator.input_shape_ = tuple(shape)
+    # X's steps times features: a window larger than the network allows
+    # would allocate that much on the first predict or export.
+    if int(np.prod(shape)) > _max_parameters.get():
+        raise ValueError(
+            f"The saved input_shape_={shape!r} of this {name} describes windows "
+            f"of more than max_parameters={_max_parameters.get():.3g} values: the "
+            "file is damaged, or load it with a larger max_parameters if you "
+            "trust it."
+        )
+    n_features_in = getattr(estimator, "n_features_in_", None)
+    if n_features_in != shape[0]:
+        raise ValueError(
+            f"The saved n_features_in_={n_features_in!r} of this {name} does not "
+            f"match its input_shape_={shape!r} (they are X.shape[1] and "
+            "X.shape[1:] of the fit data): the file is damaged."
+        )
     n_outputs = getattr(estimator, "n_outputs_", 1)
     if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < 1:
         raise ValueError(
             f"The saved n_outputs_={n_outputs!r} of this {name} is not a positive "
             "integer: the file is damaged."
         )
+    for key in ("n_iter_", "best_epoch_"):
+        value = getattr(estimator, key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(
+                f"The saved {key}={value!r} of this {name} is not a non-negative "
+                "integer: the file is damaged."
+            )
 
 
 def _damaged(estimator, what):

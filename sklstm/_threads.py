@@ -57,9 +57,12 @@ def thread_cap():
 
 
 def prediction_threads(n_threads):
-    """Threads for ``predict``: ``n_threads``, or for None the last fit's choice."""
+    """Threads for ``fit`` and ``predict``: ``n_threads``, or for None the last
+    fit's choice; never more than the CPUs this process may run on, since
+    threads beyond them only wait for each other (64 asked on 2 CPUs would
+    start 127 threads)."""
     if n_threads is not None:
-        return n_threads
+        return min(n_threads, len(_allowed_cpus()))
     if not os.path.exists(_PROC_STAT):
         return torch.get_num_threads()
     return min(thread_cap(), _last_choice["n_threads"])

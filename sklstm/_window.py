@@ -490,23 +490,44 @@ def _map_labels(convert, labels):
 
 
 def _plain_label(label):
-    """An index label as plain values: (kind, text, time zone or frequency)."""
+    """An index label as plain values: (kind, text, time zone or frequency).
+
+    A time zone-aware label's text holds its UTC offset, so it names the same
+    instant whatever the time zone object (zoneinfo, pytz, dateutil, a fixed
+    offset); the zone's name is kept when it has one that loads back.
+    """
     if isinstance(label, pd.Timestamp):
-        return (
-            "Timestamp",
-            label.isoformat(),
-            None if label.tz is None else str(label.tz),
-        )
+        return ("Timestamp", label.isoformat(), _zone_name(label.tz))
     if isinstance(label, pd.Period):
         return ("Period", str(label), label.freqstr)
     return label
+
+
+def _zone_name(tz):
+    """The IANA name of ``tz`` (zoneinfo's key, pytz's zone), or None."""
+    if tz is None:
+        return None
+    name = getattr(tz, "key", None) or getattr(tz, "zone", None)
+    return name if isinstance(name, str) else None
 
 
 def _label_from_plain(value):
     if isinstance(value, tuple | list) and len(value) == 3:
         kind, text, extra = value
         if kind == "Timestamp":
-            return pd.Timestamp(text, tz=extra) if extra else pd.Timestamp(text)
+            return _timestamp(text, extra)
         if kind == "Period":
             return pd.Period(text, freq=extra)
     return value
+
+
+def _timestamp(text, zone):
+    """The saved instant, in its named zone when that loads, else at its offset."""
+    label = pd.Timestamp(text)
+    if zone is None:
+        return label
+    try:
+        return label.tz_convert(zone) if label.tz else label.tz_localize(zone)
+    except Exception:  # a zone unknown here, or an older file's str(tz) such
+        # as "tzfile('Europe/Paris')": the offset in the text names the instant
+        return label

@@ -152,3 +152,9 @@ def test_a_trial_stops_timing_threads_that_collapse(machine):
     train(tuner, machine, n_epochs=1)
     assert tuner.timings_[2] == [pytest.approx(2.0 / 32)]
     assert tuner.n_threads_ == 1
+
+
+def test_fixed_thread_count_is_capped_at_the_allowed_cpus():
+    """64 threads asked on fewer CPUs would start 127 threads that wait."""
+    assert prediction_threads(64) == min(64, len(_threads._allowed_cpus()))
+    assert prediction_threads(1) == 1
