@@ -27,9 +27,21 @@ def _next_label(index):
     Only strictly increasing, evenly spaced indexes have one: a DatetimeIndex
     with a freq (set, or inferred as :func:`pandas.infer_freq` does), a
     PeriodIndex without gaps, or an integer index with a constant step.
+    Raises ValueError if that label lies beyond what the index's type holds
+    (an int64 index ending at ``2**63 - 1``, a date past 2262-04-11), rather
+    than letting it wrap round.
     """
-    if index is None or not (index.is_monotonic_increasing and index.is_unique):
+    if index is None or len(index) == 0:
         return None
+    if not (index.is_monotonic_increasing and index.is_unique):
+        return None
+    try:
+        return _label_after(index)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as error:
+        raise _beyond_range(index, error) from None
+
+
+def _label_after(index):
     if isinstance(index, pd.DatetimeIndex):
         # freq="infer" is pd.infer_freq's rule without its pandas 4 warning.
         freq = index.freq or pd.DatetimeIndex(index, freq="infer").freq
@@ -38,11 +50,40 @@ def _next_label(index):
         regular = len(index) < 2 or (index[1:] == index[:-1] + 1).all()
         return index[-1] + 1 if regular else None
     if isinstance(index, pd.RangeIndex):
-        return int(index[-1] + index.step)
+        return _fitting_integer(int(index[-1]) + index.step, index.dtype)
     if pd.api.types.is_integer_dtype(index.dtype) and len(index) >= 2:
-        steps = np.diff(index.to_numpy())
-        return int(index[-1] + steps[0]) if (steps == steps[0]).all() else None
+        return _integer_label_after(index)
     return None
+
+
+def _integer_label_after(index):
+    # In Python integers: numpy's int64 arithmetic wraps round silently.
+    first, second, last = int(index[0]), int(index[1]), int(index[-1])
+    step = second - first
+    if last - first != step * (len(index) - 1):
+        return None
+    steps = np.diff(index.to_numpy())  # no overflow: last - first fits
+    if not (steps == steps[0]).all():
+        return None
+    return _fitting_integer(last + step, index.dtype)
+
+
+def _fitting_integer(label, dtype):
+    info = np.iinfo(dtype)
+    if not info.min <= label <= info.max:
+        raise OverflowError(
+            f"{label} is beyond {dtype}'s range [{info.min}, {info.max}]"
+        )
+    return label
+
+
+def _beyond_range(index, error):
+    return ValueError(
+        f"The rows' index ends at {index[-1]!r}: the label of the row after it "
+        f"does not exist ({error}), so rows that follow cannot be labelled. Index the "
+        "rows by time within range (a DatetimeIndex before 2262, or an integer "
+        "index well inside int64), or reset it with X.reset_index(drop=True)."
+    )
 
 
 def _same_kind(next_label, index):
