@@ -37,6 +37,7 @@ from ._validation import (
     check_no_datetimes,
     check_sequence_shape,
     check_token_ids,
+    float32_offsets,
 )
 from .exceptions import TrainingDivergedError
 
@@ -287,8 +288,31 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens).
 
         Sequences of different lengths (see :func:`~sklstm._sequences.is_ragged`)
-        come back as a tuple ``(padded X, lengths)``.
+        come back as a tuple ``(padded X, lengths)``. A float64 ``X`` whose
+        features float32 would round by more than a thousandth of their step
+        (a series at 1e9 with a unit signal) comes back with each such
+        feature's fit mean removed, in float64: the network computes in
+        float32 (see :func:`~sklstm._validation.float32_offsets`).
         """
+        checked = self._checked_input(X, y, reset=reset)
+        X_only = isinstance(y, str) and y == "no_validation"
+        X, y = (checked, None) if X_only else checked
+        if reset:
+            self._input_offset = self._fitted_input_offset(X)
+        offset = getattr(self, "_input_offset", None)
+        if offset is not None and not isinstance(X, tuple):
+            X = X - (offset if X.ndim == 3 else offset[0])
+        return X if X_only else (X, y)
+
+    def _fitted_input_offset(self, X):
+        """Per-feature float64 offsets for ``_validate_input``, or None."""
+        if isinstance(X, tuple) or self._tokens or X.dtype != np.float64:
+            return None
+        last_steps = X[:, -1, :] if X.ndim == 3 else X[:, -1:]
+        return float32_offsets(last_steps)
+
+    def _checked_input(self, X, y="no_validation", *, reset):
+        """``_validate_input`` before any offset is removed."""
         X_only = isinstance(y, str) and y == "no_validation"
         if is_ragged(X):
             return self._validate_ragged(X, y, X_only, reset)

@@ -281,6 +281,12 @@ def _check_fitted_values(estimator):
             )
             if values.shape != (estimator.n_outputs_,):
                 raise _damaged(estimator, f"{name} of shape {values.shape}")
+    offset = getattr(estimator, "_input_offset", None)
+    if offset is not None:
+        values = _finite_array(offset, estimator, "input offset")
+        if values.shape != (_n_features(estimator),):
+            raise _damaged(estimator, f"input offset of shape {values.shape}")
+        estimator._input_offset = values
     frame = getattr(estimator, "_target_frame", None)
     if frame is not None:
         _check_frame(estimator, frame)

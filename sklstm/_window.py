@@ -16,7 +16,7 @@ from sklearn.utils.validation import (
 )
 
 from ._panel import is_panel, series_rows, series_times
-from ._validation import check_float32_range, check_no_datetimes
+from ._validation import check_float32_range, check_no_datetimes, float32_offsets
 
 __all__ = ["SlidingWindow"]
 
@@ -119,7 +119,7 @@ def _mismatch(index):
 
 
 def _fingerprint(rows):
-    """Shape and hash of the float32 ``rows``: tells the fit data when it comes back."""
+    """Shape and hash of ``rows``: tells the fit data when it comes back."""
     return rows.shape, hashlib.blake2b(rows.data, digest_size=16).hexdigest()
 
 
@@ -137,7 +137,11 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
     The result is a read-only strided view over a single padded float32 copy
     of the input: memory grows with ``n_samples * n_features``, not with
-    ``n_samples * window * n_features``.
+    ``n_samples * window * n_features``. The copy is float64 instead when
+    float32 would round a column by more than a thousandth of its mean step
+    between rows in the fit data (a series at level 1e9 with a unit signal,
+    which float32 rounds to multiples of 64); the estimators remove such
+    levels in float64 before computing in float32.
 
     A panel, a DataFrame indexed by a two-level :class:`~pandas.MultiIndex`
     ``(series id, time)``, is windowed series by series: no window crosses
@@ -189,7 +193,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         DataFrame with string column names.
 
     last_rows_ : ndarray of shape (min(window - 1, n_samples), `n_features_in_`) or dict
-        The last rows seen during :term:`fit`, in float32: the history of
+        The last rows seen during :term:`fit`, in the windows' dtype: the history of
         rows that follow them. For a panel, a dict of them per series id.
 
     next_index_ : pandas.Timestamp, pandas.Period, int, None or dict
@@ -291,8 +295,9 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
         Returns
         -------
-        windows : ndarray of shape (n_samples, window, n_features), dtype float32
-            Read-only view; ``windows[t]`` holds rows ``t - window + 1 ... t``.
+        windows : ndarray of shape (n_samples, window, n_features)
+            Read-only view, float32 (float64 when float32 would lose the
+            fit data's steps); ``windows[t]`` holds rows ``t - window + 1 ... t``.
         """
         padded = self._fit(X)
         if padded is None:  # a panel: each series padded, as transform pads it
@@ -310,10 +315,11 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
         Returns
         -------
-        windows : ndarray of shape (n_samples, window, n_features), dtype float32
-            Read-only view; ``windows[t]`` holds rows ``t - window + 1 ... t``,
-            the rows before ``X`` being ``last_rows_`` when ``X`` follows the
-            rows seen in fit (see ``history``), padding otherwise.
+        windows : ndarray of shape (n_samples, window, n_features)
+            Read-only view, float32 or float64 as in ``fit_transform``;
+            ``windows[t]`` holds rows ``t - window + 1 ... t``, the rows
+            before ``X`` being ``last_rows_`` when ``X`` follows the rows
+            seen in fit (see ``history``), padding otherwise.
         """
         check_is_fitted(self)
         check_no_datetimes(X, type(self).__name__)
@@ -372,6 +378,11 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         check_no_datetimes(X, type(self).__name__)
         index = X.index if isinstance(X, pd.DataFrame) else None
         values = validate_data(self, X, dtype="numeric")
+        # Kept in float64 when float32 would round away the columns' steps (a
+        # series at 1e9 with a unit signal): the estimator after this removes
+        # the level in float64 before its own float32 cast.
+        lossy = float32_offsets(np.asarray(values, dtype=np.float64)) is not None
+        self._dtype = "float64" if lossy else "float32"
         if is_panel(X):
             self._panel_fit(values, index)
             return None
@@ -385,7 +396,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         return padded
 
     def _is_fit_data(self, rows):
-        """Whether the float32 ``rows`` are the rows seen in fit (shape, then hash)."""
+        """Whether the padded ``rows`` are the rows seen in fit (shape, then hash)."""
         shape = self._fit_fingerprint[0]
         return rows.shape == shape and _fingerprint(rows) == self._fit_fingerprint
 
@@ -410,7 +421,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self.last_rows_, self.next_index_ = {}, {}
         for series_id, positions in groups:
             times = series_times(index, positions, type(self).__name__)
-            rows = np.asarray(values[positions], dtype=np.float32)
+            rows = np.asarray(values[positions], dtype=self._output_dtype())
             self.last_rows_[series_id] = self._last_rows(rows)
             self.next_index_[series_id] = _next_label(times)
         self._fit_fingerprint = _fingerprint(np.ascontiguousarray(values, np.float32))
@@ -452,7 +463,8 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         Unlike one series' windows, these are a copy: the padding between
         series would break the single strided view.
         """
-        windows = np.empty((len(values), self.window, values.shape[1]), np.float32)
+        shape = (len(values), self.window, values.shape[1])
+        windows = np.empty(shape, self._output_dtype())
         for series_id, positions in groups:
             padded = self._padded_copy(values[positions])
             self._fill_before(padded, history=histories.get(series_id))
@@ -460,11 +472,16 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         windows.flags.writeable = False  # read-only, as the strided view
         return windows
 
+    def _output_dtype(self):
+        # Files saved before the float64 case existed hold float32 windows.
+        return np.dtype(getattr(self, "_dtype", "float32"))
+
     def _padded_copy(self, X):
-        """One float32 buffer: ``window - 1`` rows to fill, then ``X``."""
+        """One buffer: ``window - 1`` rows to fill, then ``X``, in the fitted dtype."""
         check_float32_range(X, "X")
         n_samples, n_features = X.shape
-        padded = np.empty((n_samples + self.window - 1, n_features), dtype=np.float32)
+        shape = (n_samples + self.window - 1, n_features)
+        padded = np.empty(shape, dtype=self._output_dtype())
         # Assigning casts in place: no float32 copy of X besides the padded one.
         padded[self.window - 1 :] = X
         return padded
