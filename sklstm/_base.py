@@ -283,6 +283,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     # How y is checked by validate_data; the classifier keeps labels as they are.
     _y_checks = {"multi_output": True, "y_numeric": True}
+    # Parameters that set how many outputs the network has per target.
+    _output_params = ()
 
     def _validate_input(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens).
@@ -534,7 +536,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _architecture(self):
         """The parameters that shape the network, as set now."""
-        keys = (*_ARCHITECTURE, "module", "module_params", *self._level_params())
+        keys = (
+            *_ARCHITECTURE,
+            "module",
+            "module_params",
+            *self._output_params,
+            *self._level_params(),
+        )
         return {key: getattr(self, key) for key in keys if hasattr(self, key)}
 
     def _continue_from(self, net):
@@ -550,9 +558,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if old_shapes != new_shapes or type(old.module_) is not type(net.module_):
             fitted = getattr(self, "_architecture_fitted", {})
             current = self._architecture()
-            changed = sorted(
-                k for k in current if fitted.get(k, current[k]) != current[k]
-            )
+            changed = [
+                f"{k} (fitted with {fitted[k]!r}, now {current[k]!r})"
+                for k in sorted(current)
+                if fitted.get(k, current[k]) != current[k]
+            ]
             raise ValueError(
                 f"{type(self).__name__} cannot continue training (warm_start=True "
                 "or partial_fit) with another architecture: "

@@ -226,6 +226,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     (2,)
     """
 
+    # loss="gaussian" adds a spread, "quantile" one output per level.
+    _output_params = ("loss", "quantiles")
+
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "loss": [
