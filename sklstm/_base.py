@@ -330,15 +330,37 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         check_no_datetimes(X, type(self).__name__)
         params = dict(reset=reset, ensure_2d=False, allow_nd=True)
         params["dtype"] = "numeric" if self._tokens else [np.float32, np.float64]
-        if X_only:
-            X = validate_data(self, X, **params)
-        else:
-            X, y = validate_data(self, X, y, **self._y_checks, **params)
+        try:
+            if X_only:
+                X = validate_data(self, X, **params)
+            else:
+                X, y = validate_data(self, X, y, **self._y_checks, **params)
+        except ValueError as error:
+            if "could not convert" not in str(error):
+                raise
+            raise self._not_numeric(X, y, X_only, error) from error
         check_float32_range(X, "X")
         X = check_sequence_shape(self, X, reset, tokens=self._tokens)
         if self._tokens:
             X = check_token_ids(X, self.n_tokens, type(self).__name__)
         return X if X_only else (X, y)
+
+    def _not_numeric(self, X, y, X_only, error):
+        """The ValueError for text in X (or in a regressor's y), naming which."""
+        name = type(self).__name__
+        culprit = "X"
+        if not X_only and self._y_checks.get("y_numeric"):
+            try:
+                np.asarray(y, dtype=np.float64)
+            except (TypeError, ValueError):
+                culprit = "y"
+        fix = "encode categories as numbers first (e.g. with OrdinalEncoder)"
+        if culprit == "y":
+            fix = "for class labels use LSTMClassifier"
+        return ValueError(
+            f"{name} needs numeric {culprit}, but {culprit} holds values that are "
+            f"not numbers ({error}); {fix}."
+        )
 
     def _validate_ragged(self, X, y, X_only, reset):
         """``_validate_input`` for a list (or object array) of sequences."""

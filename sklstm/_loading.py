@@ -9,11 +9,13 @@ weights before the network is built (see ``_persistence.restore_state``).
 """
 
 import io
+import json
 import os
 import pickle
 import warnings
 import zipfile
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +51,7 @@ _UNPACKED_SLACK = 256 * 2**20
 # being read: a crafted file may nest containers deeper than Python recurses
 # (RecursionError) or declare arrays larger than memory (MemoryError).
 _DAMAGED = (
+    json.JSONDecodeError,
     EOFError,
     pickle.UnpicklingError,
     zipfile.BadZipFile,
@@ -215,6 +218,15 @@ def load(
         raise TypeError(
             f"trusted must be a list of types or their names; got {trusted!r}. "
             "Name each type you vouch for, e.g. trusted=[MyModule]."
+        )
+    if (
+        not isinstance(max_parameters, Integral)
+        or isinstance(max_parameters, bool)
+        or max_parameters < 1
+    ):
+        raise ValueError(
+            f"max_parameters must be a positive int; got {max_parameters!r}. It is "
+            f"the largest network a file may describe (default {MAX_PARAMETERS})."
         )
     data = _read(file)
     with parameter_limit(max_parameters):

@@ -481,7 +481,15 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         check_float32_range(X, "X")
         n_samples, n_features = X.shape
         shape = (n_samples + self.window - 1, n_features)
-        padded = np.empty(shape, dtype=self._output_dtype())
+        try:
+            padded = np.empty(shape, dtype=self._output_dtype())
+        except MemoryError:
+            raise ValueError(
+                f"window={self.window} needs a buffer of {shape[0]} rows of "
+                f"{n_features} values for {n_samples} rows of X, more than this "
+                "machine can allocate. Use a window of at most the rows of "
+                "history a forecast needs."
+            ) from None
         # Assigning casts in place: no float32 copy of X besides the padded one.
         padded[self.window - 1 :] = X
         return padded

@@ -442,3 +442,13 @@ def test_panel_forecast_past_the_last_int64_label_is_a_clear_error():
     model = LinearRegression().fit(panel[["v"]], np.arange(12.0))
     with pytest.raises(ValueError, match=r"index ends at .* does not exist"):
         recursive_forecast(model, panel, steps=2)
+
+
+def test_nan_in_an_array_history_or_data_names_the_parameter():
+    data = np.arange(20.0)
+    data[5] = np.nan
+    with pytest.raises(ValueError, match="data contains NaN"):
+        make_horizon_targets(data, horizon=2)
+    model = LinearRegression().fit(np.arange(19.0)[:, None], np.arange(1.0, 20.0))
+    with pytest.raises(ValueError, match="history contains NaN"):
+        recursive_forecast(model, data[:, None], steps=2)

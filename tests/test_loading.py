@@ -449,3 +449,17 @@ def test_time_zone_aware_index_round_trips(zone, tmp_path):
         loaded.transform(X.iloc[30:]), window.transform(X.iloc[30:])
     )
     assert loaded.transform(X.iloc[30:])[0, 0, 0] == 28.0
+
+
+@pytest.mark.parametrize("limit", [-1, 0, 2.5, True])
+def test_max_parameters_must_be_a_positive_int(model, limit):
+    with pytest.raises(ValueError, match="max_parameters must be a positive int"):
+        sklstm.load(io.BytesIO(saved(model, "skops")), max_parameters=limit)
+
+
+def test_schema_that_is_not_json_is_reported_as_damaged():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("schema.json", "0 0")
+    with pytest.raises(ValueError, match=r"damaged.*JSONDecodeError"):
+        sklstm.load(io.BytesIO(buffer.getvalue()))
