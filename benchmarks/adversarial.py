@@ -117,7 +117,7 @@ def saved_bytes(obj):
 
 def tampered(model, **changes):
     """``model`` whose saved state has ``changes`` applied (a crafted file)."""
-    state = model.__getstate__()
+    state = dict(model.__getstate__())  # BaseEstimator's is the live __dict__
     state.update(changes)
     model.__getstate__ = lambda: state
     return saved_bytes(model)
@@ -582,6 +582,34 @@ def crafted_input_shape(keep):
 @case("files", names=("n_iter_",))
 def negative_epoch_count(keep):
     return load(tampered(fitted(), n_iter_=-1))
+
+
+def _crafted_window(**changes):
+    """A SlidingWindow file with ``changes`` to its state, loaded and used."""
+    X = series_frame()
+    window = SlidingWindow(4).fit(X.iloc[:40])
+    return load(tampered(window, **changes)).transform(X.iloc[40:])
+
+
+@case("files", names=("last_rows_",))
+def window_last_rows_of_other_shape(keep):
+    return _crafted_window(last_rows_=np.ones((3, 5), np.float32))
+
+
+@case("files", names=("last_rows_",))
+def window_last_rows_nan(keep):
+    return _crafted_window(last_rows_=np.full((3, 1), np.nan, np.float32))
+
+
+@case("files", names=("window",))
+def window_negative_size(keep):
+    return _crafted_window(window=-3)
+
+
+@case("files", names=("mean_", "scale_", "series_ids_"))
+def scaler_statistics_of_other_shape(keep):
+    scaler = PerSeriesScaler().fit(panel())
+    return load(tampered(scaler, mean_=np.zeros((5, 3)))).transform(panel())
 
 
 @case("files", check=lambda threads: threads <= len(os.sched_getaffinity(0)))

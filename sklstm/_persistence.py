@@ -27,6 +27,7 @@ from ._device import global_torch_seed
 __all__ = [
     "FORMAT_VERSION",
     "MAX_PARAMETERS",
+    "check_loaded_params",
     "parameter_limit",
     "plain_state",
     "restore_state",
@@ -457,3 +458,41 @@ def _rebuild_net(estimator, weights, history):
     net.history = History(history)
     estimator.net_, estimator.device_ = net, device
     estimator._prepare_inference()
+
+
+def check_loaded_params(estimator):
+    """Validate a loaded transformer's parameters; a ValueError names the file.
+
+    For the estimators without a network (SlidingWindow, PerSeriesScaler),
+    whose fitted arrays are then checked against these parameters.
+    """
+    try:
+        estimator._validate_params()
+    except ValueError as error:
+        raise ValueError(
+            f"The saved {type(estimator).__name__} has an invalid parameter: "
+            f"{error} The file is damaged or was not written by sklstm."
+        ) from error
+
+
+def check_loaded_array(estimator, name, values, shape, positive=False):
+    """A loaded fitted array: a finite float ndarray of ``shape`` (None: any).
+
+    ``shape`` may hold None for an axis of any length.
+    """
+    valid = (
+        isinstance(values, np.ndarray)
+        and values.dtype.kind == "f"
+        and values.ndim == len(shape)
+        and all(n is None or n == m for n, m in zip(shape, values.shape, strict=True))
+        and np.isfinite(values).all()
+        and (not positive or (values > 0).all())
+    )
+    if not valid:
+        described = getattr(values, "shape", type(values).__name__)
+        raise ValueError(
+            f"The saved {name} of this {type(estimator).__name__} ({described}) is "
+            f"not a finite{' positive' if positive else ''} float array of shape "
+            f"{tuple('any' if n is None else n for n in shape)}: the file is "
+            "damaged or was not written by sklstm."
+        )

@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
 )
 
 from ._panel import is_panel, series_rows, series_times
+from ._persistence import check_loaded_array, check_loaded_params
 from ._validation import check_float32_range, check_no_datetimes, float32_offsets
 
 __all__ = ["SlidingWindow"]
@@ -541,6 +542,23 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         if "next_index_" in state:
             state["next_index_"] = _map_labels(_label_from_plain, state["next_index_"])
         super().__setstate__(state)
+        if "last_rows_" in state:
+            self._check_loaded()
+
+    def _check_loaded(self):
+        """A loaded file's window and last rows agree, so transform cannot
+        fail on them or read NaN history."""
+        check_loaded_params(self)
+        rows = self.last_rows_
+        shape = (None, getattr(self, "n_features_in_", None))
+        for series_rows_ in rows.values() if isinstance(rows, dict) else [rows]:
+            check_loaded_array(self, "last_rows_", series_rows_, shape)
+            if len(series_rows_) > self.window - 1:
+                raise ValueError(
+                    f"The saved last_rows_ of this SlidingWindow hold "
+                    f"{len(series_rows_)} rows, more than window - 1 = "
+                    f"{self.window - 1}: the file is damaged."
+                )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
