@@ -37,6 +37,7 @@ from ._validation import (
     check_no_datetimes,
     check_sequence_shape,
     check_token_ids,
+    float32_offsets,
 )
 from .exceptions import TrainingDivergedError
 
@@ -282,13 +283,38 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     # How y is checked by validate_data; the classifier keeps labels as they are.
     _y_checks = {"multi_output": True, "y_numeric": True}
+    # Parameters that set how many outputs the network has per target.
+    _output_params = ()
 
     def _validate_input(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens).
 
         Sequences of different lengths (see :func:`~sklstm._sequences.is_ragged`)
-        come back as a tuple ``(padded X, lengths)``.
+        come back as a tuple ``(padded X, lengths)``. A float64 ``X`` whose
+        features float32 would round by more than a thousandth of their step
+        (a series at 1e9 with a unit signal) comes back with each such
+        feature's fit mean removed, in float64: the network computes in
+        float32 (see :func:`~sklstm._validation.float32_offsets`).
         """
+        checked = self._checked_input(X, y, reset=reset)
+        X_only = isinstance(y, str) and y == "no_validation"
+        X, y = (checked, None) if X_only else checked
+        if reset:
+            self._input_offset = self._fitted_input_offset(X)
+        offset = getattr(self, "_input_offset", None)
+        if offset is not None and not isinstance(X, tuple):
+            X = X - (offset if X.ndim == 3 else offset[0])
+        return X if X_only else (X, y)
+
+    def _fitted_input_offset(self, X):
+        """Per-feature float64 offsets for ``_validate_input``, or None."""
+        if isinstance(X, tuple) or self._tokens or X.dtype != np.float64:
+            return None
+        last_steps = X[:, -1, :] if X.ndim == 3 else X[:, -1:]
+        return float32_offsets(last_steps)
+
+    def _checked_input(self, X, y="no_validation", *, reset):
+        """``_validate_input`` before any offset is removed."""
         X_only = isinstance(y, str) and y == "no_validation"
         if is_ragged(X):
             return self._validate_ragged(X, y, X_only, reset)
@@ -304,15 +330,37 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         check_no_datetimes(X, type(self).__name__)
         params = dict(reset=reset, ensure_2d=False, allow_nd=True)
         params["dtype"] = "numeric" if self._tokens else [np.float32, np.float64]
-        if X_only:
-            X = validate_data(self, X, **params)
-        else:
-            X, y = validate_data(self, X, y, **self._y_checks, **params)
+        try:
+            if X_only:
+                X = validate_data(self, X, **params)
+            else:
+                X, y = validate_data(self, X, y, **self._y_checks, **params)
+        except ValueError as error:
+            if "could not convert" not in str(error):
+                raise
+            raise self._not_numeric(X, y, X_only, error) from error
         check_float32_range(X, "X")
         X = check_sequence_shape(self, X, reset, tokens=self._tokens)
         if self._tokens:
             X = check_token_ids(X, self.n_tokens, type(self).__name__)
         return X if X_only else (X, y)
+
+    def _not_numeric(self, X, y, X_only, error):
+        """The ValueError for text in X (or in a regressor's y), naming which."""
+        name = type(self).__name__
+        culprit = "X"
+        if not X_only and self._y_checks.get("y_numeric"):
+            try:
+                np.asarray(y, dtype=np.float64)
+            except (TypeError, ValueError):
+                culprit = "y"
+        fix = "encode categories as numbers first (e.g. with OrdinalEncoder)"
+        if culprit == "y":
+            fix = "for class labels use LSTMClassifier"
+        return ValueError(
+            f"{name} needs numeric {culprit}, but {culprit} holds values that are "
+            f"not numbers ({error}); {fix}."
+        )
 
     def _validate_ragged(self, X, y, X_only, reset):
         """``_validate_input`` for a list (or object array) of sequences."""
@@ -516,7 +564,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _architecture(self):
         """The parameters that shape the network, as set now."""
-        keys = (*_ARCHITECTURE, "module", "module_params", *self._level_params())
+        keys = (
+            *_ARCHITECTURE,
+            "module",
+            "module_params",
+            *self._output_params,
+            *self._level_params(),
+        )
         return {key: getattr(self, key) for key in keys if hasattr(self, key)}
 
     def _continue_from(self, net):
@@ -532,9 +586,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if old_shapes != new_shapes or type(old.module_) is not type(net.module_):
             fitted = getattr(self, "_architecture_fitted", {})
             current = self._architecture()
-            changed = sorted(
-                k for k in current if fitted.get(k, current[k]) != current[k]
-            )
+            changed = [
+                f"{k} (fitted with {fitted[k]!r}, now {current[k]!r})"
+                for k in sorted(current)
+                if fitted.get(k, current[k]) != current[k]
+            ]
             raise ValueError(
                 f"{type(self).__name__} cannot continue training (warm_start=True "
                 "or partial_fit) with another architecture: "

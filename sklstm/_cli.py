@@ -35,7 +35,7 @@ def _parser():
             "El Niño sea-surface temperatures (1950-2010), score one-month-ahead "
             "forecasts on the last 20%% of the months against naive, seasonal-naive "
             "and linear AR baselines, and write forecast.png, scores.csv and "
-            "model.joblib to --out."
+            "model.skops (open it with sklstm.load) to --out."
         ),
     )
     demo.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")

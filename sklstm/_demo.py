@@ -3,12 +3,12 @@
 import time
 from pathlib import Path
 
-import joblib
 import pandas as pd
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._backtest import backtest, backtest_summary
+from ._loading import save
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
 from .datasets import load_co2, load_elnino
@@ -82,7 +82,8 @@ def run_demo(
     ----------
     out : str or Path, default="sklstm-demo"
         Folder for ``forecast_<series>.png``, ``backtest_<series>.csv``,
-        ``scores.csv`` and ``model.joblib`` (the El Niño pipeline).
+        ``scores.csv`` and ``model.skops`` (the El Niño pipeline, which
+        :func:`sklstm.load` opens; written when skops is installed).
     device : str, default="cpu"
         Device for the LSTM.
     epochs : int, default=200
@@ -129,10 +130,21 @@ def run_demo(
         _plot(out / f"forecast_{name}.png", results, title)
         if name == "elnino":
             model = build_pipeline(window, epochs, device, random_state, verbose=0)
-            joblib.dump(model.fit(X.iloc[:n_train], y[:n_train]), out / "model.joblib")
+            _save_model(model.fit(X.iloc[:n_train], y[:n_train]), out / "model.skops")
     scores = pd.concat(tables)
     scores.to_csv(out / "scores.csv")
     return scores
+
+
+def _save_model(model, path):
+    """Write ``model`` where ``sklstm.load(path)`` opens it with its defaults."""
+    try:
+        import skops.io  # noqa: F401
+    except ImportError:
+        print('skops is not installed: no model written (pip install "sklstm[skops]").')
+        return
+    save(model, path)
+    print(f"Model written to {path}; load it with sklstm.load({str(path)!r}).")
 
 
 def _scores(results, name):

@@ -163,7 +163,9 @@ SHARED_PARAMETERS = """\
         ``n_threads_``, and ``predict`` uses it again (at most what the
         predicting process may use), so the same seed gives the same bits
         whatever the machine's load, and a model loaded in a fresh process
-        on the same machine predicts the same bits. An int fixes the count.
+        on the same machine predicts the same bits. An int fixes the count
+        (at most the CPUs this process may run on: threads beyond them only
+        wait for each other).
         ``"auto"`` adapts to the machine's load: each fit starts at one
         thread, reads every half second how many cores other processes
         leave free, and takes that many threads when timing a few batches

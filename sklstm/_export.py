@@ -223,6 +223,15 @@ def _check_supported(estimator, what):
 def _predictor(fitted):
     """The float32 module of the exports: input scaling, network, head."""
     estimator, inputs, target = _unwrap(fitted)
+    offset = getattr(estimator, "_input_offset", None)
+    if offset is not None:
+        raise ValueError(
+            f"This {type(estimator).__name__} removes a float64 level from its "
+            f"input before computing in float32 (per feature: {offset.tolist()}), "
+            "since float32 would round its windows' steps away; an exported "
+            "float32 graph cannot. Export a model fitted on inputs scaled near "
+            "zero (a StandardScaler in front, or the series minus its level)."
+        )
     if isinstance(estimator, LSTMClassifier):
         outputs = estimator._make_head(output_names=("probabilities",))
     elif target is not None:

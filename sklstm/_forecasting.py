@@ -68,14 +68,18 @@ def _target_column(data, target):
     return _column_position(data, target, "target")
 
 
-def _as_table(data):
-    """Keep DataFrames; make a Series a one-column frame; check arrays as 2-D."""
+def _as_table(data, name):
+    """Keep DataFrames; make a Series a one-column frame; check arrays as 2-D.
+
+    ``name`` is the parameter ``data`` was passed as, for the error messages.
+    """
     if isinstance(data, pd.Series):
         return data.to_frame()
     if isinstance(data, pd.DataFrame):
         return data
     array = np.asarray(data)
-    return check_array(array.reshape(-1, 1) if array.ndim == 1 else array)
+    array = array.reshape(-1, 1) if array.ndim == 1 else array
+    return check_array(array, input_name=name)
 
 
 @validate_params(
@@ -134,7 +138,7 @@ def make_horizon_targets(data, horizon, target=0):
            [3., 4.],
            [4., 5.]])
     """
-    table = _as_table(data)
+    table = _as_table(data, "data")
     column = _target_column(table, target)
     if is_panel(table):
         return _panel_horizon_targets(table, horizon, column)
@@ -251,7 +255,7 @@ def recursive_forecast(
     >>> recursive_forecast(one_step, series, steps=3).round(6)
     array([10., 11., 12.])
     """
-    table = _as_table(history)
+    table = _as_table(history, "history")
     column = _target_column(table, target)
     n_columns = table.shape[1]
     n_series = len(series_rows(table.index)) if is_panel(table) else 1
@@ -354,7 +358,7 @@ def direct_forecast(model, history):
     >>> direct_forecast(direct, np.arange(10.0)).round(6)
     array([10., 11.])
     """
-    table = _as_table(history)
+    table = _as_table(history, "history")
     prediction = np.asarray(model.predict(table), dtype=np.float64)
     prediction = prediction.reshape(len(table), -1)
     if not is_panel(table):

@@ -9,11 +9,13 @@ weights before the network is built (see ``_persistence.restore_state``).
 """
 
 import io
+import json
 import os
 import pickle
 import warnings
 import zipfile
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,14 +47,28 @@ _ZIP_MAGIC = b"PK\x03\x04"
 # reading a member at its declared size, so checking declared sizes suffices.
 _UNPACKED_BYTES_PER_PARAMETER = 8
 _UNPACKED_SLACK = 256 * 2**20
-# What a damaged (truncated, cut, overwritten) file raises while being read.
+# What a damaged (truncated, cut, overwritten) or crafted file raises while
+# being read: a crafted file may nest containers deeper than Python recurses
+# (RecursionError) or declare arrays larger than memory (MemoryError).
 _DAMAGED = (
+    json.JSONDecodeError,
     EOFError,
     pickle.UnpicklingError,
     zipfile.BadZipFile,
     KeyError,
     UnicodeDecodeError,
+    RecursionError,
+    MemoryError,
+    OverflowError,
 )
+# Fitted statistics that scale inputs or targets, by attribute name: finite,
+# and the scales positive (scikit-learn's scalers store 1, never 0, for a
+# constant column), or a loaded model would predict NaN or inf silently.
+_FINITE_STATISTICS = ("mean_", "pooled_mean_", "center_", "min_", "var_")
+_SCALES = ("scale_", "pooled_scale_")
+# How deep the loaded object's estimators are searched (a pipeline in a
+# search in a pipeline is 3).
+_MAX_DEPTH = 20
 
 
 def _skops_io():
@@ -203,18 +219,31 @@ def load(
             f"trusted must be a list of types or their names; got {trusted!r}. "
             "Name each type you vouch for, e.g. trusted=[MyModule]."
         )
+    if (
+        not isinstance(max_parameters, Integral)
+        or isinstance(max_parameters, bool)
+        or max_parameters < 1
+    ):
+        raise ValueError(
+            f"max_parameters must be a positive int; got {max_parameters!r}. It is "
+            f"the largest network a file may describe (default {MAX_PARAMETERS})."
+        )
     data = _read(file)
     with parameter_limit(max_parameters):
         if data.startswith(_ZIP_MAGIC):
             _check_unpacked_size(data, file, max_parameters)
-            return _load_skops(data, file, [*TRUSTED_TYPES, *map(_type_name, trusted)])
-        if not allow_pickle:
+            trusted = [*TRUSTED_TYPES, *map(_type_name, trusted)]
+            loaded = _load_skops(data, file, trusted)
+        elif not allow_pickle:
             raise ValueError(
                 f"{_describe(file)} is not a skops file, and reading pickle or joblib "
                 "files runs code from them. Pass allow_pickle=True only if you wrote "
                 "the file yourself; otherwise ask for a file written by sklstm.save."
             )
-        return _load_pickle(data, file)
+        else:
+            loaded = _load_pickle(data, file)
+    _check_statistics(loaded, file)
+    return loaded
 
 
 def _read(file):
@@ -270,6 +299,43 @@ def _load_skops(data, file, trusted):
         ) from error
     except _DAMAGED as error:
         raise _damaged(file, error) from error
+
+
+def _estimators(value, depth=0):
+    """The scikit-learn estimators in ``value``, its steps and fitted parts."""
+    from sklearn.base import BaseEstimator
+
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(value, BaseEstimator):
+        yield value
+        value = list(vars(value).values())
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        for item in value:
+            if isinstance(item, BaseEstimator | list | tuple | dict):
+                yield from _estimators(item, depth + 1)
+
+
+def _check_statistics(loaded, file):
+    """Refuse NaN or infinite fitted statistics, and scales that are not > 0."""
+    import numpy as np
+
+    for estimator in _estimators(loaded):
+        for name in (*_FINITE_STATISTICS, *_SCALES):
+            values = vars(estimator).get(name)
+            if not (isinstance(values, np.ndarray) and values.dtype.kind == "f"):
+                continue
+            positive = name in _SCALES
+            expected = "finite and positive" if positive else "finite"
+            if not np.isfinite(values).all() or (positive and not (values > 0).all()):
+                raise ValueError(
+                    f"{_describe(file)} holds a {type(estimator).__name__} whose "
+                    f"fitted {name} is not {expected} "
+                    f"({values.ravel()[:5]!r}...): it would predict NaN or infinity. "
+                    "The file is damaged; save the model again."
+                )
 
 
 def _load_pickle(data, file):

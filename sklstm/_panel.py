@@ -7,12 +7,37 @@ __all__ = ["is_panel", "series_rows", "series_times", "target_positions"]
 
 
 def is_panel(data):
-    """Whether ``data`` is a DataFrame or Series indexed by ``(series id, time)``."""
-    return (
+    """Whether ``data`` is a DataFrame or Series indexed by ``(series id, time)``.
+
+    Raises ValueError for a MultiIndex that cannot be one: of other than two
+    levels, or whose first level holds the times and second the ids.
+    """
+    if not (
         isinstance(data, pd.DataFrame | pd.Series)
         and isinstance(data.index, pd.MultiIndex)
-        and data.index.nlevels == 2
-    )
+    ):
+        return False
+    index = data.index
+    if index.nlevels != 2:
+        raise ValueError(
+            f"The rows are indexed by a {index.nlevels}-level MultiIndex "
+            f"{list(index.names)}; a panel is indexed by exactly two levels, "
+            "(series id, time). Join the levels that name a series into one, "
+            "e.g. X.index = pd.MultiIndex.from_arrays([X.index.droplevel(-1)"
+            ".to_flat_index(), X.index.get_level_values(-1)])."
+        )
+    first, second = (index.get_level_values(level) for level in (0, 1))
+    if _is_time(first) and not _is_time(second):
+        raise ValueError(
+            f"The rows are indexed by (time, series id) {list(index.names)}: its "
+            "first level holds dates. A panel is indexed by (series id, time); "
+            "swap the levels with X.swaplevel().sort_index()."
+        )
+    return True
+
+
+def _is_time(labels):
+    return isinstance(labels, pd.DatetimeIndex | pd.PeriodIndex | pd.TimedeltaIndex)
 
 
 def series_rows(index):
@@ -21,6 +46,14 @@ def series_rows(index):
     The positions of each series keep the order of its rows in ``index``.
     """
     codes, ids = pd.factorize(index.get_level_values(0))
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        raise ValueError(
+            f"The series id (the index's first level) is missing (NaN or None) "
+            f"in {len(missing)} row(s), the first at position {missing[0]}: "
+            "those rows belong to no series. Give every row a series id, or "
+            "drop those rows."
+        )
     order = np.argsort(codes, kind="stable")
     ends = np.cumsum(np.bincount(codes, minlength=len(ids)))
     return list(zip(ids, np.split(order, ends[:-1]), strict=True))

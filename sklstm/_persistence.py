@@ -27,6 +27,7 @@ from ._device import global_torch_seed
 __all__ = [
     "FORMAT_VERSION",
     "MAX_PARAMETERS",
+    "check_loaded_params",
     "parameter_limit",
     "plain_state",
     "restore_state",
@@ -220,12 +221,35 @@ def _check_fitted_shapes(estimator):
             "is damaged."
         )
     estimator.input_shape_ = tuple(shape)
+    # X's steps times features: a window larger than the network allows
+    # would allocate that much on the first predict or export.
+    if int(np.prod(shape)) > _max_parameters.get():
+        raise ValueError(
+            f"The saved input_shape_={shape!r} of this {name} describes windows "
+            f"of more than max_parameters={_max_parameters.get():.3g} values: the "
+            "file is damaged, or load it with a larger max_parameters if you "
+            "trust it."
+        )
+    n_features_in = getattr(estimator, "n_features_in_", None)
+    if n_features_in != shape[0]:
+        raise ValueError(
+            f"The saved n_features_in_={n_features_in!r} of this {name} does not "
+            f"match its input_shape_={shape!r} (they are X.shape[1] and "
+            "X.shape[1:] of the fit data): the file is damaged."
+        )
     n_outputs = getattr(estimator, "n_outputs_", 1)
     if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < 1:
         raise ValueError(
             f"The saved n_outputs_={n_outputs!r} of this {name} is not a positive "
             "integer: the file is damaged."
         )
+    for key in ("n_iter_", "best_epoch_"):
+        value = getattr(estimator, key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(
+                f"The saved {key}={value!r} of this {name} is not a non-negative "
+                "integer: the file is damaged."
+            )
 
 
 def _damaged(estimator, what):
@@ -258,6 +282,12 @@ def _check_fitted_values(estimator):
             )
             if values.shape != (estimator.n_outputs_,):
                 raise _damaged(estimator, f"{name} of shape {values.shape}")
+    offset = getattr(estimator, "_input_offset", None)
+    if offset is not None:
+        values = _finite_array(offset, estimator, "input offset")
+        if values.shape != (_n_features(estimator),):
+            raise _damaged(estimator, f"input offset of shape {values.shape}")
+        estimator._input_offset = values
     frame = getattr(estimator, "_target_frame", None)
     if frame is not None:
         _check_frame(estimator, frame)
@@ -428,3 +458,41 @@ def _rebuild_net(estimator, weights, history):
     net.history = History(history)
     estimator.net_, estimator.device_ = net, device
     estimator._prepare_inference()
+
+
+def check_loaded_params(estimator):
+    """Validate a loaded transformer's parameters; a ValueError names the file.
+
+    For the estimators without a network (SlidingWindow, PerSeriesScaler),
+    whose fitted arrays are then checked against these parameters.
+    """
+    try:
+        estimator._validate_params()
+    except ValueError as error:
+        raise ValueError(
+            f"The saved {type(estimator).__name__} has an invalid parameter: "
+            f"{error} The file is damaged or was not written by sklstm."
+        ) from error
+
+
+def check_loaded_array(estimator, name, values, shape, positive=False):
+    """A loaded fitted array: a finite float ndarray of ``shape`` (None: any).
+
+    ``shape`` may hold None for an axis of any length.
+    """
+    valid = (
+        isinstance(values, np.ndarray)
+        and values.dtype.kind == "f"
+        and values.ndim == len(shape)
+        and all(n is None or n == m for n, m in zip(shape, values.shape, strict=True))
+        and np.isfinite(values).all()
+        and (not positive or (values > 0).all())
+    )
+    if not valid:
+        described = getattr(values, "shape", type(values).__name__)
+        raise ValueError(
+            f"The saved {name} of this {type(estimator).__name__} ({described}) is "
+            f"not a finite{' positive' if positive else ''} float array of shape "
+            f"{tuple('any' if n is None else n for n in shape)}: the file is "
+            "damaged or was not written by sklstm."
+        )

@@ -231,6 +231,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     (2,)
     """
 
+    # loss="gaussian" adds a spread, "quantile" one output per level.
+    _output_params = ("loss", "quantiles")
+
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "loss": [
@@ -387,6 +390,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         The frame (:mod:`sklstm._frame`) is found on the first fit and kept by
         continued fits.
         """
+        _check_numeric_y(y)
         if not continuing:
             frame = None
             if self.level == "auto" and lengths is None and self.module is None:
@@ -400,11 +404,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _encode_target(self, y, continuing):
         check_float32_range(y, "y")
-        if y.dtype.kind not in "biuf":
-            raise ValueError(
-                f"LSTMRegressor needs a numeric y; got dtype {y.dtype}. "
-                "For labels, use LSTMClassifier."
-            )
+        _check_numeric_y(y)
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         if continuing and (y.ndim, Y.shape[1]) != (self._y_ndim, self.n_outputs_):
             raise ValueError(
@@ -654,3 +654,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _check_numeric_y(y):
+    if y.dtype.kind not in "biuf":
+        raise ValueError(
+            f"LSTMRegressor needs a numeric y; got dtype {y.dtype}. "
+            "For labels, use LSTMClassifier."
+        )

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._panel import is_panel, series_rows
+from ._persistence import check_loaded_array, check_loaded_params
 
 __all__ = ["PerSeriesScaler"]
 
@@ -168,6 +169,22 @@ class PerSeriesScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             "use PerSeriesScaler(unknown_series='pooled') to scale unseen series "
             "with the statistics of all the fit rows."
         )
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "mean_" not in state:
+            return
+        # A loaded file: statistics of one shape, finite, scales positive.
+        check_loaded_params(self)
+        n_series = len(getattr(self, "series_ids_", ()))
+        n_features = getattr(self, "n_features_in_", None)
+        for name, shape, positive in [
+            ("mean_", (n_series, n_features), False),
+            ("scale_", (n_series, n_features), True),
+            ("pooled_mean_", (n_features,), False),
+            ("pooled_scale_", (n_features,), True),
+        ]:
+            check_loaded_array(self, name, getattr(self, name, None), shape, positive)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -78,7 +78,9 @@ def fit_threads(n_threads):
         return thread_cap()
     if n_threads == "auto":
         return 1  # ThreadTuner raises it when cores are free and it pays
-    return n_threads
+    # Threads beyond the usable CPUs only wait for each other (64 asked on
+    # 2 CPUs would start 127 threads).
+    return min(n_threads, joblib.cpu_count())
 
 
 def predict_threads(n_threads, fitted=None):
@@ -89,7 +91,7 @@ def predict_threads(n_threads, fitted=None):
     cap.
     """
     if isinstance(n_threads, numbers.Integral):
-        return int(n_threads)
+        return min(int(n_threads), joblib.cpu_count())
     cap = thread_cap()
     valid = isinstance(fitted, numbers.Integral) and not isinstance(fitted, bool)
     return min(int(fitted), cap) if valid and fitted >= 1 else cap

@@ -12,9 +12,16 @@ __all__ = [
     "check_not_under_target_transformer",
     "check_sequence_shape",
     "check_token_ids",
+    "float32_offsets",
 ]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+# float32 keeps 24 bits: a value is rounded by up to level * 2**-24. A column
+# whose rounding exceeds this fraction of its typical step (the unit a
+# forecast is read in) loses its signal when cast: 1e9 + a unit signal is
+# rounded to multiples of 64.
+_FLOAT32_ROUNDING = 2.0**-24
+_LOST_SHARE_OF_STEP = 1e-3
 
 
 def check_float32_range(array, input_name):
@@ -32,6 +39,31 @@ def check_float32_range(array, input_name):
             f"(absolute values up to {_FLOAT32_MAX:.3g} are supported). Rescale "
             f"{input_name}, e.g. with StandardScaler."
         )
+
+
+def float32_offsets(rows):
+    """Per-column float64 offsets that keep ``rows``' detail through float32.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (n_rows, n_columns)
+        Values about to be cast to float32, rows in order.
+
+    Returns
+    -------
+    offsets : ndarray of shape (n_columns,) or None
+        The mean of each column whose float32 rounding would exceed a
+        thousandth of its mean absolute step between rows, 0 for the others;
+        None when float32 keeps every column (float32 input included).
+    """
+    if rows.dtype != np.float64 or len(rows) < 2:
+        return None
+    level = np.abs(rows).max(axis=0)
+    step = np.abs(np.diff(rows, axis=0)).mean(axis=0)
+    lossy = (step > 0) & (level * _FLOAT32_ROUNDING > _LOST_SHARE_OF_STEP * step)
+    if not lossy.any():
+        return None
+    return np.where(lossy, rows.mean(axis=0), 0.0)
 
 
 def check_no_datetimes(X, estimator_name):

@@ -16,7 +16,8 @@ from sklearn.utils.validation import (
 )
 
 from ._panel import is_panel, series_rows, series_times
-from ._validation import check_float32_range, check_no_datetimes
+from ._persistence import check_loaded_array, check_loaded_params
+from ._validation import check_float32_range, check_no_datetimes, float32_offsets
 
 __all__ = ["SlidingWindow"]
 
@@ -27,9 +28,21 @@ def _next_label(index):
     Only strictly increasing, evenly spaced indexes have one: a DatetimeIndex
     with a freq (set, or inferred as :func:`pandas.infer_freq` does), a
     PeriodIndex without gaps, or an integer index with a constant step.
+    Raises ValueError if that label lies beyond what the index's type holds
+    (an int64 index ending at ``2**63 - 1``, a date past 2262-04-11), rather
+    than letting it wrap round.
     """
-    if index is None or not (index.is_monotonic_increasing and index.is_unique):
+    if index is None or len(index) == 0:
         return None
+    if not (index.is_monotonic_increasing and index.is_unique):
+        return None
+    try:
+        return _label_after(index)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as error:
+        raise _beyond_range(index, error) from None
+
+
+def _label_after(index):
     if isinstance(index, pd.DatetimeIndex):
         # freq="infer" is pd.infer_freq's rule without its pandas 4 warning.
         freq = index.freq or pd.DatetimeIndex(index, freq="infer").freq
@@ -38,11 +51,40 @@ def _next_label(index):
         regular = len(index) < 2 or (index[1:] == index[:-1] + 1).all()
         return index[-1] + 1 if regular else None
     if isinstance(index, pd.RangeIndex):
-        return int(index[-1] + index.step)
+        return _fitting_integer(int(index[-1]) + index.step, index.dtype)
     if pd.api.types.is_integer_dtype(index.dtype) and len(index) >= 2:
-        steps = np.diff(index.to_numpy())
-        return int(index[-1] + steps[0]) if (steps == steps[0]).all() else None
+        return _integer_label_after(index)
     return None
+
+
+def _integer_label_after(index):
+    # In Python integers: numpy's int64 arithmetic wraps round silently.
+    first, second, last = int(index[0]), int(index[1]), int(index[-1])
+    step = second - first
+    if last - first != step * (len(index) - 1):
+        return None
+    steps = np.diff(index.to_numpy())  # no overflow: last - first fits
+    if not (steps == steps[0]).all():
+        return None
+    return _fitting_integer(last + step, index.dtype)
+
+
+def _fitting_integer(label, dtype):
+    info = np.iinfo(dtype)
+    if not info.min <= label <= info.max:
+        raise OverflowError(
+            f"{label} is beyond {dtype}'s range [{info.min}, {info.max}]"
+        )
+    return label
+
+
+def _beyond_range(index, error):
+    return ValueError(
+        f"The rows' index ends at {index[-1]!r}: the label of the row after it "
+        f"does not exist ({error}), so rows that follow cannot be labelled. Index the "
+        "rows by time within range (a DatetimeIndex before 2262, or an integer "
+        "index well inside int64), or reset it with X.reset_index(drop=True)."
+    )
 
 
 def _same_kind(next_label, index):
@@ -78,7 +120,7 @@ def _mismatch(index):
 
 
 def _fingerprint(rows):
-    """Shape and hash of the float32 ``rows``: tells the fit data when it comes back."""
+    """Shape and hash of ``rows``: tells the fit data when it comes back."""
     return rows.shape, hashlib.blake2b(rows.data, digest_size=16).hexdigest()
 
 
@@ -96,7 +138,11 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
     The result is a read-only strided view over a single padded float32 copy
     of the input: memory grows with ``n_samples * n_features``, not with
-    ``n_samples * window * n_features``.
+    ``n_samples * window * n_features``. The copy is float64 instead when
+    float32 would round a column by more than a thousandth of its mean step
+    between rows in the fit data (a series at level 1e9 with a unit signal,
+    which float32 rounds to multiples of 64); the estimators remove such
+    levels in float64 before computing in float32.
 
     A panel, a DataFrame indexed by a two-level :class:`~pandas.MultiIndex`
     ``(series id, time)``, is windowed series by series: no window crosses
@@ -148,7 +194,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         DataFrame with string column names.
 
     last_rows_ : ndarray of shape (min(window - 1, n_samples), `n_features_in_`) or dict
-        The last rows seen during :term:`fit`, in float32: the history of
+        The last rows seen during :term:`fit`, in the windows' dtype: the history of
         rows that follow them. For a panel, a dict of them per series id.
 
     next_index_ : pandas.Timestamp, pandas.Period, int, None or dict
@@ -255,8 +301,9 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
         Returns
         -------
-        windows : ndarray of shape (n_samples, window, n_features), dtype float32
-            Read-only view; ``windows[t]`` holds rows ``t - window + 1 ... t``.
+        windows : ndarray of shape (n_samples, window, n_features)
+            Read-only view, float32 (float64 when float32 would lose the
+            fit data's steps); ``windows[t]`` holds rows ``t - window + 1 ... t``.
         """
         padded = self._fit(X)
         if padded is None:  # a panel: each series padded, as transform pads it
@@ -274,10 +321,11 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
         Returns
         -------
-        windows : ndarray of shape (n_samples, window, n_features), dtype float32
-            Read-only view; ``windows[t]`` holds rows ``t - window + 1 ... t``,
-            the rows before ``X`` being ``last_rows_`` when ``X`` follows the
-            rows seen in fit (see ``history``), padding otherwise.
+        windows : ndarray of shape (n_samples, window, n_features)
+            Read-only view, float32 or float64 as in ``fit_transform``;
+            ``windows[t]`` holds rows ``t - window + 1 ... t``, the rows
+            before ``X`` being ``last_rows_`` when ``X`` follows the rows
+            seen in fit (see ``history``), padding otherwise.
         """
         check_is_fitted(self)
         check_no_datetimes(X, type(self).__name__)
@@ -336,6 +384,11 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         check_no_datetimes(X, type(self).__name__)
         index = X.index if isinstance(X, pd.DataFrame) else None
         values = validate_data(self, X, dtype="numeric")
+        # Kept in float64 when float32 would round away the columns' steps (a
+        # series at 1e9 with a unit signal): the estimator after this removes
+        # the level in float64 before its own float32 cast.
+        lossy = float32_offsets(np.asarray(values, dtype=np.float64)) is not None
+        self._dtype = "float64" if lossy else "float32"
         if is_panel(X):
             self._panel_fit(values, index)
             return None
@@ -349,7 +402,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         return padded
 
     def _is_fit_data(self, rows):
-        """Whether the float32 ``rows`` are the rows seen in fit (shape, then hash)."""
+        """Whether the padded ``rows`` are the rows seen in fit (shape, then hash)."""
         shape = self._fit_fingerprint[0]
         return rows.shape == shape and _fingerprint(rows) == self._fit_fingerprint
 
@@ -374,7 +427,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self.last_rows_, self.next_index_ = {}, {}
         for series_id, positions in groups:
             times = series_times(index, positions, type(self).__name__)
-            rows = np.asarray(values[positions], dtype=np.float32)
+            rows = np.asarray(values[positions], dtype=self._output_dtype())
             self.last_rows_[series_id] = self._last_rows(rows)
             self.next_index_[series_id] = _next_label(times)
         self._fit_fingerprint = _fingerprint(np.ascontiguousarray(values, np.float32))
@@ -416,7 +469,8 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         Unlike one series' windows, these are a copy: the padding between
         series would break the single strided view.
         """
-        windows = np.empty((len(values), self.window, values.shape[1]), np.float32)
+        shape = (len(values), self.window, values.shape[1])
+        windows = np.empty(shape, self._output_dtype())
         for series_id, positions in groups:
             padded = self._padded_copy(values[positions])
             self._fill_before(padded, history=histories.get(series_id))
@@ -424,11 +478,24 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         windows.flags.writeable = False  # read-only, as the strided view
         return windows
 
+    def _output_dtype(self):
+        # Files saved before the float64 case existed hold float32 windows.
+        return np.dtype(getattr(self, "_dtype", "float32"))
+
     def _padded_copy(self, X):
-        """One float32 buffer: ``window - 1`` rows to fill, then ``X``."""
+        """One buffer: ``window - 1`` rows to fill, then ``X``, in the fitted dtype."""
         check_float32_range(X, "X")
         n_samples, n_features = X.shape
-        padded = np.empty((n_samples + self.window - 1, n_features), dtype=np.float32)
+        shape = (n_samples + self.window - 1, n_features)
+        try:
+            padded = np.empty(shape, dtype=self._output_dtype())
+        except MemoryError:
+            raise ValueError(
+                f"window={self.window} needs a buffer of {shape[0]} rows of "
+                f"{n_features} values for {n_samples} rows of X, more than this "
+                "machine can allocate. Use a window of at most the rows of "
+                "history a forecast needs."
+            ) from None
         # Assigning casts in place: no float32 copy of X besides the padded one.
         padded[self.window - 1 :] = X
         return padded
@@ -480,6 +547,23 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         if "next_index_" in state:
             state["next_index_"] = _map_labels(_label_from_plain, state["next_index_"])
         super().__setstate__(state)
+        if "last_rows_" in state:
+            self._check_loaded()
+
+    def _check_loaded(self):
+        """A loaded file's window and last rows agree, so transform cannot
+        fail on them or read NaN history."""
+        check_loaded_params(self)
+        rows = self.last_rows_
+        shape = (None, getattr(self, "n_features_in_", None))
+        for series_rows_ in rows.values() if isinstance(rows, dict) else [rows]:
+            check_loaded_array(self, "last_rows_", series_rows_, shape)
+            if len(series_rows_) > self.window - 1:
+                raise ValueError(
+                    f"The saved last_rows_ of this SlidingWindow hold "
+                    f"{len(series_rows_)} rows, more than window - 1 = "
+                    f"{self.window - 1}: the file is damaged."
+                )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -495,23 +579,44 @@ def _map_labels(convert, labels):
 
 
 def _plain_label(label):
-    """An index label as plain values: (kind, text, time zone or frequency)."""
+    """An index label as plain values: (kind, text, time zone or frequency).
+
+    A time zone-aware label's text holds its UTC offset, so it names the same
+    instant whatever the time zone object (zoneinfo, pytz, dateutil, a fixed
+    offset); the zone's name is kept when it has one that loads back.
+    """
     if isinstance(label, pd.Timestamp):
-        return (
-            "Timestamp",
-            label.isoformat(),
-            None if label.tz is None else str(label.tz),
-        )
+        return ("Timestamp", label.isoformat(), _zone_name(label.tz))
     if isinstance(label, pd.Period):
         return ("Period", str(label), label.freqstr)
     return label
+
+
+def _zone_name(tz):
+    """The IANA name of ``tz`` (zoneinfo's key, pytz's zone), or None."""
+    if tz is None:
+        return None
+    name = getattr(tz, "key", None) or getattr(tz, "zone", None)
+    return name if isinstance(name, str) else None
 
 
 def _label_from_plain(value):
     if isinstance(value, tuple | list) and len(value) == 3:
         kind, text, extra = value
         if kind == "Timestamp":
-            return pd.Timestamp(text, tz=extra) if extra else pd.Timestamp(text)
+            return _timestamp(text, extra)
         if kind == "Period":
             return pd.Period(text, freq=extra)
     return value
+
+
+def _timestamp(text, zone):
+    """The saved instant, in its named zone when that loads, else at its offset."""
+    label = pd.Timestamp(text)
+    if zone is None:
+        return label
+    try:
+        return label.tz_convert(zone) if label.tz else label.tz_localize(zone)
+    except Exception:  # a zone unknown here, or an older file's str(tz) such
+        # as "tzfile('Europe/Paris')": the offset in the text names the instant
+        return label

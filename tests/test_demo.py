@@ -1,11 +1,11 @@
 import subprocess
 import sys
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
+import sklstm
 from sklstm._cli import main
 from sklstm.datasets import load_co2, load_elnino
 
@@ -38,7 +38,8 @@ def test_demo_writes_scores_plots_and_model(tmp_path, capsys):
         assert (tmp_path / f"forecast_{name}.png").stat().st_size > 10_000
         results = pd.read_csv(tmp_path / f"backtest_{name}.csv")
         assert {"y_true", "y_pred", "naive", "lower", "upper"} <= set(results)
-    model = joblib.load(tmp_path / "model.joblib")
+    # sklstm.load opens it with its defaults (no allow_pickle, no trusted=)
+    model = sklstm.load(tmp_path / "model.skops")
     sst = load_elnino().to_frame()
     assert np.isfinite(model.predict(sst)).all()
     scores = pd.read_csv(tmp_path / "scores.csv")

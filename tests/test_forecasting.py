@@ -433,3 +433,22 @@ def test_recursive_forecast_of_a_panel_needs_every_series_future_exog():
         model, panel, steps=3, target="load", future_exog=np.ones((6, 1))
     )
     assert forecast.shape == (6, 1)
+
+
+def test_panel_forecast_past_the_last_int64_label_is_a_clear_error():
+    times = np.arange(2**63 - 6, 2**63, dtype=np.int64)
+    index = pd.MultiIndex.from_product([["a", "b"], times], names=["id", "t"])
+    panel = pd.DataFrame({"v": np.arange(12.0)}, index=index)
+    model = LinearRegression().fit(panel[["v"]], np.arange(12.0))
+    with pytest.raises(ValueError, match=r"index ends at .* does not exist"):
+        recursive_forecast(model, panel, steps=2)
+
+
+def test_nan_in_an_array_history_or_data_names_the_parameter():
+    data = np.arange(20.0)
+    data[5] = np.nan
+    with pytest.raises(ValueError, match="data contains NaN"):
+        make_horizon_targets(data, horizon=2)
+    model = LinearRegression().fit(np.arange(19.0)[:, None], np.arange(1.0, 20.0))
+    with pytest.raises(ValueError, match="history contains NaN"):
+        recursive_forecast(model, data[:, None], steps=2)

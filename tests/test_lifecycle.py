@@ -129,11 +129,19 @@ def test_continuation_keeps_the_optimizer_state():
 
 
 @pytest.mark.parametrize(
-    "change", [{"hidden_size": 16}, {"cell": "gru"}, {"num_layers": 2}]
+    "start, change",
+    [
+        ({}, {"hidden_size": 16}),
+        ({}, {"cell": "gru"}),
+        ({}, {"num_layers": 2}),
+        ({}, {"loss": "quantile"}),
+        ({"loss": "quantile"}, {"quantiles": (0.1, 0.25, 0.5, 0.75, 0.9)}),
+    ],
 )
-def test_continuing_with_another_architecture_is_refused(change):
+def test_continuing_with_another_architecture_is_refused(start, change):
+    """The message names what changed, loss and quantiles included."""
     X, y = task()
-    model = LSTMRegressor(**FAST, warm_start=True).fit(X, y)
+    model = LSTMRegressor(**FAST, **start, warm_start=True).fit(X, y)
     before = model.predict(X)
     name = next(iter(change))
     with pytest.raises(ValueError, match=f"another architecture: {name}"):

@@ -348,3 +348,154 @@ def test_readme_pipeline_on_dated_rows_loads_with_the_fixed_trust_list(tmp_path,
     np.testing.assert_array_equal(
         loaded.predict(X.iloc[50:]), pipe.predict(X.iloc[50:])
     )
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"input_shape_": lambda shape: (400_000, shape[1])}, "n_features_in_"),
+        (
+            {
+                "input_shape_": lambda shape: (10**7, 20),
+                "n_features_in_": lambda n: 10**7,
+            },
+            "max_parameters",
+        ),
+        ({"n_iter_": lambda n: -3}, "n_iter_"),
+    ],
+    ids=["steps", "huge", "n_iter_"],
+)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_fitted_sizes_inconsistent_or_huge_are_refused_fast(
+    model, fmt, change, message
+):
+    tamper(model, **change)
+    data = saved(model, fmt)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=message):
+        load(data)
+    assert time.perf_counter() - start < 2.0
+
+
+def zero_scale(pipe):
+    pipe["scale"].scale_ = np.zeros_like(pipe["scale"].scale_)
+
+
+def nan_pooled_scale(pipe):
+    pipe["scale"].pooled_scale_ = np.array([np.nan])
+
+
+@pytest.mark.parametrize(
+    "scaler, damage",
+    [
+        (StandardScaler(), zero_scale),
+        (sklstm.PerSeriesScaler(), nan_pooled_scale),
+    ],
+    ids=["StandardScaler", "PerSeriesScaler"],
+)
+def test_scalers_with_zero_or_nan_scales_are_refused(scaler, damage, tmp_path):
+    X = pd.DataFrame({"v": np.sin(np.arange(40) / 4)})
+    pipe = Pipeline(
+        [
+            ("scale", scaler),
+            ("window", SlidingWindow(4)),
+            ("lstm", LSTMRegressor(**TINY)),
+        ]
+    ).fit(X, X["v"].to_numpy())
+    damage(pipe)
+    sklstm.save(pipe, tmp_path / "pipe.skops")
+    with pytest.raises(
+        ValueError, match=r"scale_.*not (finite and |a finite )positive"
+    ):
+        sklstm.load(tmp_path / "pipe.skops")
+
+
+def test_deeply_nested_file_is_a_value_error_not_a_recursion_error():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("schema.json", "[" * 200_000 + "]" * 200_000)
+    with pytest.raises(ValueError, match=r"damaged.*RecursionError"):
+        sklstm.load(io.BytesIO(buffer.getvalue()))
+
+
+def _zones():
+    import datetime
+    import zoneinfo
+
+    import dateutil.tz
+
+    zones = {
+        "zoneinfo": zoneinfo.ZoneInfo("America/New_York"),
+        "dateutil-utc": "dateutil/UTC",
+        "dateutil-offset": dateutil.tz.tzoffset(None, 3600),
+        "fixed-offset": datetime.timezone(datetime.timedelta(hours=5, minutes=30)),
+    }
+    try:
+        import pytz
+    except ImportError:
+        return zones
+    return {**zones, "pytz": pytz.timezone("Europe/Paris")}
+
+
+@pytest.mark.parametrize("zone", list(_zones().values()), ids=list(_zones()))
+def test_time_zone_aware_index_round_trips(zone, tmp_path):
+    index = pd.date_range("2021-03-01", periods=40, freq="D", tz="UTC")
+    X = pd.DataFrame({"v": np.arange(40.0)}, index=index.tz_convert(zone))
+    window = SlidingWindow(window=3).fit(X.iloc[:30])
+    sklstm.save(window, tmp_path / "window.skops")
+    loaded = sklstm.load(tmp_path / "window.skops")
+    assert loaded.next_index_ == window.next_index_  # the same instant
+    assert loaded.next_index_.utcoffset() == window.next_index_.utcoffset()
+    # the rows after the fit rows still start from their history
+    np.testing.assert_array_equal(
+        loaded.transform(X.iloc[30:]), window.transform(X.iloc[30:])
+    )
+    assert loaded.transform(X.iloc[30:])[0, 0, 0] == 28.0
+
+
+@pytest.mark.parametrize("limit", [-1, 0, 2.5, True])
+def test_max_parameters_must_be_a_positive_int(model, limit):
+    with pytest.raises(ValueError, match="max_parameters must be a positive int"):
+        sklstm.load(io.BytesIO(saved(model, "skops")), max_parameters=limit)
+
+
+def test_schema_that_is_not_json_is_reported_as_damaged():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("schema.json", "0 0")
+    with pytest.raises(ValueError, match=r"damaged.*JSONDecodeError"):
+        sklstm.load(io.BytesIO(buffer.getvalue()))
+
+
+def _fitted_window():
+    X = pd.DataFrame({"v": np.arange(40.0)})
+    return SlidingWindow(window=4).fit(X)
+
+
+def _fitted_scaler():
+    index = pd.MultiIndex.from_product([["a", "b"], range(6)])
+    return sklstm.PerSeriesScaler().fit(pd.DataFrame({"v": np.arange(12.0)}, index))
+
+
+@pytest.mark.parametrize(
+    "make, key, value, message",
+    [
+        (_fitted_window, "last_rows_", np.ones((3, 5), np.float32), "last_rows_"),
+        (_fitted_window, "last_rows_", np.full((3, 1), np.nan), "last_rows_"),
+        (_fitted_window, "last_rows_", np.ones((9, 1)), "more than window - 1"),
+        (_fitted_window, "window", -3, "window"),
+        (_fitted_scaler, "mean_", np.zeros((5, 3)), "mean_"),
+        (_fitted_scaler, "pooled_scale_", np.array([0.0]), "pooled_scale_"),
+    ],
+)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_transformer_state_inconsistent_with_its_parameters_is_refused(
+    make, key, value, message, fmt
+):
+    """Regression: these loaded and failed later with numpy's broadcast error."""
+    estimator = make()
+    state = dict(estimator.__getstate__())  # BaseEstimator's is the live __dict__
+    state[key] = value
+    estimator.__getstate__ = lambda: state
+    with pytest.raises(ValueError, match=message):
+        load(saved(estimator, fmt))

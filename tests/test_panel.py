@@ -447,3 +447,48 @@ def test_global_model_on_the_log_beats_naive_on_m1():
 
     assert smape(naive) == pytest.approx(22.43, abs=0.01)
     assert smape(forecast) < 0.9 * smape(naive)
+
+
+def _days(n):
+    return pd.date_range("2024-01-01", periods=n, freq="D")
+
+
+def _nan_id():
+    index = pd.MultiIndex.from_product([["a", np.nan], _days(5)])
+    return pd.DataFrame({"value": np.arange(10.0)}, index=index)
+
+
+def _time_first():
+    index = pd.MultiIndex.from_product([_days(5), ["a", "b"]], names=["time", "id"])
+    return pd.DataFrame({"value": np.arange(10.0)}, index=index)
+
+
+def _three_levels():
+    index = pd.MultiIndex.from_product([["g"], ["a", "b"], _days(5)])
+    return pd.DataFrame({"value": np.arange(10.0)}, index=index)
+
+
+@pytest.mark.parametrize(
+    "make_panel, message",
+    [
+        (_nan_id, r"series id .* is missing .* in 5 row\(s\)"),
+        (_time_first, r"indexed by \(time, series id\).*swaplevel"),
+        (_three_levels, "3-level MultiIndex"),
+    ],
+    ids=["nan-series-id", "time-series-order", "three-levels"],
+)
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda X: SlidingWindow(window=2).fit(X),
+        lambda X: PerSeriesScaler().fit(X),
+        lambda X: make_horizon_targets(X, horizon=1),
+    ],
+    ids=["SlidingWindow", "PerSeriesScaler", "make_horizon_targets"],
+)
+def test_a_malformed_panel_index_is_refused_naming_the_fix(
+    make_panel, message, transform
+):
+    """Regression: these were windowed as one series (or raised numpy's words)."""
+    with pytest.raises(ValueError, match=message):
+        transform(make_panel())

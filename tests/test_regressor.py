@@ -279,3 +279,17 @@ def test_cuda_pipeline_with_auto_device(series):
     model = forecaster(max_epochs=3, device="auto").fit(X, y)
     assert model.named_steps["lstm"].device_ == "cuda"
     assert np.isfinite(model.predict(X)).all()
+
+
+@pytest.mark.parametrize("culprit", ["X", "y"])
+def test_text_in_X_or_y_is_refused_naming_which(culprit):
+    """Regression: numpy's "could not convert string to float" named neither."""
+    X = np.random.RandomState(0).normal(size=(20, 4))
+    y = X[:, -1]
+    if culprit == "X":
+        X = X.astype(str)
+        X[0, 0] = "a"
+    else:
+        y = np.array(["a", "b"] * 10)
+    with pytest.raises(ValueError, match=f"needs a? ?numeric {culprit}"):
+        LSTMRegressor(hidden_size=4, max_epochs=1).fit(X, y)

@@ -181,6 +181,14 @@ def test_a_trial_stops_timing_threads_that_collapse(machine):
     assert tuner.n_threads_ == 1
 
 
+def test_fixed_thread_count_is_capped_at_the_usable_cpus(monkeypatch):
+    """64 threads asked on fewer CPUs would start 127 threads that wait."""
+    monkeypatch.setattr(_threads.joblib, "cpu_count", lambda: 2)
+    assert fit_threads(64) == 2
+    assert predict_threads(64, fitted=1) == 2
+    assert fit_threads(1) == predict_threads(1) == 1
+
+
 # -- the default: one count per call, scoped, remembered by the model ----------
 
 

@@ -461,3 +461,26 @@ def test_the_readme_pipeline_predicts_new_rows_with_their_history(monthly):
     np.testing.assert_allclose(
         pipe.predict(X.iloc[90:]), pipe.predict(X)[90:], rtol=1e-5, atol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.Index(np.arange(2**63 - 5, 2**63, dtype=np.int64)),
+        pd.Index(np.arange(2**64 - 5, 2**64, dtype=np.uint64)),
+        pd.DatetimeIndex([f"2262-04-{day:02d}" for day in range(7, 12)], freq="D"),
+    ],
+    ids=["int64-max", "uint64-max", "datetime-max"],
+)
+def test_index_whose_next_label_does_not_exist_is_a_clear_error(index):
+    """Regression: an int64 index at 2**63 - 1 wrapped round to -2**63."""
+    X = pd.DataFrame({"v": np.arange(5.0)}, index=index)
+    with pytest.raises(ValueError, match=r"index ends at .* does not exist"):
+        SlidingWindow(window=2).fit(X)
+
+
+def test_widest_int64_index_is_not_read_as_evenly_spaced():
+    """Its steps overflow int64: computed exactly, they differ."""
+    index = pd.Index(np.array([-(2**63), 0, 2**63 - 2], dtype=np.int64))
+    window = SlidingWindow(window=2).fit(pd.DataFrame({"v": [1.0, 2.0, 3.0]}, index))
+    assert window.next_index_ is None
