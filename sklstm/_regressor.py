@@ -6,8 +6,7 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseLSTM
@@ -19,6 +18,7 @@ from ._heads import REGRESSION_LOSSES, RegressionHead
 from ._level import init_level_module
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor, set_mode
 from ._validation import check_float32_range, check_not_under_target_transformer
+from .utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["LSTMRegressor"]
 

@@ -7,16 +7,20 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import (
-    _check_feature_names_in,
     check_is_fitted,
     validate_data,
 )
 
 from ._panel import is_panel, series_rows, series_times
 from ._validation import check_float32_range, check_no_datetimes
+from .utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_feature_names_in,
+)
 
 __all__ = ["SlidingWindow"]
 
@@ -308,7 +312,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             One name per feature of each window step, i.e. per input column.
         """
         check_is_fitted(self)
-        return _check_feature_names_in(self, input_features)
+        return check_feature_names_in(self, input_features)
 
     def set_output(self, *, transform=None):
         """Accept any output container; the windows stay a 3-D ndarray.
