@@ -10,12 +10,6 @@ from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils._param_validation import (
-    HasMethods,
-    Interval,
-    StrOptions,
-    validate_params,
-)
 
 from ._backtest_summary import backtest_summary, mase_scale
 from ._classical import (
@@ -34,6 +28,7 @@ from ._forecasting import (
 from ._panel import is_panel, series_rows, series_times
 from ._panel_backtest import panel_backtest
 from ._window import SlidingWindow
+from .utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = ["backtest", "backtest_summary"]
 

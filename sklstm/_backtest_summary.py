@@ -2,7 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import validate_params
+
+from .utils._sklearn_compat import validate_params
 
 __all__ = ["backtest_summary", "mase_scale"]
 

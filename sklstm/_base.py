@@ -12,10 +12,8 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _check_feature_names,
     check_is_fitted,
     check_X_y,
     validate_data,
@@ -40,6 +38,7 @@ from ._validation import (
     float32_offsets,
 )
 from .exceptions import TrainingDivergedError
+from .utils._sklearn_compat import Interval, StrOptions, _check_feature_names
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
 _ARCHITECTURE = (

@@ -5,10 +5,8 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import (
-    _check_feature_names_in,
     check_array,
     check_is_fitted,
     validate_data,
@@ -16,6 +14,7 @@ from sklearn.utils.validation import (
 
 from ._forecasting import _column_position
 from ._panel import is_panel
+from .utils._sklearn_compat import StrOptions, _fit_context, check_feature_names_in
 
 __all__ = ["CalendarFeatures"]
 
@@ -194,7 +193,7 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         names = []
         if self.keep_input:
-            inputs = _check_feature_names_in(self, input_features)
+            inputs = check_feature_names_in(self, input_features)
             names = [n for j, n in enumerate(inputs) if j != self.time_column_]
         for feature in self.features_:
             first, period = CALENDAR[feature]

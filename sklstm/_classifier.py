@@ -2,8 +2,7 @@
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -12,6 +11,7 @@ from ._data import StratifiedSplit
 from ._docstrings import fill_shared_doc
 from ._heads import ClassificationHead
 from ._net import AmpNeuralNetClassifier, SequenceNetClassifier
+from .utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["LSTMClassifier"]
 

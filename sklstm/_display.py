@@ -1,7 +1,8 @@
 """TrainingHistoryDisplay: loss curves and learning rate of a fitted estimator."""
 
-from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
+
+from .utils._sklearn_compat import check_matplotlib_support
 
 __all__ = ["TrainingHistoryDisplay"]
 

@@ -4,11 +4,11 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array
 
 from ._panel import is_panel, series_rows, series_times
 from ._window import _next_label
+from .utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["direct_forecast", "make_horizon_targets", "recursive_forecast"]
 

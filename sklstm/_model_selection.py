@@ -4,9 +4,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
-from sklearn.utils._param_validation import Interval, validate_params
 
 from ._panel import is_panel, target_positions
+from .utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["PanelTimeSeriesSplit"]
 

@@ -6,8 +6,7 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseLSTM
@@ -18,7 +17,9 @@ from ._frame import TargetFrame, clip_outlying, find_target_frame
 from ._heads import REGRESSION_LOSSES, RegressionHead
 from ._level import init_level_module
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor, set_mode
-from ._validation import check_float32_range, check_not_under_target_transformer
+from ._prediction_tuple import PredictionTuple
+from ._validation import check_float32_range
+from .utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["LSTMRegressor"]
 
@@ -523,6 +524,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 (n_samples, n_outputs, n_quantiles)
             Predicted quantiles, increasing along the last axis, in the units
             of ``y``, when ``return_quantiles=True``.
+
+            With either keyword the arrays come as a tuple that raises a
+            ValueError when read as one array (``.ndim``), as a
+            :class:`~sklearn.compose.TransformedTargetRegressor` would read it.
         """
         requested = [
             name
@@ -533,7 +538,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             self._check_interval_request(name)
         outputs = self._head_outputs(X)
         extras = [outputs[name] for name in requested]
-        return (outputs["prediction"], *extras) if extras else outputs["prediction"]
+        if not extras:
+            return outputs["prediction"]
+        keyword = "return_std" if return_std else "return_quantiles"
+        return PredictionTuple((outputs["prediction"], *extras), keyword)
 
     @available_if(_has_quantiles)
     def predict_quantiles(self, X):
@@ -565,7 +573,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"{keyword}=True needs loss={needed}; this model has "
                 f"loss={self.loss!r}."
             )
-        check_not_under_target_transformer(keyword)
 
     def _check_ragged_params(self):
         super()._check_ragged_params()

@@ -1,15 +1,11 @@
 """Input checks for sequences that scikit-learn's validation does not make."""
 
-import inspect
-
 import numpy as np
 import pandas as pd
-from sklearn.compose import TransformedTargetRegressor
 
 __all__ = [
     "check_float32_range",
     "check_no_datetimes",
-    "check_not_under_target_transformer",
     "check_sequence_shape",
     "check_token_ids",
     "float32_offsets",
@@ -182,39 +178,3 @@ def check_sequence_shape(estimator, X, reset, tokens=False, ragged=False):
             "univariate sequences (1 feature per step)."
         )
     return X
-
-
-# Frames from the check up to TransformedTargetRegressor.predict: the
-# estimator's own 2 (predict and the helper that calls the check), a Pipeline's
-# predict, and room for a nested Pipeline or two.
-_MAX_CALLER_DEPTH = 6
-
-
-def check_not_under_target_transformer(keyword):
-    """Raise if a TransformedTargetRegressor asked predict for ``keyword=True``.
-
-    TransformedTargetRegressor forwards ``predict``'s keywords to its
-    regressor, then inverse-transforms what it gets back as if it were one
-    array of predicted values; given a tuple it fails deep inside
-    scikit-learn (``'tuple' object has no attribute 'ndim'``). It has no hook
-    to tell predict who is asking, so look a few frames up the call stack
-    (through Pipelines) for a method of one.
-    """
-    frame = inspect.currentframe()
-    try:
-        for _ in range(_MAX_CALLER_DEPTH):
-            frame = frame.f_back
-            if frame is None:
-                return
-            if isinstance(frame.f_locals.get("self"), TransformedTargetRegressor):
-                raise ValueError(
-                    f"predict(X, {keyword}=True) was called through a "
-                    "TransformedTargetRegressor, which transforms predicted values "
-                    "but cannot transform a standard deviation or quantiles. "
-                    "LSTMRegressor already standardises the target itself "
-                    "(normalize_y=True): drop the TransformedTargetRegressor, or "
-                    f"call .regressor_.predict(X, {keyword}=True) and map the "
-                    "result back to the units of y yourself."
-                )
-    finally:
-        del frame  # a frame held in a local keeps a reference cycle alive

@@ -7,10 +7,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import (
-    _check_feature_names_in,
     check_is_fitted,
     validate_data,
 )
@@ -18,6 +16,12 @@ from sklearn.utils.validation import (
 from ._panel import is_panel, series_rows, series_times
 from ._persistence import check_loaded_array, check_loaded_params
 from ._validation import check_float32_range, check_no_datetimes, float32_offsets
+from .utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_feature_names_in,
+)
 
 __all__ = ["SlidingWindow"]
 
@@ -356,7 +360,7 @@ class SlidingWindow(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             One name per feature of each window step, i.e. per input column.
         """
         check_is_fitted(self)
-        return _check_feature_names_in(self, input_features)
+        return check_feature_names_in(self, input_features)
 
     def set_output(self, *, transform=None):
         """Accept any output container; the windows stay a 3-D ndarray.

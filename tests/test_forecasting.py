@@ -1,3 +1,4 @@
+import pickle
 import warnings
 
 import numpy as np
@@ -190,16 +191,57 @@ def test_transformed_target_regressor_refuses_intervals_it_cannot_transform(
         regressor = regressor[-1]
     model = TransformedTargetRegressor(regressor, transformer=StandardScaler())
     model.fit(X, y)
-    message = (
-        "TransformedTargetRegressor, which transforms predicted values but cannot "
-        r"transform a standard deviation or quantiles.*normalize_y=True.*"
-        rf"\.regressor_\.predict\(X, {keyword}=True\)"
-    )
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=read_as_array_message(keyword)):
         model.predict(X, **{keyword: True})
     # The point forecast and the documented way round still work.
     assert model.predict(X).shape == (len(y),)
     assert len(model.regressor_.predict(X, **{keyword: True})) == 2
+
+
+def read_as_array_message(keyword):
+    return (
+        rf"predict\(X, {keyword}=True\) returns a tuple of 2 arrays, which was "
+        "read as one array of predicted values. A TransformedTargetRegressor "
+        "does this: it transforms predicted values but cannot transform a "
+        r"standard deviation or quantiles.*normalize_y=True.*"
+        rf"\.regressor_\.predict\(X, {keyword}=True\)"
+    )
+
+
+class ScaleOutput:
+    """A hand-written wrapper, not scikit-learn's, that reads ``ndim`` too."""
+
+    def __init__(self, regressor):
+        self.regressor = regressor
+
+    def predict(self, X, **params):
+        pred = self.regressor.predict(X, **params)
+        return 2.0 * (pred if pred.ndim == 1 else pred[:, 0])
+
+
+def test_interval_tuple_is_refused_by_any_wrapper_that_reads_it_as_an_array():
+    series = seasonal_series(n=80)
+    X, y = series[:-1, None], series[1:]
+    pipe = small_window_model("gaussian").fit(X, y)
+    # The refusal depends on what is done with the result, not on the caller.
+    with pytest.raises(ValueError, match=read_as_array_message("return_std")):
+        ScaleOutput(pipe).predict(X, return_std=True)
+    np.testing.assert_allclose(ScaleOutput(pipe).predict(X), 2.0 * pipe.predict(X))
+
+
+def test_interval_tuple_behaves_as_a_plain_tuple():
+    series = seasonal_series(n=80)
+    X, y = series[:-1, None], series[1:]
+    result = small_window_model("quantile").fit(X, y).predict(X, return_quantiles=True)
+    y_pred, y_quantiles = result
+    assert isinstance(result, tuple)
+    assert y_pred.shape == (len(y),)
+    assert y_quantiles.shape[0] == len(y)
+    # Probes for an array attribute see a tuple, as for any other tuple.
+    assert not hasattr(result, "ndim")
+    copied = pickle.loads(pickle.dumps(result))
+    assert copied.keyword == "return_quantiles"
+    np.testing.assert_array_equal(copied[1], y_quantiles)
 
 
 @pytest.mark.parametrize("quantiles", [(0.1, 0.9), (0.5, 0.1), (0.0, 0.5), [0.5, 1.2]])

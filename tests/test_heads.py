@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 import torch
 from scipy.special import log_softmax, softmax
-from sklearn.utils._param_validation import StrOptions
 
 from sklstm import LSTMClassifier, LSTMRegressor, prediction_module
 from sklstm._base import BaseLSTM
 from sklstm._heads import REGRESSION_LOSSES
+from sklstm.utils._sklearn_compat import StrOptions
 
 TINY = {
     "hidden_size": 5,
