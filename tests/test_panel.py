@@ -492,3 +492,8 @@ def test_a_malformed_panel_index_is_refused_naming_the_fix(
     """Regression: these were windowed as one series (or raised numpy's words)."""
     with pytest.raises(ValueError, match=message):
         transform(make_panel())
+
+
+def test_per_series_scaler_is_deprecated(two_levels):
+    with pytest.warns(FutureWarning, match="PerSeriesScaler is deprecated since 0.2"):
+        PerSeriesScaler().fit(two_levels)
