@@ -1,18 +1,43 @@
 """skorch callbacks behind the estimators' training options."""
 
 import math
+import sys
 
 from skorch.callbacks import Callback
 
 from .exceptions import TrainingDivergedError
 
-__all__ = ["EpochProgressBar", "RecordLearningRate", "WeightGuard"]
+__all__ = [
+    "EpochProgressBar",
+    "RecordLearningRate",
+    "WeightGuard",
+    "interactive_output",
+]
+
+
+def interactive_output(stream=None):
+    """Whether ``stream`` (``sys.stderr`` by default) is watched live.
+
+    True in a terminal and in a Jupyter kernel, where a progress bar redraws
+    in place; False for a file, a pipe or a CI log, where each redraw would
+    add to the log.
+    """
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        return True
+    # As tqdm.auto decides on a notebook widget: an IPython kernel is running.
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if hasattr(ipython, "get_ipython") else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 class EpochProgressBar(Callback):
-    """A tqdm bar over epochs showing the losses and the time left.
+    """Progress over epochs showing the losses and the time left.
 
-    ``tqdm.auto`` draws a widget in Jupyter and text in a terminal.
+    Where stderr is watched live (:func:`interactive_output`), a tqdm bar:
+    ``tqdm.auto`` draws a widget in Jupyter and text in a terminal. Elsewhere
+    (a file, a pipe, a CI log) one line per epoch, which a log keeps readable.
     """
 
     def __init__(self, total, desc=None):
@@ -20,18 +45,29 @@ class EpochProgressBar(Callback):
         self.desc = desc
 
     def on_train_begin(self, net, **kwargs):
-        from tqdm.auto import tqdm
+        self.epoch_ = 0
+        self.bar_ = None
+        if interactive_output():
+            from tqdm.auto import tqdm
 
-        self.bar_ = tqdm(total=self.total, unit="epoch", desc=self.desc)
+            self.bar_ = tqdm(total=self.total, unit="epoch", desc=self.desc)
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
         losses = {key: row[key] for key in ("train_loss", "valid_loss") if key in row}
-        self.bar_.set_postfix({key: f"{value:.4g}" for key, value in losses.items()})
-        self.bar_.update(1)
+        losses = {key: f"{value:.4g}" for key, value in losses.items()}
+        self.epoch_ += 1
+        if self.bar_ is not None:
+            self.bar_.set_postfix(losses)
+            self.bar_.update(1)
+            return
+        text = " ".join(f"{key}={value}" for key, value in losses.items())
+        line = f"{self.desc}: epoch {self.epoch_}/{self.total} {text}"
+        print(line.rstrip(), file=sys.stderr, flush=True)
 
     def on_train_end(self, net, **kwargs):
-        self.bar_.close()
+        if self.bar_ is not None:
+            self.bar_.close()
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -1,7 +1,6 @@
 """Command line: ``sklstm demo`` (also ``python -m sklstm demo``)."""
 
 import argparse
-import sys
 
 from ._version import __version__
 
@@ -81,10 +80,13 @@ def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
     _check_demo_args(parser, args)
-    from ._demo import run_demo  # imported here to keep `--help` fast
+    # Imported here to keep `--help` fast.
+    from ._callbacks import interactive_output
+    from ._demo import run_demo
 
-    # The progress bar is for a terminal; in a log it would print every epoch.
-    interactive = sys.stderr.isatty()
+    # The progress bar is for a terminal; in a log even one line per epoch of
+    # each of the demo's fits would bury its results.
+    interactive = interactive_output()
     run_demo(
         args.out,
         device=args.device,

@@ -188,7 +188,9 @@ SHARED_PARAMETERS = """\
     verbose : int, default=0
         ``0`` is silent; ``1`` shows a progress bar over epochs with the
         losses and the time left (tqdm: text in a terminal, a widget in
-        Jupyter); ``2`` prints skorch's table of losses after each epoch.
+        Jupyter) and, where stderr is neither (a file, a pipe, a CI log),
+        prints one line per epoch to stderr instead; ``2`` prints skorch's
+        table of losses after each epoch.
 """
 
 

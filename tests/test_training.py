@@ -1,4 +1,6 @@
+import io
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -265,6 +267,38 @@ def test_verbose_levels(capsys):
     LSTMRegressor(**FAST, max_epochs=2, verbose=2).fit(X, y)
     table = capsys.readouterr().out
     assert "epoch" in table and "train_loss" in table and "dur" in table
+
+
+def test_verbose_progress_is_one_line_per_epoch_when_not_a_terminal(capsys):
+    # capsys's stderr is not a terminal, as a CI log or a redirected file.
+    X, y = task()
+    LSTMRegressor(**FAST, max_epochs=3, verbose=1).fit(X, y)
+    err = capsys.readouterr().err
+    assert "\r" not in err  # no bar redrawn in place
+    lines = err.splitlines()
+    assert [line.split(":")[1].split()[:2] for line in lines] == [
+        ["epoch", "1/3"],
+        ["epoch", "2/3"],
+        ["epoch", "3/3"],
+    ]
+    assert all(line.startswith("LSTMRegressor:") for line in lines)
+    assert all("train_loss=" in line for line in lines)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_verbose_progress_is_a_bar_in_a_terminal(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    X, y = task()
+    LSTMRegressor(**FAST, max_epochs=3, verbose=1).fit(X, y)
+    # tqdm redraws one line with carriage returns and ends at 3/3.
+    assert "\r" in terminal.getvalue()
+    assert "3/3" in terminal.getvalue()
+    assert "epoch 1/3" not in terminal.getvalue()
 
 
 def test_amp_on_cpu_warns_and_trains_in_float32():
