@@ -8,12 +8,38 @@ __all__ = [
     "AttentionPooling",
     "ConvBlocks",
     "RecurrentNet",
+    "SameConv1d",
     "frame_series",
     "pool_over_time",
     "steps_mask",
 ]
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class SameConv1d(nn.Conv1d):
+    """A ``Conv1d`` whose output has the input's length, for any kernel size.
+
+    The same zeros as torch's ``padding="same"``: ``(k - 1) // 2`` before and
+    the rest after, so the outputs are the same bits. torch warns on every
+    model with an even kernel (LSTM-FCN's 8) that ``"same"`` may copy the
+    input; here the copy is the explicit ``pad`` of an even kernel, without
+    the warning. Odd kernels pad symmetrically inside the convolution.
+
+    Shapes: ``(batch, in_channels, time)`` to ``(batch, out_channels, time)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int):
+        odd = kernel_size % 2 == 1
+        padding = kernel_size // 2 if odd else 0
+        super().__init__(in_channels, out_channels, kernel_size, padding=padding)
+        before = (kernel_size - 1) // 2
+        self.extra_padding = None if odd else (before, kernel_size - 1 - before)
+
+    def forward(self, X):
+        if self.extra_padding is not None:
+            X = nn.functional.pad(X, self.extra_padding)
+        return super().forward(X)
 
 
 class AttentionPooling(nn.Module):
@@ -80,7 +106,7 @@ class ConvBlocks(nn.Module):
         inputs = [n_features, *channels[:-1]]
         self.blocks = nn.ModuleList(
             nn.Sequential(
-                nn.Conv1d(n_in, n_out, kernel_size, padding="same"),
+                SameConv1d(n_in, n_out, kernel_size),
                 nn.BatchNorm1d(n_out),
                 nn.ReLU(),
             )
@@ -328,9 +354,7 @@ class RecurrentNet(nn.Module):
         self.conv = self.conv_blocks = None
         n_beside = 0
         if isinstance(conv_channels, int):  # today's single block, kept as it was
-            self.conv = nn.Conv1d(
-                n_features, conv_channels, conv_kernel_size, padding="same"
-            )
+            self.conv = SameConv1d(n_features, conv_channels, conv_kernel_size)
             n_convolved = conv_channels
         elif conv_channels is not None:
             kernel_sizes = conv_kernel_size

@@ -213,3 +213,34 @@ def test_module_must_be_a_torch_module():
     X, y = memory_task(n_samples=20)
     with pytest.raises(TypeError, match=r"torch\.nn\.Module subclass"):
         LSTMRegressor(module=dict).fit(X, y)
+
+
+@pytest.mark.parametrize("kernel_size", [3, 4, 5, 8])
+def test_same_conv_matches_torch_same_padding(kernel_size):
+    from sklstm._modules import SameConv1d
+
+    torch.manual_seed(0)
+    conv = SameConv1d(3, 6, kernel_size)
+    reference = nn.Conv1d(3, 6, kernel_size, padding="same")
+    reference.load_state_dict(conv.state_dict())
+    X = torch.randn(4, 3, 20)
+    with torch.no_grad():
+        out = conv(X)
+        torch.testing.assert_close(out, reference(X), rtol=1e-6, atol=1e-6)
+    assert out.shape == (4, 6, 20)
+
+
+def test_lstm_fcn_even_kernels_train_without_torch_warning(recwarn):
+    # LSTM-FCN's documented kernels (8, 5, 3): torch's padding="same" warned
+    # about the even one on every fit.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 24)), np.repeat([0, 1], 20)
+    LSTMClassifier(
+        conv_channels=(4, 4),
+        conv_kernel_size=(8, 5),
+        conv_path="beside",
+        hidden_size=4,
+        max_epochs=1,
+        random_state=0,
+    ).fit(X, y)
+    assert not [w for w in recwarn if "padding='same'" in str(w.message)]
