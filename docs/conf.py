@@ -30,8 +30,12 @@ if os.environ.get("SKLSTM_DOCS_FAST") == "1":
     os.environ["SKLSTM_EXAMPLES_SMOKE"] = "1"
 
 HERE = Path(__file__).parent
-# Document the checkout's sources even when an older sklstm is installed.
+# Document the checkout's sources even when an older sklstm is installed;
+# the gallery's hooks (_gallery_hooks.py) are named by module path.
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from _gallery_hooks import add_smoke_banner  # noqa: E402
 
 import sklstm  # noqa: E402
 
@@ -92,6 +96,10 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
+    # Warnings reach a page without the build machine's paths; a smoke
+    # build's ConvergenceWarnings (two epochs) stay off it.
+    "reset_modules": ("matplotlib", "_gallery_hooks.reset_warnings"),
+    "reset_modules_order": "both",
     # An example that raises fails the build, once the others have run.
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
@@ -146,3 +154,4 @@ def skip_sklearn_plumbing(app, what, name, obj, skip, options):
 def setup(app):
     app.connect("autodoc-skip-member", skip_sklearn_plumbing)
     app.connect("missing-reference", link_sklearn_references)
+    app.connect("source-read", add_smoke_banner)

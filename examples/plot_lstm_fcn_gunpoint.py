@@ -36,13 +36,16 @@ SMOKE = os.environ.get("SKLSTM_EXAMPLES_SMOKE") == "1"
 # Each row of ``X_train`` is one univariate series of 150 steps.
 X_train, y_train = load_gunpoint()
 X_test, y_test = load_gunpoint(split="test")
-fig, ax = plt.subplots(figsize=(7, 3))
-for label, colour in ((1, "tab:blue"), (2, "tab:orange")):
+CLASS_NAMES = {1: "Gun-Draw", 2: "Point"}  # the labels in the UCR files
+fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
+for (label, name), colour in zip(
+    CLASS_NAMES.items(), ("tab:blue", "tab:orange"), strict=True
+):
     rows = X_train[y_train == label][:3]
     ax.plot(rows.T, color=colour, alpha=0.7)
-    ax.plot([], color=colour, label=["Gun-Draw", "Point"][label - 1])
+    ax.plot([], color=colour, label=name)
 ax.set(xlabel="frame", ylabel="hand x (z-normalised)")
-ax.legend()
+_ = ax.legend()
 
 # %%
 # The recipe
@@ -70,5 +73,10 @@ print(f"majority class:         {baseline.score(X_test, y_test):.3f}")
 # %%
 # Errors
 # ------
-ConfusionMatrixDisplay.from_estimator(model, X_test, y_test)
+ConfusionMatrixDisplay.from_estimator(
+    model,
+    X_test,
+    y_test,
+    display_labels=[CLASS_NAMES[label] for label in model.classes_],
+)
 plt.show()
