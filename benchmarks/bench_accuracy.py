@@ -322,7 +322,11 @@ def main():
 
 
 def _checkout(label):
-    """Which sklstm ran: version, folder, git commit (``+`` if modified), date."""
+    """Which sklstm ran: version, git commit (``+`` if modified), date.
+
+    The folder is left out: the table is published, and a machine's path
+    says nothing to its readers.
+    """
     folder = Path(sklstm.__file__).parent
     try:
         commit = subprocess.run(
@@ -342,7 +346,7 @@ def _checkout(label):
     except (OSError, subprocess.CalledProcessError):
         commit = "not a git checkout"
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    what = f"sklstm {sklstm.__version__} from {folder} ({commit})"
+    what = f"sklstm {sklstm.__version__} ({commit})"
     if label:
         what += f", {label}"
     return f"Measured {date} with {what}, torch {torch.__version__}"
