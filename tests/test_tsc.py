@@ -20,7 +20,7 @@ from sklstm import (
     to_torchscript,
 )
 from sklstm._data import BatchIterator, SequenceDataset
-from sklstm._modules import ConvBlocks
+from sklstm._modules import ConvBlocks, SameConv1d
 from sklstm.datasets import load_gunpoint, load_italy_power_demand
 
 FCN = {"conv_channels": (4, 6, 4), "conv_kernel_size": (5, 3, 3)}
@@ -52,7 +52,8 @@ def test_beside_runs_conv_blocks_in_parallel_with_the_recurrent_layers():
     X, y = shapes(20)
     module = lstm_fcn(random_state=0).fit(X, y).net_.module_
     blocks = module.conv_blocks.blocks
-    assert [type(layer) for layer in blocks[0]] == [nn.Conv1d, nn.BatchNorm1d, nn.ReLU]
+    # SameConv1d: a Conv1d with "same" padding for even kernels too.
+    assert [type(layer) for layer in blocks[0]] == [SameConv1d, nn.BatchNorm1d, nn.ReLU]
     assert [block[0].out_channels for block in blocks] == [4, 6, 4]
     assert [block[0].kernel_size for block in blocks] == [(5,), (3,), (3,)]
     assert module.rnn.input_size == 1, "the recurrent layers read the input"
