@@ -18,6 +18,7 @@ from ._classical import (
     classical_forecasts,
     import_classical,
 )
+from ._composite import _steps, find_window
 from ._conformal import ACI_WINDOW, adaptive_conformal
 from ._forecasting import (
     _column_position,
@@ -27,7 +28,6 @@ from ._forecasting import (
 )
 from ._panel import is_panel, series_rows, series_times
 from ._panel_backtest import panel_backtest
-from ._window import SlidingWindow
 from .utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = ["backtest", "backtest_summary"]
@@ -636,16 +636,12 @@ def _flatten(X):
 
 def _linear_baseline(estimator):
     """LinearRegression on the estimator's inputs (its windows, when it has one)."""
-    steps = getattr(estimator, "steps", [])
-    for position, (_, transformer) in enumerate(steps):
-        if isinstance(transformer, SlidingWindow):
-            flatten = ("flatten", FunctionTransformer(_flatten))
-            return Pipeline(
-                [*steps[: position + 1], flatten, ("linear", LinearRegression())]
-            )
-    return Pipeline(
-        [("flatten", FunctionTransformer(_flatten)), ("linear", LinearRegression())]
-    )
+    flatten = ("flatten", FunctionTransformer(_flatten))
+    found = find_window(estimator, required=False)
+    if found is None:
+        return Pipeline([flatten, ("linear", LinearRegression())])
+    windowing = [*_steps(found.before), (found.path[-1], found.window)]
+    return Pipeline([*windowing, flatten, ("linear", LinearRegression())])
 
 
 def _rows(X, start, stop):
@@ -670,12 +666,13 @@ class _Plan:
     def forecast(self, estimator, origins):
         """Forecasts of shape (n_origins, horizon), one fit per refit origin."""
         forecast = np.empty((len(origins), self.horizon))
-        context = _window_length(estimator)
         position = np.arange(len(origins))
         segments = np.floor_divide(position, self.refit_every)
         for segment in np.unique(segments):
             chosen = position[segments == segment]
             model = self.fit(estimator, origins[chosen[0]])
+            # The fitted model's window: a search may have chosen another.
+            context = _window_length(model)
             forecast[chosen] = self._predict(model, origins[chosen], context)
         return forecast
 

@@ -137,11 +137,12 @@ class _Panel:
         refit = options["refit"]
         every = 1 if refit is True else (np.inf if refit is False else refit)
         segments = np.floor_divide(np.arange(len(origins)), every)
-        context = _window_length(estimator)
         forecasts = {}
         for segment in np.unique(segments):
             chosen = origins[segments == segment]
             model = self._fit(estimator, chosen[0], options["window"])
+            # The fitted model's window: a search may have chosen another.
+            context = _window_length(model)
             for origin in chosen:
                 forecasts |= self._predict(model, origin, context)
         return forecasts
