@@ -11,7 +11,13 @@ import numpy as np
 
 from ._conformal import ACI_WINDOW
 
-__all__ = ["Fold", "calibration_origins", "refit_segments", "rolling_folds"]
+__all__ = [
+    "Fold",
+    "calibration_origins",
+    "refit_segments",
+    "rolling_folds",
+    "training_rows",
+]
 
 
 class Fold(NamedTuple):
@@ -63,9 +69,18 @@ def rolling_folds(origins, *, refit, window, row_times, last_target_times):
     for segment in np.unique(segments):
         chosen = np.flatnonzero(segments == segment)
         origin = origins[chosen[0]]
-        start = -np.inf if window is None else origin - window
-        train = np.flatnonzero((row_times >= start) & (last_target_times <= origin))
-        yield Fold(train, chosen)
+        yield Fold(training_rows(origin, window, row_times, last_target_times), chosen)
+
+
+def training_rows(origin, window, row_times, last_target_times):
+    """Positions of the rows a fit at ``origin`` trains on.
+
+    The rows at times ``>= origin - window`` (all when ``window`` is None)
+    whose last target is at a time ``<= origin``: observed by then. A row
+    before a gap in its series has its target after the gap.
+    """
+    start = -np.inf if window is None else origin - window
+    return np.flatnonzero((row_times >= start) & (last_target_times <= origin))
 
 
 def calibration_origins(initial_train_size, width, horizon):
