@@ -146,8 +146,9 @@ def backtest(
         every ``refit``-th origin (int). Between refits the fitted model
         predicts every origin in one call when it is one-step or direct;
         recursive forecasts advance all origins together, one call per step,
-        when the model is a Pipeline with a :class:`SlidingWindow` (origin by
-        origin otherwise).
+        when the model is a Pipeline with a :class:`SlidingWindow`, also
+        inside a TransformedTargetRegressor or a search (origin by origin
+        otherwise).
     window : {"expanding", "rolling"} or int, default="expanding"
         Training rows start at row 0 ("expanding"), or
         ``initial_train_size`` (or this many) rows before the origin.
