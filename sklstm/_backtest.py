@@ -18,7 +18,9 @@ from ._classical import (
     classical_forecasts,
     import_classical,
 )
-from ._conformal import ACI_WINDOW, adaptive_conformal
+from ._composite import _steps, find_window
+from ._conformal import adaptive_conformal
+from ._folds import calibration_origins, refit_segments, rolling_folds
 from ._forecasting import (
     _column_position,
     _recursive_forecasts,
@@ -27,7 +29,6 @@ from ._forecasting import (
 )
 from ._panel import is_panel, series_rows, series_times
 from ._panel_backtest import panel_backtest
-from ._window import SlidingWindow
 from .utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = ["backtest", "backtest_summary"]
@@ -145,8 +146,9 @@ def backtest(
         every ``refit``-th origin (int). Between refits the fitted model
         predicts every origin in one call when it is one-step or direct;
         recursive forecasts advance all origins together, one call per step,
-        when the model is a Pipeline with a :class:`SlidingWindow` (origin by
-        origin otherwise).
+        when the model is a Pipeline with a :class:`SlidingWindow`, also
+        inside a TransformedTargetRegressor or a search (origin by origin
+        otherwise).
     window : {"expanding", "rolling"} or int, default="expanding"
         Training rows start at row 0 ("expanding"), or
         ``initial_train_size`` (or this many) rows before the origin.
@@ -313,14 +315,14 @@ def backtest(
                 observed,
                 np.broadcast_to(starts, origins.shape),
                 origins,
-                np.floor_divide(np.arange(len(origins)), plan.refit_every),
+                refit_segments(len(origins), refit),
                 horizon,
                 season,
             )
         else:
             columns[name] = _naive(y, origins, horizon, season_length, name)
     if interval is not None:
-        calibration = _calibration_origins(initial_train_size, plan.width, horizon)
+        calibration = calibration_origins(initial_train_size, plan.width, horizon)
         seed_plan = _Plan(X, y, horizon, target, window, refit=False)
         seed_true = [_truth(y, calibration, h) for h in range(1, horizon + 1)]
         columns["lower"], columns["upper"] = adaptive_conformal(
@@ -397,7 +399,7 @@ def _panel_backtest(estimator, X, y, **options):
     season = options["season_length"] or _infer_season_length(times, required=None)
     options["season"] = season or 1
     width = y.shape[1] if y.ndim == 2 else 1
-    options["calibration"] = _calibration_origins(
+    options["calibration"] = calibration_origins(
         options["initial_train_size"], width, options["horizon"]
     )
     linear = _linear_baseline(estimator) if "linear" in baselines else None
@@ -558,19 +560,6 @@ def _check_baselines(baselines):
     return {name: models[name] for name in asked}
 
 
-def _calibration_origins(initial_train_size, width, horizon):
-    """Origins of the training tail that seed the conformal errors.
-
-    One model, fitted on the rows before the first of them, forecasts them
-    all: up to ``ACI_WINDOW + horizon - 1`` origins (every step then has
-    ``ACI_WINDOW`` errors observed by the first origin), at most half of the
-    rows whose targets are known, and at least 2 rows left to train on.
-    """
-    n_known = initial_train_size - width + 1
-    size = max(0, min(ACI_WINDOW + horizon - 1, n_known // 2, n_known - 2))
-    return np.arange(initial_train_size - size, initial_train_size)
-
-
 def _infer_season_length(X, required):
     """The season of X's index frequency, or None.
 
@@ -636,20 +625,20 @@ def _flatten(X):
 
 def _linear_baseline(estimator):
     """LinearRegression on the estimator's inputs (its windows, when it has one)."""
-    steps = getattr(estimator, "steps", [])
-    for position, (_, transformer) in enumerate(steps):
-        if isinstance(transformer, SlidingWindow):
-            flatten = ("flatten", FunctionTransformer(_flatten))
-            return Pipeline(
-                [*steps[: position + 1], flatten, ("linear", LinearRegression())]
-            )
-    return Pipeline(
-        [("flatten", FunctionTransformer(_flatten)), ("linear", LinearRegression())]
-    )
+    flatten = ("flatten", FunctionTransformer(_flatten))
+    found = find_window(estimator, required=False)
+    if found is None:
+        return Pipeline([flatten, ("linear", LinearRegression())])
+    windowing = [*_steps(found.before), (found.path[-1], found.window)]
+    return Pipeline([*windowing, flatten, ("linear", LinearRegression())])
 
 
 def _rows(X, start, stop):
     return X.iloc[start:stop] if hasattr(X, "iloc") else X[start:stop]
+
+
+def _take(X, positions):
+    return X.iloc[positions] if hasattr(X, "iloc") else X[positions]
 
 
 class _Plan:
@@ -657,25 +646,27 @@ class _Plan:
 
     def __init__(self, X, y, horizon, target, window, refit):
         self.X, self.y, self.horizon = X, y, horizon
-        self.target, self.window = target, window
-        self.refit_every = 1 if refit is True else (np.inf if refit is False else refit)
-        # Rows t whose targets are all observed at origin o: t + width <= o.
+        self.target, self.window, self.refit = target, window, refit
+        # A panel of one series: row t is at time t, its last target at
+        # t + width, observed at origin o when t + width <= o.
         self.width = y.shape[1] if y.ndim == 2 else 1
-
-    def fit(self, estimator, origin):
-        start = 0 if self.window is None else max(0, origin - self.window)
-        stop = origin - self.width + 1
-        return clone(estimator).fit(_rows(self.X, start, stop), self.y[start:stop])
 
     def forecast(self, estimator, origins):
         """Forecasts of shape (n_origins, horizon), one fit per refit origin."""
         forecast = np.empty((len(origins), self.horizon))
-        context = _window_length(estimator)
-        position = np.arange(len(origins))
-        segments = np.floor_divide(position, self.refit_every)
-        for segment in np.unique(segments):
-            chosen = position[segments == segment]
-            model = self.fit(estimator, origins[chosen[0]])
+        times = np.arange(len(self.X))
+        for fold in rolling_folds(
+            origins,
+            refit=self.refit,
+            window=self.window,
+            row_times=times,
+            last_target_times=times + self.width,
+        ):
+            train = fold.train
+            model = clone(estimator).fit(_take(self.X, train), self.y[train])
+            # The fitted model's window: a search may have chosen another.
+            context = _window_length(model)
+            chosen = fold.origins
             forecast[chosen] = self._predict(model, origins[chosen], context)
         return forecast
 

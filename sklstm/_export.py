@@ -29,9 +29,9 @@ from torch import nn
 
 from ._base import BaseLSTM
 from ._classifier import LSTMClassifier
+from ._composite import _steps, find_window
 from ._inference import example_input
 from ._version import __version__
-from ._window import SlidingWindow
 
 __all__ = [
     "prediction_module",
@@ -102,32 +102,48 @@ def _unwrap(fitted):
     estimator's input, ``target`` maps its predictions to the final ones;
     either is None for the identity.
     """
+    found = find_window(fitted, required=False)
+    if found is None:
+        return _unwrap_estimator(fitted)
+    check_is_fitted(found.window)
+    after = _steps(found.after)
+    if len(after) != 1:
+        raise ValueError(
+            "A pipeline exports when it is [per-column scalers ...,] "
+            f"SlidingWindow, estimator; after {'.'.join(found.path)} come the "
+            f"steps {after!r}."
+        )
+    estimator, _, target = _unwrap_estimator(after[0][1])
+    inputs = None
+    for _, step in _steps(found.before):
+        inputs = _then(inputs, _affine(step))
+    for wrapper in reversed(found.target_transformers):
+        check_is_fitted(wrapper)
+        target = _then(target, _inverse(_affine(wrapper.transformer_)))
+    return estimator, inputs, target
+
+
+def _unwrap_estimator(fitted):
+    """``_unwrap`` of a model without a SlidingWindow: inputs are the identity."""
     if isinstance(fitted, TransformedTargetRegressor):
         check_is_fitted(fitted)
-        estimator, inputs, target = _unwrap(fitted.regressor_)
+        estimator, inputs, target = _unwrap_estimator(fitted.regressor_)
         return estimator, inputs, _then(target, _inverse(_affine(fitted.transformer_)))
     if isinstance(fitted, Pipeline):
         *steps, last = [s for _, s in fitted.steps if s not in (None, "passthrough")]
-        estimator, inner, target = _unwrap(last)
-        if not steps:
-            return estimator, inner, target
-        window = steps.pop()
-        if inner is not None or not isinstance(window, SlidingWindow):
+        if steps:
             raise ValueError(
                 "A pipeline exports when it is [per-column scalers ...,] "
                 f"SlidingWindow, estimator; got the steps {fitted.steps!r}."
             )
-        check_is_fitted(window)
-        inputs = None
-        for step in steps:
-            inputs = _then(inputs, _affine(step))
-        return estimator, inputs, target
+        return _unwrap_estimator(last)
     if isinstance(fitted, BaseLSTM):
         check_is_fitted(fitted)
         return fitted, None, None
     raise TypeError(
         "Expected a fitted LSTMRegressor or LSTMClassifier, a Pipeline ending in "
-        f"one or a TransformedTargetRegressor around either; got {fitted!r}."
+        "one, a TransformedTargetRegressor around either or a search whose best "
+        f"estimator is one of these; got {fitted!r}."
     )
 
 
@@ -256,7 +272,9 @@ def prediction_module(fitted, *, quantize: bool = False) -> nn.Module:
         (``StandardScaler``, ``RobustScaler``, ``MaxAbsScaler``,
         ``MinMaxScaler(clip=False)``), a :class:`SlidingWindow` and one of
         them; or a :class:`~sklearn.compose.TransformedTargetRegressor` with
-        such a scaler around either.
+        such a scaler around either, inside the pipeline too; or a fitted
+        search (:class:`~sklearn.model_selection.GridSearchCV`, ...) whose
+        best estimator is one of these.
 
     quantize : bool, default=False
         Quantise the weights of the LSTM/GRU and linear layers to int8, with

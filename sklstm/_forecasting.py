@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array
 
+from ._composite import find_window
 from ._panel import is_panel, series_rows, series_times
 from ._window import _next_label
 from .utils._sklearn_compat import Interval, validate_params
@@ -407,8 +408,10 @@ def _recursive_forecasts(
 
     Parameters
     ----------
-    model : fitted Pipeline
-        One-step model with a SlidingWindow step.
+    model : fitted estimator
+        One-step model with a SlidingWindow step that ``find_window``
+        finds: a Pipeline, or one inside TransformedTargetRegressors and
+        search objects.
     histories : ndarray of shape (n_histories, window, n_columns)
         The last ``window`` rows of each history.
     steps : int
@@ -426,14 +429,14 @@ def _recursive_forecasts(
     Returns
     -------
     forecasts : ndarray of shape (n_histories, steps), or None
-        None when ``model`` is not a Pipeline whose SlidingWindow reads
-        ``window`` rows: forecast each history with recursive_forecast then.
+        None when ``model`` has no SlidingWindow reading ``window`` rows
+        followed by an estimator: forecast each history with
+        recursive_forecast then.
     """
-    parts = _around_window(model)
+    found = find_window(model, required=False)
     n_histories, window, n_columns = histories.shape
-    if parts is None or parts[1].window != window:
+    if found is None or found.after is None or found.window.window != window:
         return None
-    before, sliding, after = parts
     rows = np.empty((n_histories, window + steps, n_columns))
     rows[:, :window] = histories
     others = np.arange(n_columns) != target
@@ -444,48 +447,26 @@ def _recursive_forecasts(
         recent = rows[:, step : step + window].reshape(-1, n_columns)
         if columns is not None:
             index = None
-            if times is not None and before is not None:
+            if times is not None and found.before is not None:
                 # The steps before the window may read the times; the
                 # window itself must not take these rows for the fit's next.
                 index = times[labels[:, step : step + window].ravel()]
             recent = pd.DataFrame(recent, columns=columns, index=index)
-        if before is not None:
-            recent = before.transform(recent)
+        recent = found.transform_rows(recent)
         # Windows of each history's last row: rows of that history only.
-        windows = sliding.transform(recent)[window - 1 :: window]
-        forecasts[:, step] = _one_value_per_row(after.predict(windows), len(recent))
+        windows = found.window.transform(recent)[window - 1 :: window]
+        predictions = found.predict_windows(windows)
+        forecasts[:, step] = _one_value_per_row(predictions, len(recent))
         rows[:, window + step, target] = forecasts[:, step]
         if future_exog is not None:
             rows[:, window + step, others] = future_exog[:, step]
     return forecasts
 
 
-def _around_window(model):
-    """A Pipeline's steps before its first SlidingWindow (or None), it, and after."""
-    from sklearn.pipeline import Pipeline
-
-    from ._window import SlidingWindow
-
-    if not isinstance(model, Pipeline):
-        return None
-    for position, (_, step) in enumerate(model.steps):
-        if isinstance(step, SlidingWindow) and position + 1 < len(model.steps):
-            before = model[:position] if position > 0 else None
-            return before, step, model[position + 1 :]
-    return None
-
-
 def _window_length(model):
-    """The window of a SlidingWindow inside ``model`` (a Pipeline, or wrapped)."""
-    from ._window import SlidingWindow
-
-    for attribute in ("regressor_", "estimator_", "best_estimator_"):
-        if hasattr(model, attribute):
-            return _window_length(getattr(model, attribute))
-    for _, step in getattr(model, "steps", []):
-        if isinstance(step, SlidingWindow):
-            return step.window
-    return None
+    """The window of the SlidingWindow inside ``model``, or None without one."""
+    found = find_window(model, required=False)
+    return None if found is None else found.window.window
 
 
 def _append_row(rows, values):

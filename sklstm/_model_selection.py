@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 
+from ._folds import training_rows
 from ._panel import is_panel, target_positions
 from .utils._sklearn_compat import Interval, validate_params
 
@@ -130,13 +131,12 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
                 f"gap={self.gap} and at least one training time."
             )
         for start in range(first_test, n_times, test_size):
-            train_end = start - self.gap
-            train_start = 0
-            if self.max_train_size is not None:
-                train_start = max(0, train_end - self.max_train_size)
-            train = (time_codes >= train_start) & (last_target <= train_end)
+            # Trained as a backtest's fit at the origin start - gap is.
+            train = training_rows(
+                start - self.gap, self.max_train_size, time_codes, last_target
+            )
             test = (time_codes >= start) & (time_codes < start + test_size)
-            yield np.flatnonzero(train), np.flatnonzero(test)
+            yield train, np.flatnonzero(test)
 
     def get_n_splits(self, X=None, y=None, groups=None):
         """Return the number of folds.

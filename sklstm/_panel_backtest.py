@@ -7,6 +7,7 @@ from sklearn.base import clone
 from ._backtest_summary import mase_scale
 from ._classical import classical_forecasts
 from ._conformal import adaptive_conformal
+from ._folds import refit_segments, rolling_folds
 from ._forecasting import (
     _future_times,
     _time_labels,
@@ -134,26 +135,22 @@ class _Panel:
 
     def forecast(self, estimator, origins, options):
         """{(origin, series number): forecasts of shape (horizon,)}."""
-        refit = options["refit"]
-        every = 1 if refit is True else (np.inf if refit is False else refit)
-        segments = np.floor_divide(np.arange(len(origins)), every)
-        context = _window_length(estimator)
         forecasts = {}
-        for segment in np.unique(segments):
-            chosen = origins[segments == segment]
-            model = self._fit(estimator, chosen[0], options["window"])
-            for origin in chosen:
-                forecasts |= self._predict(model, origin, context)
-        return forecasts
-
-    def _fit(self, estimator, origin, window):
         # Rows whose every target is observed at the origin, by time: a row
         # before a gap has its target after it.
-        start = -np.inf if window is None else origin - window
-        train = np.flatnonzero(
-            (self.time_position >= start) & (self.target_position[:, -1] <= origin)
-        )
-        return clone(estimator).fit(self.X.iloc[train], self.y[train])
+        for fold in rolling_folds(
+            origins,
+            refit=options["refit"],
+            window=options["window"],
+            row_times=self.time_position,
+            last_target_times=self.target_position[:, -1],
+        ):
+            model = clone(estimator).fit(self.X.iloc[fold.train], self.y[fold.train])
+            # The fitted model's window: a search may have chosen another.
+            context = _window_length(model)
+            for origin in origins[fold.origins]:
+                forecasts |= self._predict(model, origin, context)
+        return forecasts
 
     def _predict(self, model, origin, context):
         """Forecasts of every series with a row at ``origin``."""
@@ -202,9 +199,8 @@ class _Panel:
         forecast from, on its targets observed by then (within the window),
         and rolled forward without refitting to the segment's later origins.
         """
-        refit, window = options["refit"], options["window"]
-        every = 1 if refit is True else (np.inf if refit is False else refit)
-        segments = np.floor_divide(np.arange(len(origins)), every)
+        window = options["window"]
+        segments = refit_segments(len(origins), options["refit"])
         found = np.array([self.origin_rows(o) for o in origins], dtype=object)
         forecasts = {}
         for number, (_, rows) in enumerate(self.series):

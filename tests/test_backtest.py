@@ -3,8 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
@@ -13,6 +15,7 @@ from sklstm import (
     BacktestDisplay,
     LSTMRegressor,
     SlidingWindow,
+    _backtest,
     _conformal,
     backtest,
     backtest_summary,
@@ -841,3 +844,91 @@ def test_backtest_validates_the_estimators_parameters_as_fit_does(window, lstm, 
     )
     with pytest.raises(ValueError, match=f"'{name}' parameter"):
         backtest(pipe, series[:-1, None], series[1:], initial_train_size=40)
+
+
+# -- wrapped pipelines keep the batched recursion -------------------------------
+
+
+def readme_pipeline():
+    lstm = LSTMRegressor(hidden_size=8, max_epochs=3, random_state=0, n_threads=1)
+    return Pipeline(
+        [("scale", StandardScaler()), ("window", SlidingWindow(8)), ("lstm", lstm)]
+    )
+
+
+def refuse_per_origin_forecasts(monkeypatch):
+    """Make the per-origin fallback fail: every origin must go through the batch."""
+
+    def per_origin(*args, **kwargs):
+        raise AssertionError("an origin was forecast on its own")
+
+    monkeypatch.setattr(_backtest, "recursive_forecast", per_origin)
+
+
+def test_lstm_pipeline_in_a_transformed_target_advances_all_origins_together(
+    monkeypatch,
+):
+    data = ar_series()
+    data[:, 0] += 50.0  # a target far from 0, so that its scaling matters
+    X, y = data[:-1], data[1:, 0]
+    model = TransformedTargetRegressor(
+        regressor=readme_pipeline(), transformer=StandardScaler()
+    )
+    predict = LSTMRegressor.predict
+    calls = []
+
+    def counting_predict(self, X, **kwargs):
+        calls.append(len(X))
+        return predict(self, X, **kwargs)
+
+    monkeypatch.setattr(LSTMRegressor, "predict", counting_predict)
+    options = dict(initial_train_size=60, horizon=4, step=3, refit=False)
+    results = backtest(model, X, y, **options, baselines=(), target=0, known_future=[1])
+    origins = np.arange(60, len(X) - 3, 3)
+    # One predict call a step for all 19 origins, not one per step and origin.
+    assert len(calls) == 4
+    assert calls == [len(origins)] * 4
+    fitted = clone(model).fit(X[:60], y[:60])
+    expected = [
+        recursive_forecast(fitted, X[: o + 1], 4, future_exog=data[o + 1 : o + 5, 1:])
+        for o in origins
+    ]
+    # Forecasts in the target's units (about 50), fed back in X's units.
+    np.testing.assert_allclose(results["y_pred"], np.ravel(expected), **FLOAT32)
+    assert abs(np.mean(results["y_pred"]) - 50.0) < 5.0
+
+
+def test_a_transformed_target_forecasts_as_its_pipeline_does(monkeypatch):
+    """Least squares commutes with scaling y: the scaled-target model forecasts
+    as the plain one, and its linear baseline reads the same windows."""
+    data = ar_series()
+    X, y = data[:-1], data[1:, 0]
+    options = dict(initial_train_size=60, horizon=3, refit=4, target=0, season_length=4)
+    plain = backtest(linear_pipeline(), X, y, **options, known_future=[1])
+    refuse_per_origin_forecasts(monkeypatch)
+    wrapped = backtest(
+        TransformedTargetRegressor(
+            regressor=linear_pipeline(), transformer=StandardScaler()
+        ),
+        X,
+        y,
+        **options,
+        known_future=[1],
+    )
+    for column in ("y_pred", "linear"):
+        np.testing.assert_allclose(wrapped[column], plain[column], rtol=1e-9)
+
+
+def test_a_search_is_forecast_with_the_window_it_chose(monkeypatch):
+    data = ar_series()
+    X, y = data[:-1], data[1:, 0]
+    options = dict(initial_train_size=60, horizon=3, refit=False, baselines=())
+    chosen = backtest(
+        linear_pipeline(window=6), X, y, **options, target=0, known_future=[1]
+    )
+    refuse_per_origin_forecasts(monkeypatch)
+    search = GridSearchCV(
+        linear_pipeline(window=3), {"window__window": [6]}, cv=TimeSeriesSplit(2)
+    )
+    searched = backtest(search, X, y, **options, target=0, known_future=[1])
+    np.testing.assert_allclose(searched["y_pred"], chosen["y_pred"], rtol=1e-12)

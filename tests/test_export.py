@@ -11,6 +11,7 @@ import torch
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     FunctionTransformer,
@@ -268,6 +269,29 @@ def test_non_affine_steps_are_refused(step):
     model = pipeline_case(scalers=[step])[0]
     with pytest.raises(TypeError, match="per-column affine maps"):
         prediction_module(model)
+
+
+def wrapped_pipeline(kind):
+    """The README pipeline with its target scaled inside it, or searched."""
+    inner = Pipeline(
+        [("window", SlidingWindow(WINDOW)), ("lstm", LSTMRegressor(**TINY))]
+    )
+    scaled_target = TransformedTargetRegressor(inner, transformer=StandardScaler())
+    model = Pipeline([("scale", StandardScaler()), ("model", scaled_target)])
+    if kind == "search":
+        model = GridSearchCV(model, {"scale__with_mean": [True]}, cv=TimeSeriesSplit(2))
+    return model
+
+
+@pytest.mark.parametrize("kind", ["transformed-inside", "search"])
+def test_wrapped_and_searched_pipelines_export_as_they_predict(kind):
+    rows = series_rows()
+    y = rows["sst"].to_numpy() + 0.1 * rows["noise"].to_numpy()
+    model = wrapped_pipeline(kind).fit(rows, y)
+    raw_windows = sliding_window_view(rows.to_numpy(), WINDOW, axis=0)
+    expected = [model.predict(rows)[WINDOW - 1 :]]
+    module = prediction_module(model)
+    assert_outputs_match(run_torch, module, raw_windows.transpose(0, 2, 1), expected)
 
 
 def test_scaler_without_sliding_window_is_refused():
