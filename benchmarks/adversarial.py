@@ -886,6 +886,130 @@ def pandas_target_with_its_own_index(keep):
     return first, LSTMRegressor(**TINY).fit(X, y).predict(X)
 
 
+# -- new cases of the session that merged the thread policy and fold generator --
+
+
+def readme_pipeline(window=4):
+    return Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("window", SlidingWindow(window)),
+            ("lstm", LSTMRegressor(**TINY)),
+        ]
+    ).set_output(transform="pandas")
+
+
+@case("session", names=("n_threads",))
+def n_threads_unknown_word(keep):
+    X, y = windows()
+    return LSTMRegressor(**{**TINY, "n_threads": "fast"}).fit(keep(X), keep(y))
+
+
+@case("session", names=("n_threads",))
+def n_threads_zero(keep):
+    X, y = windows()
+    return LSTMRegressor(**{**TINY, "n_threads": 0}).fit(keep(X), keep(y))
+
+
+@case("session", names=("window",))
+def sliding_window_fractional(keep):
+    return SlidingWindow(window=2.5).fit(keep(series()[:, None]))
+
+
+@case("session", names=("horizon",))
+def backtest_horizon_zero(keep):
+    X = series_frame()
+    return backtest(
+        readme_pipeline(),
+        keep(X.iloc[:-1]),
+        keep(X["v"].to_numpy()[1:]),
+        initial_train_size=40,
+        horizon=0,
+    )
+
+
+@case("session", names=("initial_train_size",))
+def backtest_train_size_beyond_data(keep):
+    X = series_frame()
+    return backtest(
+        readme_pipeline(),
+        keep(X.iloc[:-1]),
+        keep(X["v"].to_numpy()[1:]),
+        initial_train_size=500,
+    )
+
+
+@case("session", names=("baselines",))
+def backtest_unknown_baseline(keep):
+    X = series_frame()
+    return backtest(
+        readme_pipeline(),
+        keep(X.iloc[:-1]),
+        keep(X["v"].to_numpy()[1:]),
+        initial_train_size=40,
+        baselines=("oracle",),
+    )
+
+
+@case("session", names=("steps",))
+def recursive_negative_steps(keep):
+    X = series_frame()
+    model = readme_pipeline().fit(X.iloc[:-1], X["v"].to_numpy()[1:])
+    return recursive_forecast(model, keep(X), steps=-1)
+
+
+@case("session", names=("y", "NaN", "finite"))
+def direct_targets_with_nan(keep):
+    X, Y = make_horizon_targets(series_frame(), horizon=3)
+    Y = np.array(Y, dtype=float)
+    Y[5, 1] = np.nan
+    return readme_pipeline().fit(keep(X), keep(Y))
+
+
+@case("session", names=("feature",))
+def predict_with_other_feature_count(keep):
+    X, y = windows()
+    model = LSTMRegressor(**TINY).fit(X, y)
+    return model.predict(keep(np.concatenate([X, X], axis=-1)))
+
+
+@case("session", names=("damaged", "file", "sklstm.load"))
+def truncated_saved_file(keep):
+    data = saved_bytes(fitted())
+    return sklstm.load(io.BytesIO(keep(data[: len(data) // 2])))
+
+
+def _same_forecast(pair):
+    return np.allclose(pair[0], pair[1], rtol=1e-5, atol=1e-6)
+
+
+@case("session", check=_same_forecast)
+def wrapped_pipeline_forecasts_like_the_pipeline(keep):
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import FunctionTransformer
+
+    X = series_frame()
+    y = X["v"].to_numpy()[1:]
+    plain = readme_pipeline().fit(X.iloc[:-1], y)
+    identity = FunctionTransformer(check_inverse=False)
+    wrapped = TransformedTargetRegressor(readme_pipeline(), transformer=identity)
+    wrapped.fit(X.iloc[:-1], y)
+    history = keep(X)
+    return (
+        np.asarray(recursive_forecast(plain, history, steps=5)),
+        np.asarray(recursive_forecast(wrapped, history, steps=5)),
+    )
+
+
+@case("session", check=lambda same: same)
+def same_seed_same_bits_after_another_estimator(keep):
+    X, y = windows()
+    first = LSTMRegressor(**{**TINY, "n_threads": None}).fit(X, y).predict(X)
+    LSTMRegressor(**{**TINY, "n_threads": "auto"}).fit(X, y)
+    again = LSTMRegressor(**{**TINY, "n_threads": None}).fit(keep(X), y).predict(X)
+    return np.array_equal(first, again)
+
+
 # -- running ---------------------------------------------------------------------------
 
 
