@@ -36,7 +36,7 @@ from skorch import NeuralNetRegressor
 
 from sklstm import LSTMRegressor, SlidingWindow
 from sklstm._data import BatchIterator, SequenceDataset
-from sklstm._modules import RecurrentNet
+from sklstm.nn._modules import RecurrentNet
 
 N_FEATURES = 4
 N_STEPS = 48

@@ -30,7 +30,7 @@ from unittest import mock
 import torch
 
 from sklstm._inference import call_module
-from sklstm._modules import RecurrentNet, steps_mask
+from sklstm.nn._modules import RecurrentNet, steps_mask
 
 
 def alone_and_batched(network, X, lengths):

@@ -22,9 +22,7 @@ from skorch.history import History
 
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
-from ._heads import NetworkWithHead
 from ._inference import call_module
-from ._modules import RecurrentNet
 from ._net import set_mode
 from ._persistence import plain_state, restore_state
 from ._sequences import check_sequences, is_ragged
@@ -38,6 +36,8 @@ from ._validation import (
     float32_offsets,
 )
 from .exceptions import TrainingDivergedError
+from .nn._heads import NetworkWithHead
+from .nn._modules import RecurrentNet
 from .utils._sklearn_compat import Interval, StrOptions, _check_feature_names
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
@@ -130,7 +130,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     - ``_make_net(amp, **params)`` (abstract): the skorch net, with its
       criterion, built from ``params`` (mixed precision when ``amp``).
     - ``_make_head(output_names=None)`` (abstract): the head of
-      ``sklstm._heads`` from raw outputs to predictions, which ``predict``
+      ``sklstm.nn._heads`` from raw outputs to predictions, which ``predict``
       and every exporter run.
     - ``_level_params()``: extra arguments of the built-in network
       (default: none).

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from scipy.stats import norm
 
-from ._losses import gaussian_mean_var, monotone_quantiles
+from .nn._losses import gaussian_mean_var, monotone_quantiles
 
 __all__ = ["CALIBRATED_COVERAGE", "calibrate_intervals"]
 
@@ -48,7 +48,7 @@ def _conformal_quantile(scores, level):
 def _raw_outputs(module, dataset):
     """The network's raw outputs, targets and volatilities over ``dataset``.
 
-    The volatility (see :func:`~sklstm._modules.frame_series`) widens each
+    The volatility (see :func:`~sklstm.nn._modules.frame_series`) widens each
     row's interval; 1 without a frame.
     """
     device = next(module.parameters()).device

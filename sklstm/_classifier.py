@@ -9,8 +9,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from ._base import BaseLSTM
 from ._data import StratifiedSplit
 from ._docstrings import fill_shared_doc
-from ._heads import ClassificationHead
 from ._net import AmpNeuralNetClassifier, SequenceNetClassifier
+from .nn._heads import ClassificationHead
 from .utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["LSTMClassifier"]

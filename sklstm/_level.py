@@ -1,4 +1,4 @@
-"""Starting values of the level handling of :class:`~sklstm._modules.RecurrentNet`.
+"""Starting values of the level handling of :class:`~sklstm.nn._modules.RecurrentNet`.
 
 The network standardises its input, reads windows relative to their last
 step, and adds a linear autoregression (the highway) to its output. The
@@ -10,7 +10,7 @@ stays proportional to one chunk however many windows there are.
 import numpy as np
 import torch
 
-from ._modules import steps_mask
+from .nn._modules import steps_mask
 
 __all__ = ["init_level_module"]
 

@@ -14,11 +14,11 @@ from ._calibration import calibrate_intervals
 from ._data import TailSplit
 from ._docstrings import fill_shared_doc
 from ._frame import TargetFrame, clip_outlying, find_target_frame
-from ._heads import REGRESSION_LOSSES, RegressionHead
 from ._level import init_level_module
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor, set_mode
 from ._prediction_tuple import PredictionTuple
 from ._validation import check_float32_range
+from .nn._heads import REGRESSION_LOSSES, RegressionHead
 from .utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["LSTMRegressor"]

@@ -20,8 +20,8 @@ from sklstm import (
     to_torchscript,
 )
 from sklstm._data import BatchIterator, SequenceDataset
-from sklstm._modules import ConvBlocks, SameConv1d
 from sklstm.datasets import load_gunpoint, load_italy_power_demand
+from sklstm.nn._modules import ConvBlocks, SameConv1d
 
 FCN = {"conv_channels": (4, 6, 4), "conv_kernel_size": (5, 3, 3)}
 FAST = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "n_threads": 1}

@@ -2,7 +2,7 @@
 
 The module emits ``(batch, n_targets * n_params)`` unconstrained values; the
 functions here shape them, the losses train them, and the heads of
-``sklstm._heads`` predict with them. Tensors only.
+``sklstm.nn._heads`` predict with them. Tensors only.
 """
 
 import torch
