@@ -5,9 +5,7 @@ from ._backtest_display import BacktestDisplay
 from ._calendar import CalendarFeatures
 from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
-from ._export import prediction_module, to_exported_program, to_onnx, to_torchscript
 from ._forecasting import direct_forecast, make_horizon_targets, recursive_forecast
-from ._loading import load, save
 from ._model_selection import PanelTimeSeriesSplit
 from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
@@ -16,6 +14,8 @@ from ._sequences import pad_sequences
 from ._series_scaler import PerSeriesScaler
 from ._version import __version__
 from ._window import SlidingWindow
+from .io._export import prediction_module, to_exported_program, to_onnx, to_torchscript
+from .io._loading import load, save
 
 __all__ = [
     "BacktestDisplay",

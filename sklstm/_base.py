@@ -24,7 +24,6 @@ from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
 from ._inference import call_module
 from ._net import set_mode
-from ._persistence import plain_state, restore_state
 from ._sequences import check_sequences, is_ragged
 from ._threads import fit_threads, predict_threads
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
@@ -36,6 +35,7 @@ from ._validation import (
     float32_offsets,
 )
 from .exceptions import TrainingDivergedError
+from .io._persistence import plain_state, restore_state
 from .nn._heads import NetworkWithHead
 from .nn._modules import RecurrentNet
 from .utils._sklearn_compat import Interval, StrOptions, _check_feature_names

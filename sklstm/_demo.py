@@ -8,10 +8,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._backtest import backtest, backtest_summary
-from ._loading import save
 from ._regressor import LSTMRegressor
 from ._window import SlidingWindow
 from .datasets import load_co2, load_elnino
+from .io._loading import save
 
 __all__ = ["run_demo"]
 

@@ -14,8 +14,8 @@ from sklearn.utils.validation import (
 )
 
 from ._panel import is_panel, series_rows, series_times
-from ._persistence import check_loaded_array, check_loaded_params
 from ._validation import check_float32_range, check_no_datetimes, float32_offsets
+from .io._persistence import check_loaded_array, check_loaded_params
 from .utils._sklearn_compat import (
     Interval,
     StrOptions,

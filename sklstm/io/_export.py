@@ -27,11 +27,11 @@ from sklearn.preprocessing import (
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._base import BaseLSTM
-from ._classifier import LSTMClassifier
-from ._composite import _steps, find_window
-from ._inference import example_input
-from ._version import __version__
+from .._base import BaseLSTM
+from .._classifier import LSTMClassifier
+from .._composite import _steps, find_window
+from .._inference import example_input
+from .._version import __version__
 
 __all__ = [
     "prediction_module",

@@ -22,7 +22,7 @@ import skorch
 import torch
 from skorch.history import History
 
-from ._device import global_torch_seed
+from .._device import global_torch_seed
 
 __all__ = [
     "FORMAT_VERSION",
@@ -51,7 +51,7 @@ _VERSION_KEYS = ("format", "sklstm", "torch", "skorch", "sklearn")
 
 
 def _versions():
-    from ._version import __version__
+    from .._version import __version__
 
     return {
         "format": FORMAT_VERSION,
@@ -305,7 +305,7 @@ def _check_fitted_values(estimator):
 
 
 def _check_frame(estimator, frame):
-    from ._frame import TargetFrame
+    from .._frame import TargetFrame
 
     fields = TargetFrame._fields
     if not isinstance(frame, dict) or set(frame) != set(fields):

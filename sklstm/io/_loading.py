@@ -19,8 +19,8 @@ from numbers import Integral
 from pathlib import Path
 from typing import IO, Any
 
+from ..exceptions import UntrustedTypeError
 from ._persistence import MAX_PARAMETERS, parameter_limit
-from .exceptions import UntrustedTypeError
 
 __all__ = ["TRUSTED_TYPES", "load", "save"]
 
