@@ -18,7 +18,6 @@ from ._classical import (
     classical_forecasts,
     import_classical,
 )
-from ._composite import _steps, find_window
 from ._conformal import adaptive_conformal
 from ._folds import calibration_origins, refit_segments, rolling_folds
 from ._forecasting import (
@@ -27,8 +26,9 @@ from ._forecasting import (
     _window_length,
     recursive_forecast,
 )
-from ._panel import is_panel, series_rows, series_times
 from ._panel_backtest import panel_backtest
+from .preprocessing._composite import _steps, find_window
+from .preprocessing._panel import is_panel, series_rows, series_times
 from .utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = ["backtest", "backtest_summary"]

@@ -24,7 +24,6 @@ from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
 from ._inference import call_module
 from ._net import set_mode
-from ._sequences import check_sequences, is_ragged
 from ._threads import fit_threads, predict_threads
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
 from ._validation import (
@@ -38,6 +37,7 @@ from .exceptions import TrainingDivergedError
 from .io._persistence import plain_state, restore_state
 from .nn._heads import NetworkWithHead
 from .nn._modules import RecurrentNet
+from .preprocessing._sequences import check_sequences, is_ragged
 from .utils._sklearn_compat import Interval, StrOptions, _check_feature_names
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
@@ -288,8 +288,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _validate_input(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens).
 
-        Sequences of different lengths (see :func:`~sklstm._sequences.is_ragged`)
-        come back as a tuple ``(padded X, lengths)``. A float64 ``X`` whose
+        Sequences of different lengths (see
+        :func:`~sklstm.preprocessing._sequences.is_ragged`) come back as a tuple
+        ``(padded X, lengths)``. A float64 ``X`` whose
         features float32 would round by more than a thousandth of their step
         (a series at 1e9 with a unit signal) comes back with each such
         feature's fit mean removed, in float64: the network computes in

@@ -9,9 +9,9 @@ from sklearn.preprocessing import StandardScaler
 
 from ._backtest import backtest, backtest_summary
 from ._regressor import LSTMRegressor
-from ._window import SlidingWindow
 from .datasets import load_co2, load_elnino
 from .io._loading import save
+from .preprocessing._window import SlidingWindow
 
 __all__ = ["run_demo"]
 

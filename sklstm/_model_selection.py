@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 
 from ._folds import training_rows
-from ._panel import is_panel, target_positions
+from .preprocessing._panel import is_panel, target_positions
 from .utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["PanelTimeSeriesSplit"]

@@ -14,8 +14,8 @@ from ._forecasting import (
     _window_length,
     recursive_forecast,
 )
-from ._panel import series_rows, series_times, target_positions
-from ._window import _next_label
+from .preprocessing._panel import series_rows, series_times, target_positions
+from .preprocessing._window import _next_label
 
 __all__ = ["panel_backtest"]
 

@@ -186,7 +186,7 @@ def test_skops_trusts_only_sklstm_types_for_a_pipeline(skops_io, tmp_path):
     untrusted = skops_io.get_untrusted_types(file=path)
     assert sorted(untrusted) == [
         "sklstm._regressor.LSTMRegressor",
-        "sklstm._window.SlidingWindow",
+        "sklstm.preprocessing._window.SlidingWindow",
     ]
     loaded = sklstm.load(path)  # never trusted=untrusted: see test_loading.py
     np.testing.assert_array_equal(loaded.predict(frame), pipe.predict(frame))

@@ -29,9 +29,9 @@ from torch import nn
 
 from .._base import BaseLSTM
 from .._classifier import LSTMClassifier
-from .._composite import _steps, find_window
 from .._inference import example_input
 from .._version import __version__
+from ..preprocessing._composite import _steps, find_window
 
 __all__ = [
     "prediction_module",

@@ -25,14 +25,20 @@ from ._persistence import MAX_PARAMETERS, parameter_limit
 __all__ = ["TRUSTED_TYPES", "load", "save"]
 
 # sklstm's estimators, by the module path skops records (the private module
-# that defines each class) and by their public name, so that files keep
-# loading if the recorded path ever becomes the public one.
+# that defines each class), by the path that files saved before the
+# subpackages record (resolved by ``_legacy``), and by their public name, so
+# that files keep loading if the recorded path ever becomes the public one.
 TRUSTED_TYPES = (
     "sklstm._classifier.LSTMClassifier",
     "sklstm._regressor.LSTMRegressor",
     "sklstm._sequence_normalizer.SequenceNormalizer",
     "sklstm._series_scaler.PerSeriesScaler",
     "sklstm._window.SlidingWindow",
+    "sklstm._classifier.LSTMClassifier",
+    "sklstm._regressor.LSTMRegressor",
+    "sklstm.preprocessing._sequence_normalizer.SequenceNormalizer",
+    "sklstm.preprocessing._series_scaler.PerSeriesScaler",
+    "sklstm.preprocessing._window.SlidingWindow",
     "sklstm.LSTMClassifier",
     "sklstm.LSTMRegressor",
     "sklstm.PerSeriesScaler",

@@ -12,9 +12,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._forecasting import _column_position
+from .._forecasting import _column_position
+from ..utils._sklearn_compat import StrOptions, _fit_context, check_feature_names_in
 from ._panel import is_panel
-from .utils._sklearn_compat import StrOptions, _fit_context, check_feature_names_in
 
 __all__ = ["CalendarFeatures"]
 

@@ -13,15 +13,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._panel import is_panel, series_rows, series_times
-from ._validation import check_float32_range, check_no_datetimes, float32_offsets
-from .io._persistence import check_loaded_array, check_loaded_params
-from .utils._sklearn_compat import (
+from .._validation import check_float32_range, check_no_datetimes, float32_offsets
+from ..io._persistence import check_loaded_array, check_loaded_params
+from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
     _fit_context,
     check_feature_names_in,
 )
+from ._panel import is_panel, series_rows, series_times
 
 __all__ = ["SlidingWindow"]
 
