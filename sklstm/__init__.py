@@ -1,14 +1,18 @@
 """sklstm: LSTM models for sequences as ordinary scikit-learn estimators."""
 
-from ._backtest import backtest, backtest_summary
-from ._backtest_display import BacktestDisplay
 from ._classifier import LSTMClassifier
 from ._display import TrainingHistoryDisplay
-from ._forecasting import direct_forecast, make_horizon_targets, recursive_forecast
-from ._model_selection import PanelTimeSeriesSplit
 from ._optuna import OptunaPruning
 from ._regressor import LSTMRegressor
 from ._version import __version__
+from .forecasting._backtest import backtest, backtest_summary
+from .forecasting._backtest_display import BacktestDisplay
+from .forecasting._model_selection import PanelTimeSeriesSplit
+from .forecasting._multistep import (
+    direct_forecast,
+    make_horizon_targets,
+    recursive_forecast,
+)
 from .io._export import prediction_module, to_exported_program, to_onnx, to_torchscript
 from .io._legacy import install as _install_legacy_modules
 from .io._loading import load, save

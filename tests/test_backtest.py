@@ -15,14 +15,13 @@ from sklstm import (
     BacktestDisplay,
     LSTMRegressor,
     SlidingWindow,
-    _backtest,
-    _conformal,
     backtest,
     backtest_summary,
     make_horizon_targets,
     recursive_forecast,
 )
-from sklstm._conformal import ACI_GAMMA, ACI_WINDOW, adaptive_conformal
+from sklstm.forecasting import _backtest, _conformal
+from sklstm.forecasting._conformal import ACI_GAMMA, ACI_WINDOW, adaptive_conformal
 
 matplotlib.use("Agg")
 

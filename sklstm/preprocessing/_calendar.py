@@ -12,7 +12,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._forecasting import _column_position
+from ..forecasting._multistep import _column_position
 from ..utils._sklearn_compat import StrOptions, _fit_context, check_feature_names_in
 from ._panel import is_panel
 

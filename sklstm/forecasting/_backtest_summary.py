@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from .utils._sklearn_compat import validate_params
+from ..utils._sklearn_compat import validate_params
 
 __all__ = ["backtest_summary", "mase_scale"]
 

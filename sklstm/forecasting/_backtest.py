@@ -11,6 +11,9 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from ..preprocessing._composite import _steps, find_window
+from ..preprocessing._panel import is_panel, series_rows, series_times
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 from ._backtest_summary import backtest_summary, mase_scale
 from ._classical import (
     CLASSICAL,
@@ -20,16 +23,13 @@ from ._classical import (
 )
 from ._conformal import adaptive_conformal
 from ._folds import calibration_origins, refit_segments, rolling_folds
-from ._forecasting import (
+from ._multistep import (
     _column_position,
     _recursive_forecasts,
     _window_length,
     recursive_forecast,
 )
 from ._panel_backtest import panel_backtest
-from .preprocessing._composite import _steps, find_window
-from .preprocessing._panel import is_panel, series_rows, series_times
-from .utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = ["backtest", "backtest_summary"]
 

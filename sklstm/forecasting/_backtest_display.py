@@ -1,6 +1,6 @@
 """BacktestDisplay: truth, forecasts, baselines and interval of one horizon step."""
 
-from .utils._sklearn_compat import check_matplotlib_support
+from ..utils._sklearn_compat import check_matplotlib_support
 
 __all__ = ["BacktestDisplay"]
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array
 
-from .preprocessing._composite import find_window
-from .preprocessing._panel import is_panel, series_rows, series_times
-from .preprocessing._window import _next_label
-from .utils._sklearn_compat import Interval, validate_params
+from ..preprocessing._composite import find_window
+from ..preprocessing._panel import is_panel, series_rows, series_times
+from ..preprocessing._window import _next_label
+from ..utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["direct_forecast", "make_horizon_targets", "recursive_forecast"]
 

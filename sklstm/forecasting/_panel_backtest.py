@@ -4,18 +4,18 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ..preprocessing._panel import series_rows, series_times, target_positions
+from ..preprocessing._window import _next_label
 from ._backtest_summary import mase_scale
 from ._classical import classical_forecasts
 from ._conformal import adaptive_conformal
 from ._folds import refit_segments, rolling_folds
-from ._forecasting import (
+from ._multistep import (
     _future_times,
     _time_labels,
     _window_length,
     recursive_forecast,
 )
-from .preprocessing._panel import series_rows, series_times, target_positions
-from .preprocessing._window import _next_label
 
 __all__ = ["panel_backtest"]
 

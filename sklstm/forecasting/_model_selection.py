@@ -5,9 +5,9 @@ from numbers import Integral
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 
+from ..preprocessing._panel import is_panel, target_positions
+from ..utils._sklearn_compat import Interval, validate_params
 from ._folds import training_rows
-from .preprocessing._panel import is_panel, target_positions
-from .utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["PanelTimeSeriesSplit"]
 
