@@ -35,7 +35,7 @@ from _harness import describe_machine, load_average, print_table, time_alternati
 from skorch import NeuralNetRegressor
 
 from sklstm import LSTMRegressor, SlidingWindow
-from sklstm._data import BatchIterator, SequenceDataset
+from sklstm._estimators._data import BatchIterator, SequenceDataset
 from sklstm.nn._modules import RecurrentNet
 
 N_FEATURES = 4

@@ -29,7 +29,7 @@ from unittest import mock
 
 import torch
 
-from sklstm._inference import call_module
+from sklstm._estimators._inference import call_module
 from sklstm.nn._modules import RecurrentNet, steps_mask
 
 

@@ -1,9 +1,8 @@
 """sklstm: LSTM models for sequences as ordinary scikit-learn estimators."""
 
-from ._classifier import LSTMClassifier
-from ._display import TrainingHistoryDisplay
-from ._optuna import OptunaPruning
-from ._regressor import LSTMRegressor
+from ._estimators._classifier import LSTMClassifier
+from ._estimators._display import TrainingHistoryDisplay
+from ._estimators._regressor import LSTMRegressor
 from ._version import __version__
 from .forecasting._backtest import backtest, backtest_summary
 from .forecasting._backtest_display import BacktestDisplay
@@ -13,6 +12,7 @@ from .forecasting._multistep import (
     make_horizon_targets,
     recursive_forecast,
 )
+from .integrations._optuna import OptunaPruning
 from .io._export import prediction_module, to_exported_program, to_onnx, to_torchscript
 from .io._legacy import install as _install_legacy_modules
 from .io._loading import load, save
@@ -22,7 +22,7 @@ from .preprocessing._sequences import pad_sequences
 from .preprocessing._series_scaler import PerSeriesScaler
 from .preprocessing._window import SlidingWindow
 
-# Files saved before the subpackages name modules such as sklstm._regressor.
+# Files saved before the subpackages name modules such as sklstm._estimators._regressor.
 _install_legacy_modules()
 
 __all__ = [

@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._regressor import LSTMRegressor
+from ._estimators._regressor import LSTMRegressor
 from .datasets import load_co2, load_elnino
 from .forecasting._backtest import backtest, backtest_summary
 from .io._loading import save

@@ -19,7 +19,7 @@ from sklstm import (
     to_onnx,
     to_torchscript,
 )
-from sklstm._data import BatchIterator, SequenceDataset
+from sklstm._estimators._data import BatchIterator, SequenceDataset
 from sklstm.datasets import load_gunpoint, load_italy_power_demand
 from sklstm.nn._modules import ConvBlocks, SameConv1d
 

@@ -27,9 +27,9 @@ from sklearn.preprocessing import (
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from .._base import BaseLSTM
-from .._classifier import LSTMClassifier
-from .._inference import example_input
+from .._estimators._base import BaseLSTM
+from .._estimators._classifier import LSTMClassifier
+from .._estimators._inference import example_input
 from .._version import __version__
 from ..preprocessing._composite import _steps, find_window
 

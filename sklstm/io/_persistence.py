@@ -22,7 +22,7 @@ import skorch
 import torch
 from skorch.history import History
 
-from .._device import global_torch_seed
+from .._estimators._device import global_torch_seed
 
 __all__ = [
     "FORMAT_VERSION",
@@ -305,7 +305,7 @@ def _check_fitted_values(estimator):
 
 
 def _check_frame(estimator, frame):
-    from .._frame import TargetFrame
+    from .._estimators._frame import TargetFrame
 
     fields = TargetFrame._fields
     if not isinstance(frame, dict) or set(frame) != set(fields):

@@ -145,11 +145,12 @@ class RegressionHead(_Head):
     calibration : dict or None, default=None
         ``std_factor`` ``(n_outputs,)`` multiplying the standard deviation,
         or ``quantile_factor`` ``(n_outputs, n_quantiles)`` multiplying each
-        quantile's distance from the median (see :mod:`sklstm._calibration`).
+        quantile's distance from the median (see
+        :mod:`sklstm._estimators._calibration`).
     frame : tuple or None, default=None
         ``(slope, intercept, log)`` of a target modelled in its frame (see
-        :mod:`sklstm._frame`): the outputs are then relative to each window's
-        last target value in units of its scale, both passed as ``rows``, and
+        :mod:`sklstm._estimators._frame`): the outputs are then relative to each
+        window's last target value in units of its scale, both passed as ``rows``, and
         ``y = slope * (last + scale * output) + intercept``, or with ``log``
         ``y = exp(last + scale * output)`` (a standard deviation by the delta
         method, ``y * scale * std``).

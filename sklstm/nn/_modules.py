@@ -175,7 +175,7 @@ def frame_series(
 ):
     """The target series in each window, its last value and its scale.
 
-    The frame of :mod:`sklstm._frame`: the target column of ``X``, in the
+    The frame of :mod:`sklstm._estimators._frame`: the target column of ``X``, in the
     units of ``y`` (``frame_slope * X[..., target_column] + frame_intercept``)
     and their logarithm when ``log_frame``; each window's scale is
     ``series_scale``, or with ``per_window_scale`` the mean absolute step of
@@ -274,7 +274,7 @@ class RecurrentNet(nn.Module):
         the number of quantiles for a quantile head): the highway adds to the
         first of each target's outputs, its location.
     target_column : int or None, default=None
-        The feature that holds the target series (see :mod:`sklstm._frame`):
+        The feature that holds the target series (see :mod:`sklstm._estimators._frame`):
         its values are read relative to each window's last one, divided by
         the window's scale (:func:`frame_series`), before everything else.
         The outputs are then in those units too.
@@ -344,8 +344,9 @@ class RecurrentNet(nn.Module):
                 n_lags * n_features, n_outputs // outputs_per_target
             )
             if target_column is not None:
-                # A ridge autoregression fitted in closed form (sklstm._level):
-                # the recurrent layers learn what it misses, without moving it.
+                # A ridge autoregression fitted in closed form
+                # (sklstm._estimators._level): the recurrent layers learn what it
+                # misses, without moving it.
                 self.highway.requires_grad_(False)
         self.embedding = None
         if n_tokens is not None:

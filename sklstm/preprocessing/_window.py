@@ -13,7 +13,11 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._validation import check_float32_range, check_no_datetimes, float32_offsets
+from .._estimators._validation import (
+    check_float32_range,
+    check_no_datetimes,
+    float32_offsets,
+)
 from ..io._persistence import check_loaded_array, check_loaded_params
 from ..utils._sklearn_compat import (
     Interval,

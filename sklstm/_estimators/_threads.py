@@ -6,7 +6,7 @@ process may really use (:func:`joblib.cpu_count`: its affinity, its cgroup
 CPU quota, ``LOKY_MAX_CPU_COUNT``). joblib's worker processes
 (``GridSearchCV(n_jobs=...)``) and dask's lower torch's setting to their
 share of the cores, so the default follows them. The count is applied for
-the whole call through :func:`sklstm._device.torch_threads`, which restores
+the whole call through :func:`sklstm._estimators._device.torch_threads`, which restores
 torch's setting afterwards; the count a fit used is kept on the estimator
 (``n_threads_``) and ``predict`` uses it again, lowered to what the
 predicting process may use. The same seed therefore gives the same bits

@@ -5,7 +5,7 @@ import sys
 
 from skorch.callbacks import Callback
 
-from .exceptions import TrainingDivergedError
+from ..exceptions import TrainingDivergedError
 
 __all__ = [
     "EpochProgressBar",

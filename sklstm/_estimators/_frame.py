@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .nn._modules import frame_series
+from ..nn._modules import frame_series
 
 __all__ = ["TargetFrame", "clip_outlying", "find_target_frame"]
 

@@ -6,12 +6,12 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
+from ..nn._heads import ClassificationHead
+from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import BaseLSTM
 from ._data import StratifiedSplit
 from ._docstrings import fill_shared_doc
 from ._net import AmpNeuralNetClassifier, SequenceNetClassifier
-from .nn._heads import ClassificationHead
-from .utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["LSTMClassifier"]
 

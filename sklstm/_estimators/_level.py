@@ -10,7 +10,7 @@ stays proportional to one chunk however many windows there are.
 import numpy as np
 import torch
 
-from .nn._modules import steps_mask
+from ..nn._modules import steps_mask
 
 __all__ = ["init_level_module"]
 
@@ -76,7 +76,7 @@ def init_level_module(module, dataset, season=1, target_scale=None, target_mean=
         The training windows ``(n, n_steps, n_features)`` and the targets as
         the network is trained on them.
     season : int, default=1
-        Steps per season of a framed target (see :mod:`sklstm._frame`): its
+        Steps per season of a framed target (see :mod:`sklstm._estimators._frame`): its
         ridge autoregression may then shrink towards the seasonal random
         walk instead of the random walk, whichever GCV scores better.
     target_scale : array-like of shape (n_targets,), default=None

@@ -9,6 +9,8 @@ import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
+from ..nn._heads import REGRESSION_LOSSES, RegressionHead
+from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import BaseLSTM
 from ._calibration import calibrate_intervals
 from ._data import TailSplit
@@ -18,8 +20,6 @@ from ._level import init_level_module
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor, set_mode
 from ._prediction_tuple import PredictionTuple
 from ._validation import check_float32_range
-from .nn._heads import REGRESSION_LOSSES, RegressionHead
-from .utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["LSTMRegressor"]
 
@@ -388,8 +388,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     def _frame_target(self, X, lengths, y, continuing):
         """With ``level="auto"``, ``y`` relative to its series' last value.
 
-        The frame (:mod:`sklstm._frame`) is found on the first fit and kept by
-        continued fits.
+        The frame (:mod:`sklstm._estimators._frame`) is found on the first fit
+        and kept by continued fits.
         """
         _check_numeric_y(y)
         if not continuing:
@@ -639,7 +639,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self._calibrate(net, valid)
 
     def _calibrate(self, net, valid):
-        """Conformal calibration of an interval head (:mod:`sklstm._calibration`)."""
+        """Conformal calibration of an interval head (see ``_calibration``)."""
         self._interval_calibration = None
         loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
         if loss not in ("gaussian", "quantile"):

@@ -2,7 +2,7 @@
 
 from sklearn.utils.validation import check_is_fitted
 
-from .utils._sklearn_compat import check_matplotlib_support
+from ..utils._sklearn_compat import check_matplotlib_support
 
 __all__ = ["TrainingHistoryDisplay"]
 

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from scipy.stats import norm
 
-from .nn._losses import gaussian_mean_var, monotone_quantiles
+from ..nn._losses import gaussian_mean_var, monotone_quantiles
 
 __all__ = ["CALIBRATED_COVERAGE", "calibrate_intervals"]
 

@@ -20,6 +20,12 @@ from sklearn.utils.validation import (
 )
 from skorch.history import History
 
+from ..exceptions import TrainingDivergedError
+from ..io._persistence import plain_state, restore_state
+from ..nn._heads import NetworkWithHead
+from ..nn._modules import RecurrentNet
+from ..preprocessing._sequences import check_sequences, is_ragged
+from ..utils._sklearn_compat import Interval, StrOptions, _check_feature_names
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
 from ._inference import call_module
@@ -33,12 +39,6 @@ from ._validation import (
     check_token_ids,
     float32_offsets,
 )
-from .exceptions import TrainingDivergedError
-from .io._persistence import plain_state, restore_state
-from .nn._heads import NetworkWithHead
-from .nn._modules import RecurrentNet
-from .preprocessing._sequences import check_sequences, is_ragged
-from .utils._sklearn_compat import Interval, StrOptions, _check_feature_names
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
 _ARCHITECTURE = (
@@ -294,7 +294,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         features float32 would round by more than a thousandth of their step
         (a series at 1e9 with a unit signal) comes back with each such
         feature's fit mean removed, in float64: the network computes in
-        float32 (see :func:`~sklstm._validation.float32_offsets`).
+        float32 (see :func:`~sklstm._estimators._validation.float32_offsets`).
         """
         checked = self._checked_input(X, y, reset=reset)
         X_only = isinstance(y, str) and y == "no_validation"
@@ -702,7 +702,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         outputs are cast to float64 for the head, which maps them to the
         units of ``y`` (or to probabilities). Rows batched differently, or on
         another CPU or thread count, may differ by float32 rounding (see
-        :mod:`sklstm._inference`). Built once per fit (and on unpickling)
+        :mod:`sklstm._estimators._inference`). Built once per fit (and on unpickling)
         rather than per call.
         """
         network = self.net_.module_
