@@ -21,7 +21,7 @@ from sklstm import (
 )
 from sklstm._estimators._data import BatchIterator, SequenceDataset
 from sklstm.datasets import load_gunpoint, load_italy_power_demand
-from sklstm.nn._modules import ConvBlocks, SameConv1d
+from sklstm.nn._layers import ConvBlocks, SameConv1d
 
 FCN = {"conv_channels": (4, 6, 4), "conv_kernel_size": (5, 3, 3)}
 FAST = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "n_threads": 1}

@@ -10,7 +10,7 @@ stays proportional to one chunk however many windows there are.
 import numpy as np
 import torch
 
-from ..nn._modules import steps_mask
+from ..nn._layers import steps_mask
 
 __all__ = ["init_level_module"]
 
