@@ -13,7 +13,8 @@ from .forecasting._multistep import (
     recursive_forecast,
 )
 from .integrations._optuna import OptunaPruning
-from .io._export import prediction_module, to_exported_program, to_onnx, to_torchscript
+from .io._export import prediction_module
+from .io._graphs import to_exported_program, to_onnx, to_torchscript
 from .io._legacy import install as _install_legacy_modules
 from .io._loading import load, save
 from .preprocessing._calendar import CalendarFeatures
