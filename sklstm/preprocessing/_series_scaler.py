@@ -11,7 +11,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..io._persistence import check_loaded_array, check_loaded_params
+from ..io._checks import check_loaded_array, check_loaded_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._panel import is_panel, series_rows
 

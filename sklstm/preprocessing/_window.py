@@ -18,7 +18,7 @@ from .._estimators._validation import (
     check_no_datetimes,
     float32_offsets,
 )
-from ..io._persistence import check_loaded_array, check_loaded_params
+from ..io._checks import check_loaded_array, check_loaded_params
 from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
