@@ -7,11 +7,8 @@ from ._version import __version__
 from .forecasting._backtest import backtest, backtest_summary
 from .forecasting._backtest_display import BacktestDisplay
 from .forecasting._model_selection import PanelTimeSeriesSplit
-from .forecasting._multistep import (
-    direct_forecast,
-    make_horizon_targets,
-    recursive_forecast,
-)
+from .forecasting._multistep import direct_forecast, make_horizon_targets
+from .forecasting._recursive import recursive_forecast
 from .integrations._optuna import OptunaPruning
 from .io._export import prediction_module
 from .io._graphs import to_exported_program, to_onnx, to_torchscript

@@ -23,13 +23,9 @@ from ._classical import (
 )
 from ._conformal import adaptive_conformal
 from ._folds import calibration_origins, refit_segments, rolling_folds
-from ._multistep import (
-    _column_position,
-    _recursive_forecasts,
-    _window_length,
-    recursive_forecast,
-)
+from ._multistep import _column_position
 from ._panel_backtest import panel_backtest
+from ._recursive import _recursive_forecasts, _window_length, recursive_forecast
 
 __all__ = ["backtest", "backtest_summary"]
 

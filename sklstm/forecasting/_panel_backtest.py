@@ -10,12 +10,8 @@ from ._backtest_summary import mase_scale
 from ._classical import classical_forecasts
 from ._conformal import adaptive_conformal
 from ._folds import refit_segments, rolling_folds
-from ._multistep import (
-    _future_times,
-    _time_labels,
-    _window_length,
-    recursive_forecast,
-)
+from ._multistep import _future_times, _time_labels
+from ._recursive import _window_length, recursive_forecast
 
 __all__ = ["panel_backtest"]
 
