@@ -1,38 +1,31 @@
 """Rolling-origin backtests of a forecaster against baselines, with online intervals."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
-from sklearn.base import clone
-from sklearn.linear_model import LinearRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
 
-from ..preprocessing._composite import _steps, find_window
 from ..preprocessing._panel import is_panel, series_rows, series_times
 from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
+from ._backtest_checks import (
+    BASELINES,
+    _as_rows,
+    _check_baselines,
+    _check_classical_rows,
+    _check_columns,
+    _check_inputs,
+    _infer_season_length,
+)
+from ._backtest_plan import _forecast_times, _linear_baseline, _naive, _Plan, _truth
 from ._backtest_summary import backtest_summary, mase_scale
 from ._classical import (
-    CLASSICAL,
-    MIN_OBSERVATIONS,
     classical_forecasts,
-    import_classical,
 )
 from ._conformal import adaptive_conformal
-from ._folds import calibration_origins, refit_segments, rolling_folds
-from ._multistep import _column_position
+from ._folds import calibration_origins, refit_segments
 from ._panel_backtest import panel_backtest
-from ._recursive import _recursive_forecasts, _window_length, recursive_forecast
 
 __all__ = ["backtest", "backtest_summary"]
-
-BASELINES = ("naive", "seasonal_naive", "linear")
-# Season lengths of the usual calendar frequencies (pandas offset codes, no anchor).
-SEASONS = {"M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4, "QE": 4, "W": 52, "D": 7}
-SEASONS |= {"H": 24, "h": 24, "B": 5, "BM": 12, "BMS": 12, "BME": 12}
 
 
 @validate_params(
@@ -350,20 +343,6 @@ def backtest(
     return results
 
 
-def _check_classical_rows(classical, initial_train_size, window):
-    """Raise unless every ETS/ARIMA fit gets enough observed targets."""
-    shortest = min(initial_train_size, window or initial_train_size)
-    if classical and shortest < MIN_OBSERVATIONS:
-        given = f"initial_train_size={initial_train_size}" + (
-            f" and window={window}" if window is not None else ""
-        )
-        raise ValueError(
-            f"baselines {list(classical)} need at least {MIN_OBSERVATIONS} observed "
-            f"targets per fit, but {given} leave {shortest}; pass at least "
-            f"{MIN_OBSERVATIONS}, or leave them out of baselines."
-        )
-
-
 def _panel_backtest(estimator, X, y, **options):
     """Check a panel backtest's arguments as backtest does; run panel_backtest."""
     if len(X) != len(y):
@@ -400,355 +379,3 @@ def _panel_backtest(estimator, X, y, **options):
     )
     linear = _linear_baseline(estimator) if "linear" in baselines else None
     return panel_backtest(estimator, X, y, linear=linear, options=options)
-
-
-def _as_rows(X):
-    """A Series becomes a one-column frame and a 1-D array a column of rows."""
-    if isinstance(X, pd.Series):
-        return X.to_frame()
-    if isinstance(X, pd.DataFrame):
-        return X
-    X = np.asarray(X)
-    return X.reshape(-1, 1) if X.ndim == 1 else X
-
-
-def _check_inputs(X, y, initial_train_size, horizon, target=None, known_future=None):
-    """Check shapes and sizes; return the target column of a recursive forecast."""
-    if len(X) != len(y):
-        raise ValueError(
-            f"X has {len(X)} rows and y has {len(y)}; they must have one row each "
-            "per time step."
-        )
-    if y.ndim == 2 and horizon > y.shape[1]:
-        raise ValueError(
-            f"horizon={horizon} exceeds the {y.shape[1]} columns of the direct "
-            "targets Y; make them with make_horizon_targets(data, horizon)."
-        )
-    # Rows whose targets are known at the first origin: the first training set.
-    n_known = initial_train_size - (y.shape[1] - 1 if y.ndim == 2 else 0)
-    last = len(X) - 1 if y.ndim == 2 else len(X) - horizon
-    if n_known < 2 or initial_train_size > last:
-        raise ValueError(
-            f"initial_train_size={initial_train_size} must leave at least 2 "
-            f"training rows with known targets and one origin whose truth is in "
-            f"the data: between {initial_train_size - n_known + 2} and {last} for "
-            f"{len(X)} rows and horizon={horizon}."
-        )
-    return _check_columns(X, y, horizon, target, known_future)
-
-
-def _check_columns(X, y, horizon, target, known_future):
-    """The target column of a recursive backtest (None for one-step or direct).
-
-    Refuses, before any fit, a target that does not hold ``y`` one row
-    later and every other column not listed in ``known_future``: a
-    recursive forecast reads their values at the forecast times.
-    """
-    two_d = np.ndim(X) == 2
-    if y.ndim == 2 or horizon == 1:
-        # Nothing is read from the future; still, a wrong name is a mistake.
-        named = [("known_future", key) for key in known_future or ()]
-        for parameter, key in [("target", target), *named]:
-            if two_d and key is not None:
-                _column_position(X, key, parameter)
-        return None
-    if not two_d:
-        raise ValueError(
-            f"horizon={horizon} with a 1-D y forecasts recursively, which feeds "
-            f"the forecasts back into a column of 2-D rows X, but X has "
-            f"{np.ndim(X)} dimensions. Pass direct targets Y from "
-            "make_horizon_targets(data, horizon)."
-        )
-    later, earlier = _consecutive_rows(X)
-    labels = list(X.columns) if hasattr(X, "columns") else list(range(X.shape[1]))
-
-    def holds_target(column):
-        values = X.iloc[:, column] if hasattr(X, "iloc") else X[:, column]
-        try:
-            values = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):  # dates, strings: not the target
-            return False
-        # Tight: np.allclose's default rtol of 1e-5 takes a near-copy at
-        # level 1e6 for the target itself.
-        return np.allclose(values[later], y[earlier], rtol=1e-9, atol=0, equal_nan=True)
-
-    if target is None and len(labels) > 1:
-        matches = [labels[j] for j in range(len(labels)) if holds_target(j)]
-        hint = f" ({matches} hold y one row later)" if matches else ""
-        raise ValueError(
-            f"horizon={horizon} with a 1-D y forecasts recursively, feeding the "
-            f"forecasts back into the target column of X, but X has "
-            f"{len(labels)} columns {labels}: name it with target= (a column "
-            f"name or position){hint}, and list the columns whose future is "
-            "known in known_future=."
-        )
-    column = 0 if target is None else _column_position(X, target, "target")
-    if not holds_target(column):
-        if target is None:
-            raise ValueError(
-                f"horizon={horizon} with a 1-D y forecasts recursively, which "
-                "needs X's column to hold the target (X[1:, 0] == y[:-1]); it "
-                "does not. Pass direct targets Y from make_horizon_targets(data, "
-                "horizon), or X with a column equal to y shifted by one row."
-            )
-        raise ValueError(
-            f"target={target!r} names column {labels[column]!r} of X, which does "
-            "not hold y one row later (X[1:, target] == y[:-1]), as the column "
-            "a recursive forecast feeds its forecasts back into must. Name the "
-            "column that holds y shifted by one row, or pass direct targets Y "
-            "from make_horizon_targets(data, horizon)."
-        )
-    known = [_column_position(X, key, "known_future") for key in known_future or ()]
-    if column in known:
-        raise ValueError(
-            f"known_future={list(known_future)} lists the target column "
-            f"{labels[column]!r}; its future is what is forecast. Leave it out."
-        )
-    unknown = [labels[j] for j in range(len(labels)) if j != column and j not in known]
-    if unknown:
-        raise ValueError(
-            f"X has columns {unknown} besides the target {labels[column]!r} that "
-            "known_future does not list: a recursive forecast would read their "
-            f"values at the forecast times, unknown at the origin (a leak). Drop "
-            f"them, lag them by at least horizon={horizon} rows, or, if their "
-            f"future is truly known (calendar features, planned inputs), pass "
-            f"known_future={[labels[j] for j in known] + unknown}."
-        )
-    copies = [labels[j] for j in known if holds_target(j)]
-    if copies:
-        raise ValueError(
-            f"known_future lists {copies}, which hold the target itself "
-            "(X[1:, j] == y[:-1]): their future values are the truth being "
-            "forecast. Drop them from X."
-        )
-    if is_panel(X) and len(labels) > 1:
-        raise ValueError(
-            f"A recursive backtest of a panel (1-D y, horizon={horizon}) feeds "
-            f"the forecasts back as X's only column, but X has {len(labels)} "
-            f"columns {labels}. Pass the target column alone (a CalendarFeatures "
-            "step in the estimator computes calendar columns from the index), or "
-            "direct targets Y from make_horizon_targets(X, horizon)."
-        )
-    return column
-
-
-def _consecutive_rows(X):
-    """Positions of each row with an earlier row (of its series) and of that row."""
-    if not is_panel(X):
-        return np.arange(1, len(X)), np.arange(len(X) - 1)
-    pairs = [(rows[1:], rows[:-1]) for _, rows in series_rows(X.index)]
-    return tuple(np.concatenate(side) for side in zip(*pairs, strict=True))
-
-
-def _check_baselines(baselines):
-    """Raise on unknown names; return {name: statsforecast model} of those asked."""
-    names = [*BASELINES, *CLASSICAL]
-    unknown = [name for name in baselines if name not in names]
-    if unknown:
-        raise ValueError(
-            f"baselines={tuple(baselines)!r} has unknown names {unknown}; choose "
-            f"among {names}, e.g. baselines=('naive', 'seasonal_naive', 'ets')."
-        )
-    asked = [name for name in CLASSICAL if name in baselines]
-    if not asked:
-        return {}
-    models = import_classical()
-    return {name: models[name] for name in asked}
-
-
-def _infer_season_length(X, required):
-    """The season of X's index frequency, or None.
-
-    When it cannot be inferred: raise if ``required``, warn if False, and
-    stay silent if None.
-    """
-    index = getattr(X, "index", None)
-    freq = None
-    if isinstance(index, pd.PeriodIndex):
-        freq = index.freq
-    elif isinstance(index, pd.DatetimeIndex):
-        freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
-    if freq is not None:
-        offset = to_offset(freq)
-        code = offset.rule_code.split("-")[0]
-        if offset.n == 1 and code in SEASONS:
-            return SEASONS[code]
-    message = (
-        "The 'seasonal_naive' baseline needs a season_length, which could not be "
-        f"inferred from X's index (frequency {freq}); pass season_length or "
-        "leave 'seasonal_naive' out of baselines."
-    )
-    if required is None:
-        return None
-    if required:
-        raise ValueError(message)
-    warnings.warn(
-        message + " It is left out of the default baselines.", UserWarning, stacklevel=3
-    )
-    return None
-
-
-def _target_at(y, times):
-    """The target at each time (NaN before time 1): y[t - 1] or Y[t - 1, 0]."""
-    values = y if y.ndim == 1 else y[:, 0]
-    times = np.asarray(times)
-    out = np.full(times.shape, np.nan)
-    known = times >= 1
-    out[known] = values[times[known] - 1]
-    return out
-
-
-def _truth(y, origins, h):
-    return y[origins, h - 1] if y.ndim == 2 else y[origins + h - 1]
-
-
-def _naive(y, origins, horizon, season_length, name):
-    steps = np.arange(1, horizon + 1)
-    if name == "naive":
-        times = np.repeat(origins[:, None], horizon, axis=1)
-    else:
-        back = season_length * np.ceil(steps / season_length).astype(int)
-        times = origins[:, None] + steps - back
-    return _target_at(y, times)
-
-
-def _flatten(X):
-    # float64: a least-squares fit on collinear lags in float32 keeps ~5
-    # digits, and its predictions would depend on how many rows share a call.
-    X = np.asarray(X, dtype=np.float64)
-    return X.reshape(len(X), -1)
-
-
-def _linear_baseline(estimator):
-    """LinearRegression on the estimator's inputs (its windows, when it has one)."""
-    flatten = ("flatten", FunctionTransformer(_flatten))
-    found = find_window(estimator, required=False)
-    if found is None:
-        return Pipeline([flatten, ("linear", LinearRegression())])
-    windowing = [*_steps(found.before), (found.path[-1], found.window)]
-    return Pipeline([*windowing, flatten, ("linear", LinearRegression())])
-
-
-def _rows(X, start, stop):
-    return X.iloc[start:stop] if hasattr(X, "iloc") else X[start:stop]
-
-
-def _take(X, positions):
-    return X.iloc[positions] if hasattr(X, "iloc") else X[positions]
-
-
-class _Plan:
-    """Which rows train and predict at each origin, shared by model and baseline."""
-
-    def __init__(self, X, y, horizon, target, window, refit):
-        self.X, self.y, self.horizon = X, y, horizon
-        self.target, self.window, self.refit = target, window, refit
-        # A panel of one series: row t is at time t, its last target at
-        # t + width, observed at origin o when t + width <= o.
-        self.width = y.shape[1] if y.ndim == 2 else 1
-
-    def forecast(self, estimator, origins):
-        """Forecasts of shape (n_origins, horizon), one fit per refit origin."""
-        forecast = np.empty((len(origins), self.horizon))
-        times = np.arange(len(self.X))
-        for fold in rolling_folds(
-            origins,
-            refit=self.refit,
-            window=self.window,
-            row_times=times,
-            last_target_times=times + self.width,
-        ):
-            train = fold.train
-            model = clone(estimator).fit(_take(self.X, train), self.y[train])
-            # The fitted model's window: a search may have chosen another.
-            context = _window_length(model)
-            chosen = fold.origins
-            forecast[chosen] = self._predict(model, origins[chosen], context)
-        return forecast
-
-    def _times(self, origins, context):
-        """Index labels of each origin's last ``context`` rows and forecast times,
-        for models that read the index (CalendarFeatures); None without one."""
-        index = getattr(self.X, "index", None)
-        if index is None:
-            return None
-        positions = origins[:, None] + np.arange(1 - context, self.horizon + 1)
-        # The row after the last forecast is appended but never read.
-        return index[np.minimum(positions, len(index) - 1).ravel()]
-
-    def _predict(self, model, origins, context):
-        first = 0 if context is None else max(0, origins[0] - context + 1)
-        if self.target is None:
-            # One call over the whole span: every origin sees its real history.
-            predictions = model.predict(_rows(self.X, first, origins[-1] + 1))
-            predictions = np.asarray(predictions, dtype=np.float64)
-            predictions = predictions.reshape(len(predictions), -1)
-            return predictions[origins - first, : self.horizon]
-        values = np.asarray(self.X, dtype=np.float64)
-        others = np.arange(values.shape[1]) != self.target
-        # Future covariates at o+1 ... o+horizon; the last row is appended
-        # after the last forecast and never read, so repeat when missing.
-        future = origins[:, None] + np.arange(1, self.horizon + 1)
-        future = values[np.minimum(future, len(values) - 1)][:, :, others]
-        forecast = np.full((len(origins), self.horizon), np.nan)
-        # Origins with a whole window of real rows are advanced together.
-        done = np.zeros(len(origins), dtype=bool)
-        if context is not None and origins[-1] + 1 >= context:
-            done = origins + 1 >= context
-            histories = values[origins[done, None] + np.arange(1 - context, 1)]
-            batched = _recursive_forecasts(
-                model,
-                histories,
-                self.horizon,
-                target=self.target,
-                future_exog=future[done] if others.any() else None,
-                columns=getattr(self.X, "columns", None),
-                times=self._times(origins[done], context),
-            )
-            if batched is None:
-                done[:] = False
-            else:
-                forecast[done] = batched
-        for row in np.flatnonzero(~done):
-            origin = origins[row]
-            start = 0 if context is None else max(0, origin - context + 1)
-            forecast[row] = recursive_forecast(
-                model,
-                _rows(self.X, start, origin + 1),
-                self.horizon,
-                target=self.target,
-                future_exog=future[row] if others.any() else None,
-                context=context,
-            )
-        return forecast
-
-
-def _forecast_times(X, origins, steps):
-    """Index labels of the forecast times o + h, or their positions."""
-    positions = (origins[:, None] + steps).ravel()
-    index = getattr(X, "index", None)
-    if index is None:
-        return positions
-    freq = getattr(index, "freq", None)
-    if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
-        freq = pd.infer_freq(index)
-    if freq is not None:
-        offset = to_offset(freq)
-        starts = index[origins]
-        with warnings.catch_warnings():
-            # Offsets without a vectorised form are applied label by label anyway.
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            by_step = [starts + h * offset for h in steps]
-        # Step-major blocks, reordered origin by origin as the rows are.
-        order = np.arange(len(origins) * len(steps)).reshape(len(steps), -1).T
-        return by_step[0].append(by_step[1:]).take(order.ravel())
-    if isinstance(index, pd.RangeIndex):
-        return index.start + positions * index.step
-    if positions.max() < len(index):
-        return index[positions]
-    if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex):
-        # An index with gaps cannot be continued: the rows' own labels, and
-        # NaT past X (the time of the last targets is not in X).
-        inside = np.where(positions < len(index), positions, -1)
-        return index.take(inside, allow_fill=True, fill_value=pd.NaT)
-    return positions
