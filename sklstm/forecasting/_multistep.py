@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array
 
+from ..preprocessing._labels import _next_label
 from ..preprocessing._panel import is_panel, series_rows, series_times
-from ..preprocessing._window import _next_label
 from ..utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["direct_forecast", "make_horizon_targets"]

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ..preprocessing._labels import _next_label
 from ..preprocessing._panel import series_rows, series_times, target_positions
-from ..preprocessing._window import _next_label
 from ._backtest_summary import mase_scale
 from ._classical import classical_forecasts
 from ._conformal import adaptive_conformal

@@ -10,8 +10,8 @@ import pandas as pd
 from sklearn.utils.validation import check_array
 
 from ..preprocessing._composite import find_window
+from ..preprocessing._labels import _next_label
 from ..preprocessing._panel import is_panel, series_rows, series_times
-from ..preprocessing._window import _next_label
 from ..utils._sklearn_compat import Interval, validate_params
 from ._multistep import (
     _as_table,
