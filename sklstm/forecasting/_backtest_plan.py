@@ -1,7 +1,7 @@
-"""What one backtest fits and predicts at each origin, and the baselines' forecasts.
+"""Which rows a backtest trains and predicts on at each origin, and its baselines.
 
-_Plan holds the folds of one call (origins, training rows, horizons); the
-naive, seasonal naive and linear baselines are computed from the same rows.
+``_Plan`` is shared by the model and the baselines, so that both see the same
+rows; the naive, seasonal naive and linear baselines are built here too.
 """
 
 import warnings
