@@ -1,4 +1,8 @@
-"""Machinery shared by the estimators: parameters, validation, training, inference."""
+"""BaseLSTM: the parameters, fit transaction and training shared by the estimators.
+
+Input checks are in ``_inputs`` (InputMixin), prediction in ``_inference``
+(InferenceMixin); the regressor and classifier add their targets and heads.
+"""
 
 import contextlib
 import copy
@@ -11,34 +15,19 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import (
-    check_is_fitted,
-    check_X_y,
-    validate_data,
-)
+from sklearn.utils import check_random_state
 from skorch.history import History
 
 from ..exceptions import TrainingDivergedError
 from ..io._persistence import plain_state, restore_state
-from ..nn._heads import NetworkWithHead
 from ..nn._modules import RecurrentNet
-from ..preprocessing._sequences import check_sequences, is_ragged
-from ..utils._sklearn_compat import Interval, StrOptions, _check_feature_names
+from ..utils._sklearn_compat import Interval, StrOptions
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
-from ._inference import call_module
-from ._net import set_mode
-from ._threads import fit_threads, predict_threads
+from ._inference import InferenceMixin
+from ._inputs import InputMixin
+from ._threads import fit_threads
 from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
-from ._validation import (
-    check_float32_range,
-    check_no_datetimes,
-    check_sequence_shape,
-    check_token_ids,
-    float32_offsets,
-)
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
 _ARCHITECTURE = (
@@ -61,8 +50,6 @@ _ROUTED_PREFIXES = {
     "module__": "module_params",
     "lr_scheduler__": "lr_scheduler_params",
 }
-# Large batches at predict time: no gradients are kept, so memory stays small.
-_PREDICT_BATCH_SIZE = 4096
 
 
 def _draw_seed(generator):
@@ -74,46 +61,12 @@ def _positive_int():
     return [Interval(Integral, 1, None, closed="left")]
 
 
-def _has_attention(estimator):
-    return estimator.module is None and estimator.pooling == "attention"
-
-
-def _is_positive_int(value):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
-
-
-def _check_convolutions(estimator, name):
-    """Checks of conv_channels, conv_kernel_size and conv_path together."""
-    channels, kernel_sizes = estimator.conv_channels, estimator.conv_kernel_size
-    for key, value in (("conv_channels", channels), ("conv_kernel_size", kernel_sizes)):
-        if isinstance(value, (tuple, list)) and not (
-            value and all(_is_positive_int(item) for item in value)
-        ):
-            raise ValueError(
-                f"{name}: {key}={value!r} must hold one or more positive ints."
-            )
-    if isinstance(kernel_sizes, (tuple, list)):
-        n_blocks = len(channels) if isinstance(channels, (tuple, list)) else 1
-        if len(kernel_sizes) != n_blocks:
-            raise ValueError(
-                f"{name}: conv_kernel_size={kernel_sizes!r} gives "
-                f"{len(kernel_sizes)} kernel sizes but conv_channels={channels!r} "
-                f"gives {n_blocks} convolution(s): pass one kernel size per "
-                "convolution, or one int for all."
-            )
-    if channels is None and estimator.conv_path == "beside":
-        raise ValueError(
-            f"{name}: conv_path='beside' needs convolutions; set conv_channels, "
-            "e.g. conv_channels=(128, 256, 128) for LSTM-FCN."
-        )
-
-
 def _conv_argument(value):
     """Lists (from a JSON or a grid) as tuples; a one-int list for an int channel."""
     return tuple(value) if isinstance(value, list) else value
 
 
-class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
+class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
     """Parameters, validation, training and inference common to all estimators.
 
     Subclasses implement ``fit``/``partial_fit`` around ``_fit`` and their
@@ -284,165 +237,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     _y_checks = {"multi_output": True, "y_numeric": True}
     # Parameters that set how many outputs the network has per target.
     _output_params = ()
-
-    def _validate_input(self, X, y="no_validation", *, reset):
-        """Validate ``X`` (and ``y``); return ``X`` 3-D float (2-D int for tokens).
-
-        Sequences of different lengths (see
-        :func:`~sklstm.preprocessing._sequences.is_ragged`) come back as a tuple
-        ``(padded X, lengths)``. A float64 ``X`` whose
-        features float32 would round by more than a thousandth of their step
-        (a series at 1e9 with a unit signal) comes back with each such
-        feature's fit mean removed, in float64: the network computes in
-        float32 (see :func:`~sklstm._estimators._validation.float32_offsets`).
-        """
-        checked = self._checked_input(X, y, reset=reset)
-        X_only = isinstance(y, str) and y == "no_validation"
-        X, y = (checked, None) if X_only else checked
-        if reset:
-            self._input_offset = self._fitted_input_offset(X)
-        offset = getattr(self, "_input_offset", None)
-        if offset is not None and not isinstance(X, tuple):
-            X = X - (offset if X.ndim == 3 else offset[0])
-        return X if X_only else (X, y)
-
-    def _fitted_input_offset(self, X):
-        """Per-feature float64 offsets for ``_validate_input``, or None."""
-        if isinstance(X, tuple) or self._tokens or X.dtype != np.float64:
-            return None
-        last_steps = X[:, -1, :] if X.ndim == 3 else X[:, -1:]
-        return float32_offsets(last_steps)
-
-    def _checked_input(self, X, y="no_validation", *, reset):
-        """``_validate_input`` before any offset is removed."""
-        X_only = isinstance(y, str) and y == "no_validation"
-        if is_ragged(X):
-            return self._validate_ragged(X, y, X_only, reset)
-        if X_only and not reset and self._plain_float_array(X):
-            # What validate_data checks of such an array, at a fifth of its
-            # cost: a quarter of predicting one window (bench_predict.py).
-            if len(X) == 0:
-                validate_data(self, X, reset=False, ensure_2d=False, allow_nd=True)
-            if not np.isfinite(X.sum()):  # NaN, infinity (or an overflowing sum)
-                assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
-            check_float32_range(X, "X")
-            return check_sequence_shape(self, X, reset)
-        check_no_datetimes(X, type(self).__name__)
-        params = dict(reset=reset, ensure_2d=False, allow_nd=True)
-        params["dtype"] = "numeric" if self._tokens else [np.float32, np.float64]
-        try:
-            if X_only:
-                X = validate_data(self, X, **params)
-            else:
-                X, y = validate_data(self, X, y, **self._y_checks, **params)
-        except ValueError as error:
-            if "could not convert" not in str(error):
-                raise
-            raise self._not_numeric(X, y, X_only, error) from error
-        check_float32_range(X, "X")
-        X = check_sequence_shape(self, X, reset, tokens=self._tokens)
-        if self._tokens:
-            X = check_token_ids(X, self.n_tokens, type(self).__name__)
-        return X if X_only else (X, y)
-
-    def _not_numeric(self, X, y, X_only, error):
-        """The ValueError for text in X (or in a regressor's y), naming which."""
-        name = type(self).__name__
-        culprit = "X"
-        if not X_only and self._y_checks.get("y_numeric"):
-            try:
-                np.asarray(y, dtype=np.float64)
-            except (TypeError, ValueError):
-                culprit = "y"
-        fix = "encode categories as numbers first (e.g. with OrdinalEncoder)"
-        if culprit == "y":
-            fix = "for class labels use LSTMClassifier"
-        return ValueError(
-            f"{name} needs numeric {culprit}, but {culprit} holds values that are "
-            f"not numbers ({error}); {fix}."
-        )
-
-    def _validate_ragged(self, X, y, X_only, reset):
-        """``_validate_input`` for a list (or object array) of sequences."""
-        name = type(self).__name__
-        self._check_ragged_params()
-        X, lengths = check_sequences(X, name, tokens=self._tokens)
-        check_float32_range(X, "X")
-        if reset:
-            _check_feature_names(self, X, reset=True)  # sequences have no names
-        X = check_sequence_shape(self, X, reset, tokens=self._tokens, ragged=True)
-        if self._tokens:
-            X = check_token_ids(X, self.n_tokens, name)
-        if X_only:
-            return X, lengths
-        y = check_X_y(
-            X, y, **self._y_checks, dtype=None, ensure_2d=False, allow_nd=True
-        )[1]
-        return (X, lengths), y
-
-    def _check_ragged_params(self):
-        """Raise unless the network can read sequences of different lengths."""
-        if self.module is None:
-            return
-        accepted = inspect.signature(self.module.forward).parameters
-        takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-        if "lengths" not in accepted and not takes_any:
-            raise ValueError(
-                f"{type(self).__name__} got sequences of different lengths, which "
-                f"reach a module's forward as forward(X, lengths=...), but "
-                f"{self.module.__name__}.forward takes no lengths argument. Add "
-                "one (the real steps of each padded row), or pad the sequences "
-                "to one length yourself, e.g. with sklstm.pad_sequences."
-            )
-
-    def _plain_float_array(self, X):
-        """Whether ``X`` is a float ndarray that validate_data would pass as is."""
-        return (
-            type(X) is np.ndarray
-            and X.dtype in (np.float32, np.float64)
-            and X.ndim in (2, 3)
-            and not self._tokens
-            and not hasattr(self, "feature_names_in_")
-        )
-
-    @property
-    def _tokens(self):
-        return self.module is None and self.n_tokens is not None
-
-    def _check_params(self, n_samples, partial=False):
-        """Checks across parameters and data that single constraints cannot make."""
-        name = type(self).__name__
-        if self.module is None:
-            if self.proj_size and self.cell != "lstm":
-                raise ValueError(
-                    f"{name}: proj_size is only supported with cell='lstm'."
-                )
-            if self.proj_size >= self.hidden_size:
-                raise ValueError(
-                    f"{name}: proj_size={self.proj_size} must be smaller than "
-                    f"hidden_size={self.hidden_size} (or 0 for no projection)."
-                )
-            if self.module_params:
-                raise ValueError(
-                    f"{name} got module_params={self.module_params!r}, but module is "
-                    "None: module_params are passed to a custom module only."
-                )
-            _check_convolutions(self, name)
-        elif not issubclass(self.module, torch.nn.Module):
-            raise TypeError(
-                f"{name}: module must be a torch.nn.Module subclass; got "
-                f"{self.module!r}."
-            )
-        if self._stops_early() and not partial:
-            n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
-            if n_samples - n_valid < 1:
-                raise ValueError(
-                    "early_stopping=True holds out validation_fraction="
-                    f"{self.validation_fraction} of the rows for validation, which "
-                    f"leaves no training row out of n_samples={n_samples}. Pass at "
-                    "least 2 rows, lower validation_fraction, or set "
-                    "early_stopping=False."
-                )
 
     # -- training -----------------------------------------------------------
 
@@ -695,25 +489,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """The skorch ``train_split`` of early stopping: the last rows, in order."""
         return TailSplit(self.validation_fraction)
 
-    def _prepare_inference(self):
-        """Keep the module that ``predict`` runs: the network and its head.
-
-        The network predicts in float32, as trained, on every device; its raw
-        outputs are cast to float64 for the head, which maps them to the
-        units of ``y`` (or to probabilities). Rows batched differently, or on
-        another CPU or thread count, may differ by float32 rounding (see
-        :mod:`sklstm._estimators._inference`). Built once per fit (and on unpickling)
-        rather than per call.
-        """
-        network = self.net_.module_
-        head = self._make_head().to(self.device_, torch.float64)
-        self._inference_module = NetworkWithHead(
-            network, head, head_dtype=torch.float64
-        ).eval()
-
-    def _input_dtype(self):
-        return np.int64 if self._tokens else np.float32
-
     def _record_history(self, net):
         rows = [row for row in net.history if "train_loss" in row]
         self.history_ = history_frame(rows)
@@ -750,65 +525,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
 
     # -- inference ----------------------------------------------------------
-
-    def _head_outputs(self, X):
-        """The head's outputs for ``X``, by name, as float64 arrays."""
-        if not hasattr(self, "_inference_module"):
-            check_is_fitted(self)
-        X = self._validate_input(X, reset=False)
-        names = self._inference_module.head.output_names
-        return dict(zip(names, self._forward(X), strict=True))
-
-    def _forward(self, X, **forward_params):
-        """Run the network and head over validated ``X``; a tuple of float64 arrays.
-
-        ``X`` is what ``_validate_input`` returns: an array, or for sequences
-        of different lengths a tuple ``(padded X, lengths)``.
-        """
-        module = self._inference_module
-        set_mode(module, training=False)  # the module is shared with training
-        X, lengths = X if isinstance(X, tuple) else (X, None)
-        dataset = SequenceDataset(X, dtype=self._input_dtype(), lengths=lengths)
-        outputs = []
-        n_threads = predict_threads(self.n_threads, getattr(self, "n_threads_", None))
-        with torch_threads(n_threads), torch.inference_mode():
-            batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
-            for X_batch, _ in batches:
-                out = call_module(module, X_batch, **forward_params)
-                outputs.append([part.cpu().numpy() for part in out])
-        if forward_params.get("return_attention") and lengths is not None:
-            # Batches are cut to their longest sequence: pad the weights back.
-            for batch in outputs:
-                batch[-1] = np.pad(
-                    batch[-1], [(0, 0), (0, X.shape[1] - batch[-1].shape[1])]
-                )
-        return tuple(
-            np.concatenate(column).astype(np.float64, copy=False)
-            for column in zip(*outputs, strict=True)
-        )
-
-    @available_if(_has_attention)
-    def attention_weights(self, X):
-        """Attention weights over the time steps of each sequence.
-
-        Available when ``pooling="attention"``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
-            Sequences shaped like those seen in ``fit``.
-
-        Returns
-        -------
-        weights : ndarray of shape (n_samples, n_steps)
-            Non-negative weights summing to 1 over each row's steps (padding
-            steps of token sequences get 0).
-        """
-        check_is_fitted(self)
-        X = self._validate_input(X, reset=False)
-        weights = self._forward(X, return_attention=True)[-1]
-        # Computed in float32: renormalised in float64 to sum to 1 exactly.
-        return weights / weights.sum(axis=1, keepdims=True)
 
     def __getstate__(self):
         # Plain values only (weights as arrays): see _persistence. Copy first,
