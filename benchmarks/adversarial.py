@@ -614,7 +614,7 @@ def scaler_statistics_of_other_shape(keep):
 
 @case("files", check=lambda threads: threads <= len(os.sched_getaffinity(0)))
 def crafted_thread_count_is_capped(keep):
-    from sklstm._threads import fit_threads, predict_threads
+    from sklstm._estimators._threads import fit_threads, predict_threads
 
     model = load(tampered(fitted(), n_threads=64))
     return max(fit_threads(model.n_threads), predict_threads(model.n_threads))

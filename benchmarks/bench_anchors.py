@@ -27,8 +27,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklstm import LSTMRegressor, SlidingWindow, backtest
-from sklstm._conformal import adaptive_conformal
 from sklstm.datasets import load_co2, load_elnino
+from sklstm.forecasting._conformal import adaptive_conformal
 
 
 def flatten(X):

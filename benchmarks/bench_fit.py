@@ -35,8 +35,8 @@ from _harness import describe_machine, load_average, print_table, time_alternati
 from skorch import NeuralNetRegressor
 
 from sklstm import LSTMRegressor, SlidingWindow
-from sklstm._data import BatchIterator, SequenceDataset
-from sklstm._modules import RecurrentNet
+from sklstm._estimators._data import BatchIterator, SequenceDataset
+from sklstm.nn._modules import RecurrentNet
 
 N_FEATURES = 4
 N_STEPS = 48

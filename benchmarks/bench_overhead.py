@@ -38,7 +38,7 @@ from bench_fit import (
     plain_skorch,
 )
 
-from sklstm._modules import RecurrentNet
+from sklstm.nn._modules import RecurrentNet
 
 HIDDEN_SIZE = 1
 REFERENCE = "hand-written loop"

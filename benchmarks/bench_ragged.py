@@ -29,8 +29,9 @@ from unittest import mock
 
 import torch
 
-from sklstm._inference import call_module
-from sklstm._modules import RecurrentNet, steps_mask
+from sklstm._estimators._inference import call_module
+from sklstm.nn._layers import steps_mask
+from sklstm.nn._modules import RecurrentNet
 
 
 def alone_and_batched(network, X, lengths):

@@ -1,21 +1,27 @@
 """sklstm: LSTM models for sequences as ordinary scikit-learn estimators."""
 
-from ._backtest import backtest, backtest_summary
-from ._backtest_display import BacktestDisplay
-from ._calendar import CalendarFeatures
-from ._classifier import LSTMClassifier
-from ._display import TrainingHistoryDisplay
-from ._export import prediction_module, to_exported_program, to_onnx, to_torchscript
-from ._forecasting import direct_forecast, make_horizon_targets, recursive_forecast
-from ._loading import load, save
-from ._model_selection import PanelTimeSeriesSplit
-from ._optuna import OptunaPruning
-from ._regressor import LSTMRegressor
-from ._sequence_normalizer import SequenceNormalizer
-from ._sequences import pad_sequences
-from ._series_scaler import PerSeriesScaler
+from ._estimators._classifier import LSTMClassifier
+from ._estimators._display import TrainingHistoryDisplay
+from ._estimators._regressor import LSTMRegressor
 from ._version import __version__
-from ._window import SlidingWindow
+from .forecasting._backtest import backtest, backtest_summary
+from .forecasting._backtest_display import BacktestDisplay
+from .forecasting._model_selection import PanelTimeSeriesSplit
+from .forecasting._multistep import direct_forecast, make_horizon_targets
+from .forecasting._recursive import recursive_forecast
+from .integrations._optuna import OptunaPruning
+from .io._export import prediction_module
+from .io._graphs import to_exported_program, to_onnx, to_torchscript
+from .io._legacy import install as _install_legacy_modules
+from .io._loading import load, save
+from .preprocessing._calendar import CalendarFeatures
+from .preprocessing._sequence_normalizer import SequenceNormalizer
+from .preprocessing._sequences import pad_sequences
+from .preprocessing._series_scaler import PerSeriesScaler
+from .preprocessing._window import SlidingWindow
+
+# Files saved before the subpackages name modules such as sklstm._estimators._regressor.
+_install_legacy_modules()
 
 __all__ = [
     "BacktestDisplay",

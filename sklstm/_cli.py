@@ -60,7 +60,7 @@ def _check_demo_args(parser, args):
     Errors go through ``parser.error``: one line on stderr, exit status 2.
     """
     from ._demo import longest_window
-    from ._device import resolve_device
+    from ._estimators._device import resolve_device
 
     try:
         resolve_device(args.device, "sklstm demo")
@@ -81,8 +81,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     _check_demo_args(parser, args)
     # Imported here to keep `--help` fast.
-    from ._callbacks import interactive_output
     from ._demo import run_demo
+    from ._estimators._callbacks import interactive_output
 
     # The progress bar is for a terminal; in a log even one line per epoch of
     # each of the demo's fits would bury its results.

@@ -7,11 +7,11 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._backtest import backtest, backtest_summary
-from ._loading import save
-from ._regressor import LSTMRegressor
-from ._window import SlidingWindow
+from ._estimators._regressor import LSTMRegressor
 from .datasets import load_co2, load_elnino
+from .forecasting._backtest import backtest, backtest_summary
+from .io._loading import save
+from .preprocessing._window import SlidingWindow
 
 __all__ = ["run_demo"]
 
@@ -188,7 +188,7 @@ def _plot(path, results, title):
             "matplotlib is not installed: no plot written (pip install sklstm[plot])."
         )
         return
-    from ._backtest_display import BacktestDisplay
+    from .forecasting._backtest_display import BacktestDisplay
 
     fig, ax = plt.subplots(figsize=(10, 4))
     BacktestDisplay.from_backtest(results, ax=ax)

@@ -217,7 +217,7 @@ def test_module_must_be_a_torch_module():
 
 @pytest.mark.parametrize("kernel_size", [3, 4, 5, 8])
 def test_same_conv_matches_torch_same_padding(kernel_size):
-    from sklstm._modules import SameConv1d
+    from sklstm.nn._layers import SameConv1d
 
     torch.manual_seed(0)
     conv = SameConv1d(3, 6, kernel_size)

@@ -15,14 +15,13 @@ from sklstm import (
     BacktestDisplay,
     LSTMRegressor,
     SlidingWindow,
-    _backtest,
-    _conformal,
     backtest,
     backtest_summary,
     make_horizon_targets,
     recursive_forecast,
 )
-from sklstm._conformal import ACI_GAMMA, ACI_WINDOW, adaptive_conformal
+from sklstm.forecasting import _backtest_plan, _conformal
+from sklstm.forecasting._conformal import ACI_GAMMA, ACI_WINDOW, adaptive_conformal
 
 matplotlib.use("Agg")
 
@@ -862,7 +861,7 @@ def refuse_per_origin_forecasts(monkeypatch):
     def per_origin(*args, **kwargs):
         raise AssertionError("an origin was forecast on its own")
 
-    monkeypatch.setattr(_backtest, "recursive_forecast", per_origin)
+    monkeypatch.setattr(_backtest_plan, "recursive_forecast", per_origin)
 
 
 def test_lstm_pipeline_in_a_transformed_target_advances_all_origins_together(

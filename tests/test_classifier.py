@@ -10,7 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from skorch import NeuralNetClassifier
 
 from sklstm import LSTMClassifier
-from sklstm._data import SequenceDataset
+from sklstm._estimators._data import SequenceDataset
 
 FAST = dict(hidden_size=16, max_epochs=15, lr=1e-2, random_state=0)
 

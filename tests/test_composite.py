@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
 from sklstm import SlidingWindow
-from sklstm._composite import find_window
+from sklstm.preprocessing._composite import find_window
 
 
 def flatten(X):

@@ -8,7 +8,12 @@ import pytest
 import torch
 
 from sklstm import LSTMRegressor, SlidingWindow
-from sklstm._data import BatchIterator, SequenceDataset, StratifiedSplit, TailSplit
+from sklstm._estimators._data import (
+    BatchIterator,
+    SequenceDataset,
+    StratifiedSplit,
+    TailSplit,
+)
 
 
 def windows(n_rows=300, window=12, n_features=3, dtype=np.float32):

@@ -5,8 +5,8 @@ from numpy.testing import assert_array_equal
 from sklearn.linear_model import Ridge
 
 from sklstm import backtest
-from sklstm._conformal import ACI_WINDOW
-from sklstm._folds import calibration_origins, refit_segments, rolling_folds
+from sklstm.forecasting._conformal import ACI_WINDOW
+from sklstm.forecasting._folds import calibration_origins, refit_segments, rolling_folds
 
 
 @pytest.mark.parametrize(

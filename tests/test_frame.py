@@ -16,8 +16,8 @@ from sklstm import (
     prediction_module,
     recursive_forecast,
 )
-from sklstm._frame import find_target_frame
-from sklstm._level import _iterated_weights
+from sklstm._estimators._frame import find_target_frame
+from sklstm._estimators._level import _iterated_weights
 
 FAST = {"hidden_size": 8, "max_epochs": 5, "n_threads": 1, "random_state": 0}
 

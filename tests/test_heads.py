@@ -17,8 +17,8 @@ import torch
 from scipy.special import log_softmax, softmax
 
 from sklstm import LSTMClassifier, LSTMRegressor, prediction_module
-from sklstm._base import BaseLSTM
-from sklstm._heads import REGRESSION_LOSSES
+from sklstm._estimators._base import BaseLSTM
+from sklstm.nn._heads import REGRESSION_LOSSES
 from sklstm.utils._sklearn_compat import StrOptions
 
 TINY = {

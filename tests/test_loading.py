@@ -17,8 +17,8 @@ from torch import nn
 
 import sklstm
 from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindow
-from sklstm._persistence import MAX_PARAMETERS
 from sklstm.exceptions import UntrustedTypeError
+from sklstm.io._persistence import MAX_PARAMETERS
 
 sio = pytest.importorskip("skops.io")
 
@@ -307,7 +307,7 @@ def test_trusting_everything_is_refused(model):
 
 def test_file_unpacking_beyond_the_limit_is_refused(model, monkeypatch):
     # A compressed member could unpack to gigabytes: sizes are checked first.
-    monkeypatch.setattr("sklstm._loading._UNPACKED_SLACK", 0)
+    monkeypatch.setattr("sklstm.io._loading._UNPACKED_SLACK", 0)
     data = saved(model, "skops")
     with pytest.raises(ValueError, match=r"unpacks to .* max_parameters=10 allows"):
         sklstm.load(io.BytesIO(data), max_parameters=10)

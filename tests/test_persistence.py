@@ -185,8 +185,8 @@ def test_skops_trusts_only_sklstm_types_for_a_pipeline(skops_io, tmp_path):
     skops_io.dump(pipe, path)
     untrusted = skops_io.get_untrusted_types(file=path)
     assert sorted(untrusted) == [
-        "sklstm._regressor.LSTMRegressor",
-        "sklstm._window.SlidingWindow",
+        "sklstm._estimators._regressor.LSTMRegressor",
+        "sklstm.preprocessing._window.SlidingWindow",
     ]
     loaded = sklstm.load(path)  # never trusted=untrusted: see test_loading.py
     np.testing.assert_array_equal(loaded.predict(frame), pipe.predict(frame))
@@ -198,7 +198,7 @@ def test_skops_classifier_with_string_labels(skops_io, tmp_path):
     path = tmp_path / "clf.skops"
     skops_io.dump(clf, path)
     assert skops_io.get_untrusted_types(file=path) == [
-        "sklstm._classifier.LSTMClassifier"
+        "sklstm._estimators._classifier.LSTMClassifier"
     ]
     loaded = sklstm.load(path)
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))

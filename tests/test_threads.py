@@ -16,8 +16,9 @@ from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback
 
 import sklstm
-from sklstm import LSTMRegressor, SlidingWindow, _threads
-from sklstm._threads import ThreadTuner, fit_threads, predict_threads
+from sklstm import LSTMRegressor, SlidingWindow
+from sklstm._estimators import _threads
+from sklstm._estimators._threads import ThreadTuner, fit_threads, predict_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"hidden_size": 8, "max_epochs": 2, "batch_size": 32, "random_state": 0}
@@ -288,7 +289,7 @@ def test_a_model_loaded_in_a_fresh_process_predicts_the_same_bits(tmp_path):
     out = run_python(
         f"""
         import joblib, numpy as np, sklstm
-        from sklstm._threads import predict_threads
+        from sklstm._estimators._threads import predict_threads
         folder = {str(tmp_path)!r}
         threads = torch.get_num_threads()
         pipe = joblib.load(folder + "/model.joblib")

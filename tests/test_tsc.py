@@ -19,9 +19,9 @@ from sklstm import (
     to_onnx,
     to_torchscript,
 )
-from sklstm._data import BatchIterator, SequenceDataset
-from sklstm._modules import ConvBlocks, SameConv1d
+from sklstm._estimators._data import BatchIterator, SequenceDataset
 from sklstm.datasets import load_gunpoint, load_italy_power_demand
+from sklstm.nn._layers import ConvBlocks, SameConv1d
 
 FCN = {"conv_channels": (4, 6, 4), "conv_kernel_size": (5, 3, 3)}
 FAST = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "n_threads": 1}

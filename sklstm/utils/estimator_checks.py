@@ -1,7 +1,7 @@
 """What scikit-learn's estimator checks cannot expect of sklstm's estimators."""
 
-from .._base import BaseLSTM
-from .._window import SlidingWindow
+from .._estimators._base import BaseLSTM
+from ..preprocessing._window import SlidingWindow
 
 __all__ = ["expected_failed_checks"]
 

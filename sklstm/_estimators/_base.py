@@ -1,0 +1,540 @@
+"""BaseLSTM: the parameters, fit transaction and training shared by the estimators.
+
+Input checks are in ``_inputs`` (InputMixin), prediction in ``_inference``
+(InferenceMixin); the regressor and classifier add their targets and heads.
+"""
+
+import contextlib
+import copy
+import inspect
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from skorch.history import History
+
+from ..exceptions import TrainingDivergedError
+from ..io._persistence import plain_state, restore_state
+from ..nn._modules import RecurrentNet
+from ..utils._sklearn_compat import Interval, StrOptions
+from ._data import BatchIterator, SequenceDataset, TailSplit
+from ._device import global_torch_seed, resolve_device, torch_threads
+from ._inference import InferenceMixin
+from ._inputs import InputMixin
+from ._threads import fit_threads
+from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
+
+# The parameters of RecurrentNet that the estimators expose under the same name.
+_ARCHITECTURE = (
+    "hidden_size",
+    "num_layers",
+    "dropout",
+    "bidirectional",
+    "cell",
+    "proj_size",
+    "pooling",
+    "conv_channels",
+    "conv_kernel_size",
+    "conv_path",
+    "layer_norm",
+    "n_tokens",
+    "embedding_dim",
+)
+# set_params(prefix<name>=value) updates one entry of these dict parameters.
+_ROUTED_PREFIXES = {
+    "module__": "module_params",
+    "lr_scheduler__": "lr_scheduler_params",
+}
+
+
+def _draw_seed(generator):
+    """A seed for torch's global generator, drawn from a fit's own generator."""
+    return int(torch.randint(2**62, (1,), generator=generator))
+
+
+def _positive_int():
+    return [Interval(Integral, 1, None, closed="left")]
+
+
+def _conv_argument(value):
+    """Lists (from a JSON or a grid) as tuples; a one-int list for an int channel."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
+    """Parameters, validation, training and inference common to all estimators.
+
+    Subclasses implement ``fit``/``partial_fit`` around ``_fit`` and their
+    prediction methods around ``_head_outputs``, and provide these hooks:
+
+    - ``_encode_target(y, continuing, **params)`` (abstract): check ``y``,
+      set the fitted attributes that describe it unless ``continuing``, and
+      return the target tensor, ``_module_output_size()`` and
+      ``_criterion_params()``.
+    - ``_module_output_size()`` (abstract): the network's raw outputs.
+    - ``_criterion_params()`` (abstract): the skorch parameters of the
+      criterion (``criterion``, ``criterion__<name>``); also used to rebuild
+      a net on unpickling.
+    - ``_make_net(amp, **params)`` (abstract): the skorch net, with its
+      criterion, built from ``params`` (mixed precision when ``amp``).
+    - ``_make_head(output_names=None)`` (abstract): the head of
+      ``sklstm.nn._heads`` from raw outputs to predictions, which ``predict``
+      and every exporter run.
+    - ``_level_params()``: extra arguments of the built-in network
+      (default: none).
+    - ``_init_module(module, dataset)``: data-dependent starting values of
+      a new module (default: none).
+
+    ``set_params(module__<name>=value)`` updates ``module_params``, so that
+    grid searches can tune a custom ``module``'s arguments as in skorch.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_size": _positive_int(),
+        "num_layers": _positive_int(),
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "bidirectional": ["boolean"],
+        "cell": [StrOptions({"lstm", "gru"})],
+        "proj_size": [Interval(Integral, 0, None, closed="left")],
+        "pooling": [StrOptions({"last", "mean", "max", "attention"})],
+        "conv_channels": [*_positive_int(), tuple, list, None],
+        "conv_kernel_size": [*_positive_int(), tuple, list],
+        "conv_path": [StrOptions({"before", "beside"})],
+        "layer_norm": ["boolean"],
+        "n_tokens": [Interval(Integral, 2, None, closed="left"), None],
+        "embedding_dim": _positive_int(),
+        "module": [type, None],
+        "module_params": [dict, None],
+        "max_epochs": _positive_int(),
+        "batch_size": _positive_int(),
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": _positive_int(),
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "lr_scheduler": [StrOptions(set(SCHEDULERS)), type, None],
+        "lr_scheduler_params": [dict, None],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "amp": ["boolean"],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
+        "device": [str],
+        "n_threads": [*_positive_int(), StrOptions({"auto"}), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        cell: str = "lstm",
+        proj_size: int = 0,
+        pooling: str = "last",
+        conv_channels: int | tuple | None = None,
+        conv_kernel_size: int | tuple = 3,
+        conv_path: str = "before",
+        layer_norm: bool = False,
+        n_tokens: int | None = None,
+        embedding_dim: int = 32,
+        module: type | None = None,
+        module_params: dict | None = None,
+        max_epochs: int = 100,
+        batch_size: int = 32,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        early_stopping: bool | str = "auto",
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        lr_scheduler: str | type | None = None,
+        lr_scheduler_params: dict | None = None,
+        clip_grad_norm: float | None = None,
+        amp: bool = False,
+        callbacks: list | None = None,
+        warm_start: bool = False,
+        device: str = "cpu",
+        n_threads: int | None = None,
+        random_state=None,
+        verbose: int = 0,
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.bidirectional = bidirectional
+        self.cell = cell
+        self.proj_size = proj_size
+        self.pooling = pooling
+        self.conv_channels = conv_channels
+        self.conv_kernel_size = conv_kernel_size
+        self.conv_path = conv_path
+        self.layer_norm = layer_norm
+        self.n_tokens = n_tokens
+        self.embedding_dim = embedding_dim
+        self.module = module
+        self.module_params = module_params
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.lr_scheduler = lr_scheduler
+        self.lr_scheduler_params = lr_scheduler_params
+        self.clip_grad_norm = clip_grad_norm
+        self.amp = amp
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def set_params(self, **params):
+        """Set parameters; ``module__<name>=value`` updates ``module_params``.
+
+        Likewise ``lr_scheduler__<name>=value`` updates ``lr_scheduler_params``.
+        This routes grid-search keys such as ``lstm__module__width`` to a
+        custom ``module``, as in skorch.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
+        routed = {}
+        for prefix, target in _ROUTED_PREFIXES.items():
+            keys = [key for key in params if key.startswith(prefix)]
+            if keys:
+                routed[target] = {k.removeprefix(prefix): params.pop(k) for k in keys}
+        super().set_params(**params)
+        for target, values in routed.items():
+            setattr(self, target, {**(getattr(self, target) or {}), **values})
+        return self
+
+    # -- validation ---------------------------------------------------------
+
+    # How y is checked by validate_data; the classifier keeps labels as they are.
+    _y_checks = {"multi_output": True, "y_numeric": True}
+    # Parameters that set how many outputs the network has per target.
+    _output_params = ()
+
+    # -- training -----------------------------------------------------------
+
+    def _module_and_params(self, n_features, n_outputs):
+        sizes = {"n_features": n_features, "n_outputs": n_outputs}
+        if self.module is None:
+            return RecurrentNet, {
+                **sizes,
+                **{k: getattr(self, k) for k in _ARCHITECTURE},
+                **{
+                    key: _conv_argument(getattr(self, key))
+                    for key in ("conv_channels", "conv_kernel_size")
+                },
+                **self._level_params(),
+            }
+        params = dict(self.module_params or {})
+        accepted = inspect.signature(self.module).parameters
+        sizes = {k: v for k, v in sizes.items() if k in accepted and k not in params}
+        return self.module, {**sizes, **params}
+
+    def _fit(self, X, y, *, partial, **target_params):
+        """Validate, encode the target, and train: the body of fit and partial_fit.
+
+        A fitted estimator continues from its weights, optimizer state and
+        random state in ``partial_fit`` and, with ``warm_start=True``, in
+        ``fit``, under the current parameters. The fit is a transaction: if
+        anything raises (but a diverged loss, which keeps the last good
+        weights and says so), the estimator is left exactly as it was.
+        """
+        before = dict(self.__dict__)
+        try:
+            return self._fit_transaction(X, y, partial, **target_params)
+        except TrainingDivergedError:
+            raise  # the fitted state is complete and consistent: see _train
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_transaction(self, X, y, partial, **target_params):
+        continuing = hasattr(self, "net_") and (partial or self.warm_start)
+        X, y = self._validate_input(X, y, reset=not continuing)
+        X, lengths = X if isinstance(X, tuple) else (X, None)
+        y = self._frame_target(X, lengths, y, continuing)
+        y, n_outputs, net_params = self._encode_target(y, continuing, **target_params)
+        self._check_params(len(X), partial)
+        device = resolve_device(self.device, type(self).__name__)
+        n_features = 1 if X.ndim == 2 else X.shape[2]
+        generator = torch.Generator()
+        if continuing:
+            generator.set_state(self._torch_rng_state)
+        else:
+            generator.manual_seed(
+                int(
+                    check_random_state(self.random_state).randint(
+                        np.iinfo(np.int32).max
+                    )
+                )
+            )
+        net = self._build_net(
+            n_features, n_outputs, device, partial, generator=generator, **net_params
+        )
+        dataset = SequenceDataset(X, y, dtype=self._input_dtype(), lengths=lengths)
+        # One count for the whole fit, initialisation included, restored
+        # afterwards ("auto" starts at one thread and its tuner changes it).
+        n_threads = fit_threads(self.n_threads)
+        with torch_threads(n_threads):
+            # Weight initialisation draws from torch's global generator; a
+            # continued fit overwrites the weights, so it draws nothing of its own.
+            with global_torch_seed(0 if continuing else _draw_seed(generator), device):
+                net.initialize()
+            if continuing:
+                self._continue_from(net)
+            else:
+                self._init_module(net.module_, dataset)
+            self._architecture_fitted = self._architecture()
+            return self._train(
+                net, dataset, generator, device, partial, continuing, n_threads
+            )
+
+    def _train(self, net, dataset, generator, device, partial, continuing, n_threads):
+        n_before = self.n_iter_ if continuing else 0
+        epochs = 1 if partial else self.max_epochs
+        diverged = None
+        # Dropout draws from torch's global generator, which a fit may only
+        # use under a lock (threads share it); the shuffle has its own.
+        needs_global = self.module is not None or self.dropout > 0
+        seeded = contextlib.nullcontext()
+        if needs_global:
+            # A continued fit picks up the global stream where the last one
+            # left it: k partial_fit calls draw what one k-epoch fit draws.
+            saved = getattr(self, "_global_rng_state", None) if continuing else None
+            seeded = global_torch_seed(
+                _draw_seed(generator) if saved is None else saved, device
+            )
+        with seeded as global_generator:
+            try:
+                net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
+            except TrainingDivergedError as error:
+                diverged = error
+        self._torch_rng_state = generator.get_state()
+        if needs_global:
+            self._global_rng_state = global_generator.state
+        self.net_, self.device_ = net, device
+        tuner = dict(net.callbacks_).get("thread_tuner")
+        # predict uses this count again, in this process or after loading.
+        self.n_threads_ = n_threads if tuner is None else tuner.n_threads_
+        self._record_history(net)
+        self._after_training(net, dataset, partial)
+        self._prepare_inference()
+        if diverged is not None:
+            raise diverged
+        self._report_early_end(net, self.n_iter_ - n_before, epochs, partial)
+        return self
+
+    def _has_batch_norm(self):
+        """Whether the built-in network has batch-normalised convolutions."""
+        return self.module is None and isinstance(self.conv_channels, tuple | list)
+
+    def _architecture(self):
+        """The parameters that shape the network, as set now."""
+        keys = (
+            *_ARCHITECTURE,
+            "module",
+            "module_params",
+            *self._output_params,
+            *self._level_params(),
+        )
+        return {key: getattr(self, key) for key in keys if hasattr(self, key)}
+
+    def _continue_from(self, net):
+        """Carry the fitted weights, optimizer state and history into ``net``.
+
+        ``net`` is built from the current parameters, so a continued fit uses
+        the current learning rate, batch size, callbacks and validation rule;
+        only the architecture must not change.
+        """
+        old = self.net_
+        old_shapes = {k: v.shape for k, v in old.module_.state_dict().items()}
+        new_shapes = {k: v.shape for k, v in net.module_.state_dict().items()}
+        if old_shapes != new_shapes or type(old.module_) is not type(net.module_):
+            fitted = getattr(self, "_architecture_fitted", {})
+            current = self._architecture()
+            changed = [
+                f"{k} (fitted with {fitted[k]!r}, now {current[k]!r})"
+                for k in sorted(current)
+                if fitted.get(k, current[k]) != current[k]
+            ]
+            raise ValueError(
+                f"{type(self).__name__} cannot continue training (warm_start=True "
+                "or partial_fit) with another architecture: "
+                f"{', '.join(changed) or 'the network'} changed since the last fit. "
+                "Set them back, or fit from scratch (warm_start=False)."
+            )
+        net.module_.load_state_dict(old.module_.state_dict())
+        if type(old.optimizer_) is type(net.optimizer_):
+            state = copy.deepcopy(old.optimizer_.state_dict())
+            current = net.optimizer_.state_dict()["param_groups"]
+            for group, settings in zip(state["param_groups"], current, strict=True):
+                group.update({k: v for k, v in settings.items() if k != "params"})
+            net.optimizer_.load_state_dict(state)
+        net.history = History(copy.deepcopy(list(old.history)))
+
+    def _after_training(self, net, dataset, partial):
+        """Use the held-out rows once trained (nothing here; see LSTMRegressor)."""
+
+    def _frame(self):
+        """The target frame of a forecasting regressor (see LSTMRegressor), or None."""
+        return None
+
+    def _stops_early(self):
+        """Whether training holds out rows for early stopping."""
+        if isinstance(self.early_stopping, str):  # "auto": when forecasting a series
+            return self._frame() is not None
+        return bool(self.early_stopping)
+
+    def _frame_target(self, X, lengths, y, continuing):
+        """``y`` in the units the network learns (as it is here; see LSTMRegressor)."""
+        return y
+
+    @abstractmethod
+    def _encode_target(self, y, continuing, **params):
+        """Check and encode ``y``; return ``(y_tensor, n_outputs, net_params)``."""
+
+    @abstractmethod
+    def _module_output_size(self):
+        """Number of raw outputs of the network."""
+
+    @abstractmethod
+    def _criterion_params(self):
+        """skorch parameters of the training criterion."""
+
+    @abstractmethod
+    def _make_net(self, amp, **params):
+        """The skorch net, with mixed precision when ``amp``."""
+
+    @abstractmethod
+    def _make_head(self, output_names=None):
+        """The head that maps raw outputs to the outputs in ``output_names``."""
+
+    def _level_params(self):
+        """Extra arguments of the built-in network (none here; see LSTMRegressor)."""
+        return {}
+
+    def _init_module(self, module, dataset):
+        """Set data-dependent starting values of a new module (none here)."""
+
+    def _build_net(
+        self, n_features, n_outputs, device, partial, generator=None, **net_params
+    ):
+        module, module_params = self._module_and_params(n_features, n_outputs)
+        amp = self.amp and torch.device(device).type == "cuda"
+        if self.amp and not amp:
+            warnings.warn(
+                f"amp=True has no effect on device={device!r}: mixed precision is "
+                "used on CUDA GPUs only. Training runs in float32.",
+                UserWarning,
+                stacklevel=5,
+            )
+        validation = self._stops_early() and not partial
+        return self._make_net(
+            amp=amp,
+            module=module,
+            **{f"module__{key}": value for key, value in module_params.items()},
+            optimizer=OPTIMIZERS[self.optimizer],
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=True,
+            iterator_train__generator=generator,
+            iterator_train__merge_small_last=self._has_batch_norm(),
+            # CUDA batches go through pinned memory, copied without blocking.
+            iterator_train__device=device,
+            iterator_valid=BatchIterator,
+            iterator_valid__device=device,
+            dataset=SequenceDataset,
+            train_split=self._validation_split() if validation else None,
+            callbacks=build_callbacks(self, partial, device),
+            device=device,
+            # verbose=1 draws a progress bar; 2 prints skorch's table. Without
+            # it, PrintLog would still format the table each epoch (0.5 ms).
+            verbose=int(self.verbose >= 2),
+            **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
+            **net_params,
+        )
+
+    def _validation_split(self):
+        """The skorch ``train_split`` of early stopping: the last rows, in order."""
+        return TailSplit(self.validation_fraction)
+
+    def _record_history(self, net):
+        rows = [row for row in net.history if "train_loss" in row]
+        self.history_ = history_frame(rows)
+        self.n_iter_ = len(rows)
+        self.loss_curve_ = [row["train_loss"] for row in rows]
+        self.validation_scores_ = None
+        self.best_epoch_ = self.n_iter_
+        if "valid_loss" in self.history_:
+            self.validation_scores_ = self.history_["valid_loss"].tolist()
+            stopper = dict(net.callbacks_).get("early_stopping")
+            if stopper is not None and stopper.best_epoch_:
+                self.best_epoch_ = int(stopper.best_epoch_)
+
+    def _report_early_end(self, net, epochs_run, epochs_asked, partial):
+        """Warn when training ended by an interruption, or before converging."""
+        stopper = dict(net.callbacks_).get("early_stopping")
+        stopped_early = stopper is not None and stopper.misses_ >= stopper.patience
+        if epochs_run < epochs_asked and not stopped_early:
+            warnings.warn(
+                f"Training was interrupted after {epochs_run} of {epochs_asked} "
+                f"epochs; the model keeps the weights of epoch {self.best_epoch_} "
+                "(the best validation loss with early stopping, else the last "
+                "completed epoch) and can predict.",
+                UserWarning,
+                stacklevel=5,
+            )
+        elif stopper is not None and not partial and self.best_epoch_ == self.n_iter_:
+            warnings.warn(
+                f"max_epochs={self.max_epochs} ended while the validation loss was "
+                "still improving (the last epoch was the best). Raise max_epochs, "
+                "or lr, for a better fit.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+
+    # -- inference ----------------------------------------------------------
+
+    def __getstate__(self):
+        # Plain values only (weights as arrays): see _persistence. Copy first,
+        # since BaseEstimator returns the live __dict__.
+        return plain_state(dict(super().__getstate__()))
+
+    def __setstate__(self, state):
+        restore_state(self, state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

@@ -1,0 +1,1 @@
+"""Integrations with other libraries: an Optuna pruning callback."""
