@@ -397,3 +397,46 @@ def test_training_mode_is_set_on_every_submodule():
     )
     (recorded,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, EvalHead)]
     assert len(recorded.modes) > 1 and all(recorded.modes)
+
+
+def test_any_torch_optimizer_class_trains():
+    X = np.random.RandomState(0).normal(size=(40, 6, 1))
+    y = X[:, -1, 0]
+    model = LSTMRegressor(
+        hidden_size=4,
+        max_epochs=2,
+        optimizer=torch.optim.Adagrad,
+        lr=0.05,
+        weight_decay=1e-4,
+        random_state=0,
+        n_threads=1,
+    ).fit(X, y)
+    optimizer = model.net_.optimizer_
+    assert type(optimizer) is torch.optim.Adagrad
+    assert optimizer.param_groups[0]["weight_decay"] == 1e-4
+    assert optimizer.param_groups[0]["lr"] == 0.05
+    # The same class by name and by string train the same weights.
+    by_name = LSTMRegressor(hidden_size=4, max_epochs=2, random_state=0, n_threads=1)
+    by_class = clone(by_name).set_params(optimizer=torch.optim.Adam)
+    np.testing.assert_array_equal(
+        by_name.fit(X, y).predict(X), by_class.fit(X, y).predict(X)
+    )
+
+
+@pytest.mark.parametrize(
+    "optimizer, weight_decay, error, match",
+    [
+        (torch.nn.Linear, 0.0, TypeError, "optimizer must be one of"),
+        (torch.optim.LBFGS, 0.0, ValueError, "closure"),
+        (torch.optim.SparseAdam, 1e-3, ValueError, "takes no weight_decay"),
+        (dict, 0.0, TypeError, "torch.optim.Optimizer subclass"),
+    ],
+)
+def test_an_optimizer_class_is_checked_before_training(
+    optimizer, weight_decay, error, match
+):
+    X = np.zeros((20, 4, 1))
+    model = LSTMRegressor(optimizer=optimizer, weight_decay=weight_decay)
+    with pytest.raises(error, match=match):
+        model.fit(X, X[:, -1, 0])
+    assert not hasattr(model, "net_")

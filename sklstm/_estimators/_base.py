@@ -27,7 +27,13 @@ from ._device import global_torch_seed, resolve_device, torch_threads
 from ._inference import InferenceMixin
 from ._inputs import InputMixin
 from ._threads import fit_threads
-from ._training import OPTIMIZERS, SCHEDULERS, build_callbacks, history_frame
+from ._training import (
+    OPTIMIZERS,
+    SCHEDULERS,
+    build_callbacks,
+    history_frame,
+    optimizer_settings,
+)
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
 _ARCHITECTURE = (
@@ -113,7 +119,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         "max_epochs": _positive_int(),
         "batch_size": _positive_int(),
         "lr": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -461,8 +467,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             amp=amp,
             module=module,
             **{f"module__{key}": value for key, value in module_params.items()},
-            optimizer=OPTIMIZERS[self.optimizer],
-            optimizer__weight_decay=self.weight_decay,
+            **optimizer_settings(self),
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,

@@ -84,9 +84,15 @@ SHARED_PARAMETERS = """\
     lr : float, default=1e-3
         Learning rate of the optimizer.
 
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
-        The ``torch.optim`` optimizer, with its defaults apart from ``lr``
-        and ``weight_decay``.
+    optimizer : str or torch.optim.Optimizer subclass, default="adam"
+        The ``torch.optim`` optimizer: ``"adam"``, ``"adamw"``, ``"sgd"``,
+        ``"rmsprop"`` or a class, with its defaults apart from ``lr`` and
+        ``weight_decay`` (passed when the class takes it). A class, such
+        as ``torch.optim.Adagrad``, is built on the network's parameters
+        (``torch.optim.LBFGS``, which needs a closure, is refused).
+
+        .. versionchanged:: 0.2
+           Accepts any ``torch.optim.Optimizer`` subclass.
 
     weight_decay : float, default=0.0
         L2 penalty (decoupled for ``"adamw"``).

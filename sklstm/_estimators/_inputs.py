@@ -208,6 +208,7 @@ class InputMixin:
                 f"{name}: module must be a torch.nn.Module subclass; got "
                 f"{self.module!r}."
             )
+        _check_optimizer(self, name)
         if self._stops_early() and not partial:
             n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
             if n_samples - n_valid < 1:
@@ -218,3 +219,27 @@ class InputMixin:
                     "least 2 rows, lower validation_fraction, or set "
                     "early_stopping=False."
                 )
+
+
+def _check_optimizer(estimator, name):
+    """A class passed as ``optimizer`` is a torch optimizer that steps alone."""
+    optimizer = estimator.optimizer
+    if isinstance(optimizer, str):
+        return
+    if not issubclass(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"{name}: optimizer must be one of 'adam', 'adamw', 'sgd', 'rmsprop' "
+            f"or a torch.optim.Optimizer subclass; got {optimizer!r}."
+        )
+    if issubclass(optimizer, torch.optim.LBFGS):
+        raise ValueError(
+            f"{name}: optimizer={optimizer.__name__} needs a closure that "
+            "re-evaluates the loss at every step, which mini-batch training "
+            "does not give; use a first-order optimizer such as torch.optim.Adam."
+        )
+    accepted = inspect.signature(optimizer).parameters
+    if estimator.weight_decay and "weight_decay" not in accepted:
+        raise ValueError(
+            f"{name}: optimizer={optimizer.__name__} takes no weight_decay, but "
+            f"weight_decay={estimator.weight_decay}; set weight_decay=0.0."
+        )

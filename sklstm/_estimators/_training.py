@@ -1,6 +1,7 @@
 """How an estimator's training options become a skorch net's callbacks and settings."""
 
 import copy
+import inspect
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,13 @@ from torch.optim import lr_scheduler
 from ._callbacks import EpochProgressBar, RecordLearningRate, WeightGuard
 from ._threads import ThreadTuner, thread_cap
 
-__all__ = ["OPTIMIZERS", "SCHEDULERS", "build_callbacks", "history_frame"]
+__all__ = [
+    "OPTIMIZERS",
+    "SCHEDULERS",
+    "build_callbacks",
+    "history_frame",
+    "optimizer_settings",
+]
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -24,6 +31,23 @@ OPTIMIZERS = {
     "sgd": torch.optim.SGD,
     "rmsprop": torch.optim.RMSprop,
 }
+
+
+def optimizer_settings(estimator):
+    """The skorch optimizer settings of ``estimator``: its class and weight decay.
+
+    ``optimizer`` is one of ``OPTIMIZERS``' names or a ``torch.optim.Optimizer``
+    subclass; ``weight_decay`` is passed when the class takes one (a nonzero
+    one it does not take is refused by the estimator's checks).
+    """
+    optimizer = estimator.optimizer
+    if isinstance(optimizer, str):
+        optimizer = OPTIMIZERS[optimizer]
+    settings = {"optimizer": optimizer}
+    if "weight_decay" in inspect.signature(optimizer).parameters:
+        settings["optimizer__weight_decay"] = estimator.weight_decay
+    return settings
+
 
 # Named schedules: the torch class and its defaults, given the estimator.
 SCHEDULERS = {
