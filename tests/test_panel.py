@@ -264,7 +264,8 @@ def test_global_model_beats_naive_on_real_series():
 
 @pytest.mark.slow
 def test_global_model_beats_naive_on_all_192_series():
-    # benchmarks/bench_panel.py's setting, seed 0: 3.3 % against 5.6 %.
+    # benchmarks/bench_panel.py's setting, seed 0: 4.4 % against 5.6 % (3.3 % before
+    # the level="auto" default; a thin margin against the 0.8 bar).
     model_smape, naive_smape = global_model_against_naive(
         192, 6, hidden_size=32, max_epochs=20
     )
