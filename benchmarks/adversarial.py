@@ -916,39 +916,27 @@ def sliding_window_fractional(keep):
     return SlidingWindow(window=2.5).fit(keep(series()[:, None]))
 
 
-@case("session", names=("horizon",))
-def backtest_horizon_zero(keep):
+def _series_backtest(keep, **options):
+    """The README pipeline backtested on one series with ``options``."""
     X = series_frame()
     return backtest(
-        readme_pipeline(),
-        keep(X.iloc[:-1]),
-        keep(X["v"].to_numpy()[1:]),
-        initial_train_size=40,
-        horizon=0,
+        readme_pipeline(), keep(X.iloc[:-1]), keep(X["v"].to_numpy()[1:]), **options
     )
+
+
+@case("session", names=("horizon",))
+def backtest_horizon_zero(keep):
+    return _series_backtest(keep, initial_train_size=40, horizon=0)
 
 
 @case("session", names=("initial_train_size",))
 def backtest_train_size_beyond_data(keep):
-    X = series_frame()
-    return backtest(
-        readme_pipeline(),
-        keep(X.iloc[:-1]),
-        keep(X["v"].to_numpy()[1:]),
-        initial_train_size=500,
-    )
+    return _series_backtest(keep, initial_train_size=500)
 
 
 @case("session", names=("baselines",))
 def backtest_unknown_baseline(keep):
-    X = series_frame()
-    return backtest(
-        readme_pipeline(),
-        keep(X.iloc[:-1]),
-        keep(X["v"].to_numpy()[1:]),
-        initial_train_size=40,
-        baselines=("oracle",),
-    )
+    return _series_backtest(keep, initial_train_size=40, baselines=("oracle",))
 
 
 @case("session", names=("steps",))
