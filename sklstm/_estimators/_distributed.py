@@ -212,6 +212,12 @@ def data_parallel(enabled, device, estimator_name):
             "this PyTorch build has no torch.distributed. Install a build with it, "
             "or set distributed=False."
         )
+    if torch.device(device).type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"{estimator_name}(distributed=True) trains on CPUs (gloo) or CUDA GPUs "
+            f"(NCCL); got device={device!r}. Use device='cpu' or 'cuda', or set "
+            "distributed=False."
+        )
     group = ProcessGroup(*world)
     if not dist.is_initialized():
         _join(group.device(device))
