@@ -24,6 +24,7 @@ from ..nn._modules import RecurrentNet
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
+from ._distributed import data_parallel
 from ._inference import InferenceMixin
 from ._inputs import InputMixin
 from ._threads import fit_threads
@@ -135,6 +136,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         "n_threads": [*_positive_int(), StrOptions({"auto"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "distributed": ["boolean"],
     }
 
     def __init__(
@@ -174,6 +176,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
+        distributed: bool = False,
     ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -209,6 +212,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
+        self.distributed = distributed
 
     def set_params(self, **params):
         """Set parameters; ``module__<name>=value`` updates ``module_params``.
@@ -289,8 +293,25 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         y = self._frame_target(X, lengths, y, continuing)
         y, n_outputs, net_params = self._encode_target(y, continuing, **target_params)
         self._check_params(len(X), partial)
-        device = resolve_device(self.device, type(self).__name__)
-        n_features = 1 if X.ndim == 2 else X.shape[2]
+        name = type(self).__name__
+        device = resolve_device(self.device, name)
+        with data_parallel(self.distributed, device, name) as group:
+            if group is not None:
+                group.check_rows(len(X), name)
+                device = group.device(device)
+            dataset = SequenceDataset(X, y, dtype=self._input_dtype(), lengths=lengths)
+            n_features = 1 if X.ndim == 2 else X.shape[2]
+            net_params = {
+                **net_params,
+                "n_features": n_features,
+                "n_outputs": n_outputs,
+            }
+            return self._fit_network(
+                dataset, net_params, device, partial, continuing, group
+            )
+
+    def _fit_network(self, dataset, net_params, device, partial, continuing, group):
+        """Build the net, initialise it (or continue the fitted one) and train it."""
         generator = torch.Generator()
         if continuing:
             generator.set_state(self._torch_rng_state)
@@ -302,10 +323,15 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
                     )
                 )
             )
+        if group is not None:  # shuffle alike: random_state=None differs by process
+            generator.set_state(group.from_rank_0(generator.get_state()))
         net = self._build_net(
-            n_features, n_outputs, device, partial, generator=generator, **net_params
+            device=device,
+            partial=partial,
+            generator=generator,
+            group=group,
+            **net_params,
         )
-        dataset = SequenceDataset(X, y, dtype=self._input_dtype(), lengths=lengths)
         # One count for the whole fit, initialisation included, restored
         # afterwards ("auto" starts at one thread and its tuner changes it).
         n_threads = fit_threads(self.n_threads)
@@ -319,11 +345,15 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             else:
                 self._init_module(net.module_, dataset)
             self._architecture_fitted = self._architecture()
+            if group is not None:
+                group.wrap(net, find_unused_parameters=self.module is not None)
             return self._train(
-                net, dataset, generator, device, partial, continuing, n_threads
+                net, dataset, generator, device, partial, continuing, n_threads, group
             )
 
-    def _train(self, net, dataset, generator, device, partial, continuing, n_threads):
+    def _train(
+        self, net, dataset, generator, device, partial, continuing, n_threads, group
+    ):
         n_before = self.n_iter_ if continuing else 0
         epochs = 1 if partial else self.max_epochs
         diverged = None
@@ -343,6 +373,8 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
                 net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
             except TrainingDivergedError as error:
                 diverged = error
+        if group is not None:
+            group.unwrap(net)
         self._torch_rng_state = generator.get_state()
         if needs_global:
             self._global_rng_state = global_generator.state
@@ -451,9 +483,22 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         """Set data-dependent starting values of a new module (none here)."""
 
     def _build_net(
-        self, n_features, n_outputs, device, partial, generator=None, **net_params
+        self,
+        n_features,
+        n_outputs,
+        device,
+        partial,
+        generator=None,
+        group=None,
+        **net_params,
     ):
         module, module_params = self._module_and_params(n_features, n_outputs)
+        # Each process of a data-parallel fit serves its share of each batch;
+        # only rank 0 shows progress.
+        shards = (
+            {} if group is None else {"rank": group.rank, "n_shards": group.world_size}
+        )
+        verbose = self.verbose if group is None or group.rank == 0 else 0
         amp = self.amp and torch.device(device).type == "cuda"
         if self.amp and not amp:
             warnings.warn(
@@ -477,16 +522,18 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             iterator_train__merge_small_last=self._has_batch_norm(),
             # CUDA batches go through pinned memory, copied without blocking.
             iterator_train__device=device,
+            **{f"iterator_train__{key}": value for key, value in shards.items()},
             iterator_valid=BatchIterator,
             iterator_valid__device=device,
+            **{f"iterator_valid__{key}": value for key, value in shards.items()},
             dataset=SequenceDataset,
             train_split=self._validation_split() if validation else None,
-            callbacks=build_callbacks(self, partial, device),
+            callbacks=build_callbacks(self, partial, device, verbose),
             device=device,
             # verbose=1 draws a progress bar; 2 prints skorch's table. Without
             # it, PrintLog would still format the table each epoch (0.5 ms).
-            verbose=int(self.verbose >= 2),
-            **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
+            verbose=int(verbose >= 2),
+            **({} if verbose >= 2 else {"callbacks__print_log": None}),
             **net_params,
         )
 

@@ -163,6 +163,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_threads: int | str | None = None,
         random_state=None,
         verbose: int = 0,
+        distributed: bool = False,
     ):
         super().__init__(
             hidden_size=hidden_size,
@@ -199,6 +200,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
+            distributed=distributed,
         )
         self.class_weight = class_weight
         self.validation_split = validation_split

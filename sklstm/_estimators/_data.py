@@ -172,6 +172,10 @@ class BatchIterator:
         on GunPoint with the LSTM-FCN recipe (docs/architectures.md), seed
         1: test accuracy 0.77 in batches of 16, 16, 16 and 2; 0.98 in batches
         of 25.
+    rank, n_shards : int, default=0 and 1
+        Serve only this process's share of each batch, for data-parallel
+        training over ``n_shards`` processes that shuffle alike (the same
+        seeded ``generator``): see :meth:`_shard`.
     """
 
     def __init__(
@@ -182,6 +186,8 @@ class BatchIterator:
         device=None,
         generator=None,
         merge_small_last=False,
+        rank=0,
+        n_shards=1,
     ):
         self.dataset = dataset
         self.batch_size = batch_size
@@ -189,6 +195,8 @@ class BatchIterator:
         self.device = device
         self.generator = generator
         self.merge_small_last = merge_small_last
+        self.rank = rank
+        self.n_shards = n_shards
 
     def __len__(self):
         return len(self._starts(len(self.dataset))) - 1
@@ -211,8 +219,23 @@ class BatchIterator:
         cuda = self.device is not None and torch.device(self.device).type == "cuda"
         starts = self._starts(n_samples)
         for start, stop in itertools.pairwise(starts):
-            batch = self.dataset.batch(order[start:stop])
+            batch = self.dataset.batch(self._shard(order[start:stop]))
             yield _to_cuda(batch, self.device) if cuda else batch
+
+    def _shard(self, rows):
+        """This process's rows of one batch: slice ``rank`` of ``n_shards`` equal ones.
+
+        Every process gets the same number of rows, so that the mean of their
+        losses is the batch's loss and each takes a step in every batch: a
+        batch whose rows do not divide evenly is padded with its own first
+        rows (as :class:`~torch.utils.data.DistributedSampler` pads an epoch),
+        which then count twice in that batch.
+        """
+        if self.n_shards == 1:
+            return rows
+        per_shard = -(-len(rows) // self.n_shards)
+        padded = rows[torch.arange(per_shard * self.n_shards) % len(rows)]
+        return padded[self.rank * per_shard : (self.rank + 1) * per_shard]
 
 
 def _to_cuda(tensors, device):

@@ -197,6 +197,18 @@ SHARED_PARAMETERS = """\
         Jupyter) and, where stderr is neither (a file, a pipe, a CI log),
         prints one line per epoch to stderr instead; ``2`` prints skorch's
         table of losses after each epoch.
+
+    distributed : bool, default=False
+        Train data-parallel on the processes a launcher started
+        (``torchrun --nproc_per_node=N script.py``): each process runs the
+        script on the same data, trains on its share of every batch, and
+        PyTorch's DistributedDataParallel averages the gradients (gloo on the
+        CPU, NCCL on GPUs); ``device="cuda"`` takes GPU ``LOCAL_RANK``.
+        ``batch_size`` is the batch of all processes together, so the fit
+        follows the one-process fit of the same ``batch_size``; every process
+        ends with the same estimator, to save from rank 0. Without a launcher
+        it trains in this process alone, with a warning. See the user guide's
+        "Several processes: data-parallel training".
 """
 
 

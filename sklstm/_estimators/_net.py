@@ -16,6 +16,8 @@ from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
 
+from ._distributed import DataParallelMixin
+
 __all__ = [
     "AmpNeuralNetClassifier",
     "AmpNeuralNetRegressor",
@@ -91,17 +93,17 @@ class AmpMixin(TrainStepMixin):
         return step
 
 
-class SequenceNetRegressor(TrainStepMixin, NeuralNetRegressor):
+class SequenceNetRegressor(DataParallelMixin, TrainStepMixin, NeuralNetRegressor):
     """skorch's NeuralNetRegressor with one optimizer step per batch."""
 
 
-class SequenceNetClassifier(TrainStepMixin, NeuralNetClassifier):
+class SequenceNetClassifier(DataParallelMixin, TrainStepMixin, NeuralNetClassifier):
     """skorch's NeuralNetClassifier with one optimizer step per batch."""
 
 
-class AmpNeuralNetRegressor(AmpMixin, NeuralNetRegressor):
+class AmpNeuralNetRegressor(DataParallelMixin, AmpMixin, NeuralNetRegressor):
     """skorch's NeuralNetRegressor trained with CUDA mixed precision."""
 
 
-class AmpNeuralNetClassifier(AmpMixin, NeuralNetClassifier):
+class AmpNeuralNetClassifier(DataParallelMixin, AmpMixin, NeuralNetClassifier):
     """skorch's NeuralNetClassifier trained with CUDA mixed precision."""

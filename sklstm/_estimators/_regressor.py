@@ -289,6 +289,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         n_threads: int | str | None = None,
         random_state=None,
         verbose: int = 0,
+        distributed: bool = False,
     ):
         super().__init__(
             hidden_size=hidden_size,
@@ -325,6 +326,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
+            distributed=distributed,
         )
         self.loss = loss
         self.quantiles = quantiles

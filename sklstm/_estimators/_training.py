@@ -101,12 +101,14 @@ def _user_callbacks(callbacks):
     return named
 
 
-def build_callbacks(estimator, partial, device="cpu"):
+def build_callbacks(estimator, partial, device="cpu", verbose=None):
     """The skorch callbacks for ``estimator``'s options, in the order they must run.
 
     The weight guard snapshots an epoch before early stopping may end it, and
-    the progress bar updates before it too.
+    the progress bar updates before it too. ``verbose`` replaces the
+    estimator's (0 on the processes of a data-parallel fit but rank 0).
     """
+    verbose = estimator.verbose if verbose is None else verbose
     early = estimator._stops_early() and not partial
     callbacks = [
         ("weight_guard", WeightGuard(restore_on_interrupt=not early)),
@@ -114,7 +116,7 @@ def build_callbacks(estimator, partial, device="cpu"):
     ]
     if estimator.n_threads == "auto" and torch.device(device).type == "cpu":
         callbacks.append(("thread_tuner", ThreadTuner(cap=thread_cap())))
-    if estimator.verbose == 1:
+    if verbose == 1:
         total = 1 if partial else estimator.max_epochs
         bar = EpochProgressBar(total, desc=type(estimator).__name__)
         callbacks.append(("progress_bar", bar))

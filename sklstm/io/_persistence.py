@@ -49,6 +49,9 @@ _REBUILT = ("_inference_module", "_predict_dtype")
 # Torch generator states (uint8 tensors), saved as numpy arrays.
 _RNG_STATES = ("_torch_rng_state", "_global_rng_state")
 _VERSION_KEYS = ("format", "sklstm", "torch", "skorch", "sklearn")
+# Parameters added since format 1, with the value that behaves as the
+# versions before them did: a file saved without one loads with it.
+_ADDED_PARAMETERS = {"distributed": False}
 
 
 def _versions():
@@ -171,6 +174,8 @@ def restore_state(estimator, state):
     net_state = state.pop("_net_state", None)
     for key in _REBUILT:
         state.pop(key, None)
+    for key, default in _ADDED_PARAMETERS.items():
+        state.setdefault(key, default)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
     for key in _RNG_STATES:
