@@ -21,7 +21,7 @@ from skorch.history import History
 from ..exceptions import TrainingDivergedError
 from ..io._persistence import plain_state, restore_state
 from ..nn._modules import RecurrentNet
-from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions, check_sample_weight
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
 from ._inference import InferenceMixin
@@ -263,7 +263,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         sizes = {k: v for k, v in sizes.items() if k in accepted and k not in params}
         return self.module, {**sizes, **params}
 
-    def _fit(self, X, y, *, partial, **target_params):
+    def _fit(self, X, y, *, partial, sample_weight=None, **target_params):
         """Validate, encode the target, and train: the body of fit and partial_fit.
 
         A fitted estimator continues from its weights, optimizer state and
@@ -274,7 +274,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         """
         before = dict(self.__dict__)
         try:
-            return self._fit_transaction(X, y, partial, **target_params)
+            return self._fit_transaction(X, y, partial, sample_weight, **target_params)
         except TrainingDivergedError:
             raise  # the fitted state is complete and consistent: see _train
         except BaseException:
@@ -282,12 +282,15 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             self.__dict__.update(before)
             raise
 
-    def _fit_transaction(self, X, y, partial, **target_params):
+    def _fit_transaction(self, X, y, partial, sample_weight, **target_params):
         continuing = hasattr(self, "net_") and (partial or self.warm_start)
         X, y = self._validate_input(X, y, reset=not continuing)
         X, lengths = X if isinstance(X, tuple) else (X, None)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
         y = self._frame_target(X, lengths, y, continuing)
-        y, n_outputs, net_params = self._encode_target(y, continuing, **target_params)
+        y, n_outputs, net_params = self._encode_target(
+            y, continuing, sample_weight=sample_weight, **target_params
+        )
         self._check_params(len(X), partial)
         device = resolve_device(self.device, type(self).__name__)
         n_features = 1 if X.ndim == 2 else X.shape[2]
@@ -305,7 +308,13 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         net = self._build_net(
             n_features, n_outputs, device, partial, generator=generator, **net_params
         )
-        dataset = SequenceDataset(X, y, dtype=self._input_dtype(), lengths=lengths)
+        dataset = SequenceDataset(
+            X,
+            y,
+            dtype=self._input_dtype(),
+            lengths=lengths,
+            sample_weight=sample_weight,
+        )
         # One count for the whole fit, initialisation included, restored
         # afterwards ("auto" starts at one thread and its tuner changes it).
         n_threads = fit_threads(self.n_threads)
@@ -322,6 +331,24 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             return self._train(
                 net, dataset, generator, device, partial, continuing, n_threads
             )
+
+    def _validate_sample_weight(self, sample_weight, X):
+        """Checked float64 weights, or None for none (or all ones: the same fit).
+
+        Weights are frequencies, as in scikit-learn: a weight of 2 counts a
+        row twice, 0 leaves it out of the loss and the closed-form parts.
+        """
+        if sample_weight is None:
+            return None
+        try:
+            weights = check_sample_weight(sample_weight, X)
+        except ValueError as error:
+            raise ValueError(
+                f"{type(self).__name__} got an invalid sample_weight: {error} "
+                f"Pass one finite, non-negative weight per row of X ({len(X)} "
+                "rows), not all zero, or None."
+            ) from None
+        return None if np.all(weights == 1) else weights
 
     def _train(self, net, dataset, generator, device, partial, continuing, n_threads):
         n_before = self.n_iter_ if continuing else 0
