@@ -113,8 +113,8 @@ def test_early_stopping_on_the_last_rows():
         validation_split="last",
         n_iter_no_change=3,
     ).fit(X, y)
-    assert len(clf.validation_scores_) == clf.n_iter_
-    assert clf.best_epoch_ == int(np.argmin(clf.validation_scores_)) + 1
+    assert len(clf.validation_loss_) == clf.n_iter_
+    assert clf.best_epoch_ == int(np.argmin(clf.validation_loss_)) + 1
 
 
 def held_out_labels(clf, X, y):

@@ -120,7 +120,7 @@ def test_early_stopping_validates_on_the_last_rows():
         normalize_y=False,  # validation losses in the units of y
     ).fit(X, y)
     # Only the last 10 rows have target 1000: they, and only they, are validated.
-    assert model.validation_scores_[0] > 9e5
+    assert model.validation_loss_[0] > 9e5
     assert model.loss_curve_[0] < 10.0
 
 
@@ -135,13 +135,13 @@ def test_early_stopping_restores_the_best_epoch(sequences):
         normalize_y=False,  # validation losses in the units of y
         random_state=0,
     ).fit(X, y)
-    best = int(np.argmin(model.validation_scores_))
+    best = int(np.argmin(model.validation_loss_))
     assert model.best_epoch_ == best + 1
-    assert model.n_iter_ == len(model.validation_scores_) == len(model.loss_curve_)
+    assert model.n_iter_ == len(model.validation_loss_) == len(model.loss_curve_)
     assert model.n_iter_ < 40
     n_valid = 20
     valid_mse = np.mean((model.predict(X[-n_valid:]) - y[-n_valid:]) ** 2)
-    np.testing.assert_allclose(valid_mse, model.validation_scores_[best], rtol=1e-4)
+    np.testing.assert_allclose(valid_mse, model.validation_loss_[best], rtol=1e-4)
 
 
 def test_fitted_attributes(sequences):
@@ -154,7 +154,7 @@ def test_fitted_attributes(sequences):
     assert model.n_outputs_ == 1
     assert model.n_iter_ == 3 == len(model.loss_curve_)
     assert model.best_epoch_ == 3
-    assert model.validation_scores_ is None
+    assert model.validation_loss_ is None
     assert model.device_ == "cpu"
 
 
@@ -347,7 +347,7 @@ def test_validation_loss_is_weighted(sequences):
     n_valid = 20  # one validation batch: the epoch's loss is its weighted mean
     errors = (model.predict(X[-n_valid:]) - y[-n_valid:]) ** 2
     weighted = np.average(errors, weights=weight[-n_valid:])
-    np.testing.assert_allclose(model.validation_scores_[best], weighted, rtol=1e-4)
+    np.testing.assert_allclose(model.validation_loss_[best], weighted, rtol=1e-4)
     assert not np.isclose(weighted, errors.mean(), rtol=1e-2)
 
 

@@ -1,5 +1,6 @@
 import io
 import math
+import pickle
 import sys
 import warnings
 
@@ -209,10 +210,10 @@ def test_interrupt_with_early_stopping_keeps_the_best_epoch():
     )
     with pytest.warns(UserWarning, match="interrupted"):
         model.fit(X, y)
-    best = int(np.argmin(model.validation_scores_)) + 1
+    best = int(np.argmin(model.validation_loss_)) + 1
     assert model.best_epoch_ == best
     valid_mse = np.mean((model.predict(X[-12:]) - y[-12:]) ** 2)
-    np.testing.assert_allclose(valid_mse, model.validation_scores_[best - 1], rtol=1e-4)
+    np.testing.assert_allclose(valid_mse, model.validation_loss_[best - 1], rtol=1e-4)
 
 
 def test_convergence_warning_while_validation_still_improves():
@@ -251,8 +252,32 @@ def test_history_frame():
     ]
     assert history["epoch"].tolist() == [1, 2, 3]
     assert history["train_loss"].tolist() == model.loss_curve_
-    assert history["valid_loss"].tolist() == model.validation_scores_
+    assert history["valid_loss"].tolist() == model.validation_loss_
     assert (history["dur"] > 0).all()
+
+
+def test_validation_scores_is_a_deprecated_alias_of_validation_loss(tmp_path):
+    X, y = task()
+    unfitted = LSTMRegressor(**FAST, max_epochs=2, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # no warning before fit
+        assert not hasattr(unfitted, "validation_scores_")
+    with pytest.warns(ConvergenceWarning):
+        model = unfitted.fit(X, y)
+    with pytest.warns(FutureWarning, match="removed in 0.4; use validation_loss_"):
+        assert model.validation_scores_ == model.validation_loss_
+    assert len(model.validation_loss_) == 2
+    # A model saved today keeps the new name through pickle.
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.validation_loss_ == model.validation_loss_
+    assert "validation_scores_" not in vars(restored)
+    # A state saved before 0.2 (with losses) loads under the new name.
+    state = model.__getstate__()
+    state["validation_scores_"] = state.pop("validation_loss_")
+    old = LSTMRegressor.__new__(LSTMRegressor)
+    old.__setstate__(state)
+    assert old.validation_loss_ == model.validation_loss_
+    assert "validation_scores_" not in vars(old)
 
 
 def test_verbose_levels(capsys):
@@ -330,7 +355,7 @@ def test_training_history_display_draws_headless():
     display = TrainingHistoryDisplay.from_estimator(model)
     assert set(display.lines_) == {"train_loss", "valid_loss", "lr", "best_epoch"}
     np.testing.assert_array_equal(
-        display.lines_["valid_loss"].get_ydata(), model.validation_scores_
+        display.lines_["valid_loss"].get_ydata(), model.validation_loss_
     )
     assert display.lines_["best_epoch"].get_xdata()[0] == model.best_epoch_
     assert display.lr_ax_.get_ylabel() == "learning rate"

@@ -58,6 +58,9 @@ _ROUTED_PREFIXES = {
 }
 
 
+_MISSING = object()
+
+
 def _draw_seed(generator):
     """A seed for torch's global generator, drawn from a fit's own generator."""
     return int(torch.randint(2**62, (1,), generator=generator))
@@ -526,13 +529,36 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         self.history_ = history_frame(rows)
         self.n_iter_ = len(rows)
         self.loss_curve_ = [row["train_loss"] for row in rows]
-        self.validation_scores_ = None
+        self.validation_loss_ = None
         self.best_epoch_ = self.n_iter_
         if "valid_loss" in self.history_:
-            self.validation_scores_ = self.history_["valid_loss"].tolist()
+            self.validation_loss_ = self.history_["valid_loss"].tolist()
             stopper = dict(net.callbacks_).get("early_stopping")
             if stopper is not None and stopper.best_epoch_:
                 self.best_epoch_ = int(stopper.best_epoch_)
+
+    @property
+    def validation_scores_(self):
+        """Deprecated alias of ``validation_loss_`` (losses, not scores).
+
+        .. deprecated:: 0.2
+           Will be removed in 0.4; use ``validation_loss_``.
+        """
+        # Read before warning: an unfitted estimator has neither attribute.
+        losses = self.__dict__.get("validation_loss_", _MISSING)
+        if losses is _MISSING:
+            raise AttributeError(
+                f"{type(self).__name__} has no attribute 'validation_scores_' "
+                "before fit (it is deprecated: use validation_loss_)."
+            )
+        warnings.warn(
+            "validation_scores_ was deprecated in version 0.2 and will be removed "
+            "in 0.4; use validation_loss_, which holds the same validation "
+            "losses (lower is better, unlike MLPRegressor's validation scores).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return losses
 
     def _report_early_end(self, net, epochs_run, epochs_asked, partial):
         """Warn when training ended by an interruption, or before converging."""

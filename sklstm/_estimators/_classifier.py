@@ -77,9 +77,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     loss_curve_ : list of float
         Training loss (cross-entropy) of each epoch.
 
-    validation_scores_ : list of float or None
+    validation_loss_ : list of float or None
         Validation loss (cross-entropy, lower is better) of each epoch when
-        ``early_stopping=True``, else None.
+        training held out rows (early stopping), else None.
+
+        .. versionadded:: 0.2
+           It replaces ``validation_scores_`` (the same losses), which is
+           deprecated: reading it warns, and it will be removed in 0.4.
 
     best_epoch_ : int
         The epoch (counted from 1) whose weights the model holds.

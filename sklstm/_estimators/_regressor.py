@@ -187,11 +187,15 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     loss_curve_ : list of float
         Training loss (the ``loss`` criterion) of each epoch.
 
-    validation_scores_ : list of float or None
+    validation_loss_ : list of float or None
         Validation loss (the ``loss`` criterion, lower is better) of each epoch
-        when ``early_stopping=True``, else None. Unlike
-        :class:`~sklearn.neural_network.MLPRegressor`, these are losses, not
-        :math:`R^2` scores.
+        when training held out rows (early stopping), else None.
+
+        .. versionadded:: 0.2
+           It replaces ``validation_scores_``, which held the same losses
+           (not :math:`R^2` scores as in
+           :class:`~sklearn.neural_network.MLPRegressor`) and is deprecated:
+           reading it warns, and it will be removed in 0.4.
 
     best_epoch_ : int
         The epoch (counted from 1) whose weights the model holds: the lowest
