@@ -26,6 +26,7 @@ from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
 from ._inference import InferenceMixin
 from ._inputs import InputMixin
+from ._routing import RoutedParamsMixin
 from ._threads import fit_threads
 from ._training import (
     OPTIMIZERS,
@@ -51,13 +52,6 @@ _ARCHITECTURE = (
     "n_tokens",
     "embedding_dim",
 )
-# set_params(prefix<name>=value) updates one entry of these dict parameters.
-_ROUTED_PREFIXES = {
-    "module__": "module_params",
-    "lr_scheduler__": "lr_scheduler_params",
-}
-
-
 _MISSING = object()
 
 
@@ -75,7 +69,9 @@ def _conv_argument(value):
     return tuple(value) if isinstance(value, list) else value
 
 
-class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseLSTM(
+    RoutedParamsMixin, InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Parameters, validation, training and inference common to all estimators.
 
     Subclasses implement ``fit``/``partial_fit`` around ``_fit`` and their
@@ -99,8 +95,8 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
     - ``_init_module(module, dataset)``: data-dependent starting values of
       a new module (default: none).
 
-    ``set_params(module__<name>=value)`` updates ``module_params``, so that
-    grid searches can tune a custom ``module``'s arguments as in skorch.
+    Keyword arguments ``optimizer__<name>``, ``module__<name>`` and
+    ``lr_scheduler__<name>`` are routed as in skorch (see ``_routing``).
     """
 
     _parameter_constraints: dict = {
@@ -177,6 +173,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
+        **kwargs,
     ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -212,33 +209,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
-
-    def set_params(self, **params):
-        """Set parameters; ``module__<name>=value`` updates ``module_params``.
-
-        Likewise ``lr_scheduler__<name>=value`` updates ``lr_scheduler_params``.
-        This routes grid-search keys such as ``lstm__module__width`` to a
-        custom ``module``, as in skorch.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : estimator instance
-            The estimator.
-        """
-        routed = {}
-        for prefix, target in _ROUTED_PREFIXES.items():
-            keys = [key for key in params if key.startswith(prefix)]
-            if keys:
-                routed[target] = {k.removeprefix(prefix): params.pop(k) for k in keys}
-        super().set_params(**params)
-        for target, values in routed.items():
-            setattr(self, target, {**(getattr(self, target) or {}), **values})
-        return self
+        self._set_routed_params(kwargs)
 
     # -- validation ---------------------------------------------------------
 
@@ -261,7 +232,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
                 },
                 **self._level_params(),
             }
-        params = dict(self.module_params or {})
+        params = self._routed_arguments("module__")
         accepted = inspect.signature(self.module).parameters
         sizes = {k: v for k, v in sizes.items() if k in accepted and k not in params}
         return self.module, {**sizes, **params}
@@ -398,6 +369,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             *_ARCHITECTURE,
             "module",
             "module_params",
+            *self._routed_params("module__"),
             *self._output_params,
             *self._level_params(),
         )

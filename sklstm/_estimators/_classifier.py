@@ -167,6 +167,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_threads: int | str | None = None,
         random_state=None,
         verbose: int = 0,
+        **kwargs,
     ):
         super().__init__(
             hidden_size=hidden_size,
@@ -203,6 +204,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
+            **kwargs,
         )
         self.class_weight = class_weight
         self.validation_split = validation_split

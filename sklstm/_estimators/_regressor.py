@@ -293,6 +293,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         n_threads: int | str | None = None,
         random_state=None,
         verbose: int = 0,
+        **kwargs,
     ):
         super().__init__(
             hidden_size=hidden_size,
@@ -329,6 +330,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
+            **kwargs,
         )
         self.loss = loss
         self.quantiles = quantiles
