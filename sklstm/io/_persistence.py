@@ -91,7 +91,7 @@ def plain_state(state):
         }
     if isinstance(state.get("history_"), pd.DataFrame):
         state["history_"] = _plain(state["history_"].to_dict(orient="list"))
-    for name in ("loss_curve_", "validation_scores_"):
+    for name in ("loss_curve_", "validation_loss_"):
         if state.get(name) is not None:
             state[name] = _plain(state[name])
     for name in _RNG_STATES:
@@ -178,6 +178,8 @@ def restore_state(estimator, state):
         state.setdefault(key, default)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
+    if "validation_scores_" in state:  # its name before 0.2, now a deprecated alias
+        state.setdefault("validation_loss_", state.pop("validation_scores_"))
     for key in _RNG_STATES:
         if state.get(key) is not None:
             state[key] = torch.from_numpy(_checked_rng_state(state[key], key, name))
