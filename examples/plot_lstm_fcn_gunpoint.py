@@ -62,7 +62,9 @@ model = LSTMClassifier(
     batch_size=16,
     lr=1e-3,
     lr_scheduler="plateau",
-    lr_scheduler_params={"factor": 0.5, "patience": 50, "min_lr": 1e-4},
+    lr_scheduler__factor=0.5,
+    lr_scheduler__patience=50,
+    lr_scheduler__min_lr=1e-4,
     n_threads=1,
     random_state=0,
 ).fit(X_train, y_train)

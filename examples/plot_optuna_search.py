@@ -139,7 +139,7 @@ def objective(trial):
         callbacks=[OptunaPruning(trial)],
     )
     model.fit(X_train, y_train)
-    return min(model.regressor_.named_steps["lstm"].validation_scores_)
+    return min(model.regressor_.named_steps["lstm"].validation_loss_)
 
 
 study = optuna.create_study(

@@ -153,27 +153,58 @@ class TinyNet(nn.Module):
         return self.out(torch.tanh(self.hidden(X.mean(dim=1))))
 
 
-def test_custom_module_gets_sizes_and_module_params():
+def test_custom_module_gets_sizes_and_routed_arguments():
     X, y = memory_task(n_samples=60)
-    model = LSTMRegressor(module=TinyNet, module_params={"width": 7}, max_epochs=2)
+    model = LSTMRegressor(module=TinyNet, module__width=7, max_epochs=2)
     model.fit(X, y)
     assert isinstance(model.net_.module_, TinyNet)
     assert model.net_.module_.hidden.weight.shape == (7, 2)
     assert model.predict(X).shape == (60,)
 
 
+def test_module_params_still_works_with_a_future_warning():
+    X, y = memory_task(n_samples=60)
+    model = LSTMRegressor(module=TinyNet, module_params={"width": 7}, max_epochs=2)
+    with pytest.warns(
+        FutureWarning, match="module_params was deprecated.*module__width=7"
+    ):
+        model.fit(X, y)
+    assert model.net_.module_.hidden.weight.shape == (7, 2)
+
+
+@pytest.mark.filterwarnings("ignore:module_params was deprecated:FutureWarning")
+def test_module_params_and_a_routed_argument_must_agree():
+    X, y = memory_task(n_samples=60)
+    same = LSTMRegressor(
+        module=TinyNet, module_params={"width": 7}, module__width=7, max_epochs=1
+    )
+    assert same.fit(X, y).net_.module_.hidden.out_features == 7
+    conflict = clone(same).set_params(module_params={"width": 3})
+    conflict.set_params(module__width=7)  # set_params takes over the entry
+    assert conflict.module_params == {}
+    with pytest.raises(
+        ValueError, match=r"module__width=7 and module_params\['width'\]=3"
+    ):
+        LSTMRegressor(module=TinyNet, module_params={"width": 3}, module__width=7).fit(
+            X, y
+        )
+    with pytest.raises(ValueError, match="module__depth names no argument of TinyNet"):
+        LSTMRegressor(module=TinyNet, module__depth=2).fit(X, y)
+
+
 def test_module_parameters_route_through_set_params_and_grid_search():
     X, y = memory_task(n_samples=80)
     model = LSTMRegressor(module=TinyNet, max_epochs=1, random_state=0)
     model.set_params(module__width=3)
-    assert model.module_params == {"width": 3}
-    assert clone(model).module_params == {"width": 3}
+    assert model.module__width == 3
+    assert model.get_params()["module__width"] == 3
+    assert clone(model).module__width == 3
     pipe = Pipeline([("lstm", model)])
     search = GridSearchCV(pipe, {"lstm__module__width": [2, 5]}, cv=2).fit(X, y)
     widths = [p["lstm__module__width"] for p in search.cv_results_["params"]]
     assert widths == [2, 5]
     best = search.best_estimator_.named_steps["lstm"]
-    assert best.net_.module_.hidden.out_features == best.module_params["width"]
+    assert best.net_.module_.hidden.out_features == best.module__width
 
 
 def test_grid_search_over_cell_and_pooling():
@@ -198,6 +229,7 @@ def test_grid_search_over_cell_and_pooling():
         (dict(cell="gru", proj_size=4), "proj_size is only supported with cell='lstm'"),
         (dict(hidden_size=8, proj_size=8), "proj_size=8 must be smaller"),
         (dict(module_params={"width": 3}), "module is None"),
+        (dict(module__width=3), "module is None"),
         (dict(cell="rnn"), "'cell' parameter"),
         (dict(pooling="sum"), "'pooling' parameter"),
         (dict(conv_channels=0), "'conv_channels' parameter"),

@@ -113,8 +113,8 @@ def test_early_stopping_on_the_last_rows():
         validation_split="last",
         n_iter_no_change=3,
     ).fit(X, y)
-    assert len(clf.validation_scores_) == clf.n_iter_
-    assert clf.best_epoch_ == int(np.argmin(clf.validation_scores_)) + 1
+    assert len(clf.validation_loss_) == clf.n_iter_
+    assert clf.best_epoch_ == int(np.argmin(clf.validation_loss_)) + 1
 
 
 def held_out_labels(clf, X, y):
@@ -210,3 +210,34 @@ def test_grid_search_over_class_weight_and_pooling():
         cv=2,
     ).fit(X, y)
     assert len(search.cv_results_["params"]) == 4
+
+
+def test_sample_weight_multiplies_class_weight_in_the_loss():
+    X, y = trend_task()
+    clf = LSTMClassifier(**{**FAST, "max_epochs": 2}, class_weight="balanced")
+    weight = np.random.RandomState(1).randint(0, 3, size=len(X)).astype(float)
+    clf.fit(X, y, sample_weight=weight)
+    codes = np.searchsorted(clf.classes_, y)
+    dataset = SequenceDataset(X.astype(np.float32), codes, sample_weight=weight)
+    with torch.no_grad():
+        batch, target = dataset.training_batch(torch.arange(len(X)))
+        loss = clf.net_.get_loss(clf.net_.module_(batch), target)
+    log_proba = clf.predict_log_proba(X)[np.arange(len(X)), codes]
+    w = weight * clf.class_weight_[codes]
+    np.testing.assert_allclose(float(loss), -(w * log_proba).sum() / w.sum(), rtol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_classifier_unit_weights_fit_as_no_weights_and_partial_fit_takes_them():
+    X, y = trend_task()
+    params = {**FAST, "max_epochs": 2, "early_stopping": True}
+    plain = LSTMClassifier(**params).fit(X, y)
+    ones = LSTMClassifier(**params).fit(X, y, sample_weight=np.ones(len(X)))
+    np.testing.assert_array_equal(plain.predict_proba(X), ones.predict_proba(X))
+    weight = np.r_[np.zeros(40), np.ones(len(X) - 40)]
+    weighted = LSTMClassifier(**params).fit(X, y, sample_weight=weight)
+    assert not np.allclose(weighted.predict_proba(X), plain.predict_proba(X))
+    weighted.partial_fit(X, y, sample_weight=weight)
+    assert weighted.n_iter_ == 3
+    with pytest.raises(ValueError, match="invalid sample_weight"):
+        weighted.partial_fit(X, y, sample_weight=-weight)

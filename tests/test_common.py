@@ -68,6 +68,17 @@ ESTIMATORS = [
         random_state=0,
     ),
     LSTMClassifier(hidden_size=16, max_epochs=30, lr=2e-2, random_state=0),
+    # Routed arguments (skorch's optimizer__<name>): get_params, clone, set_params.
+    LSTMClassifier(
+        hidden_size=16,
+        max_epochs=30,
+        lr=2e-2,
+        optimizer="sgd",
+        optimizer__momentum=0.9,
+        lr_scheduler="step",
+        lr_scheduler__gamma=0.5,
+        random_state=0,
+    ),
 ]
 
 

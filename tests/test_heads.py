@@ -19,6 +19,7 @@ from scipy.special import log_softmax, softmax
 from sklstm import LSTMClassifier, LSTMRegressor, prediction_module
 from sklstm._estimators._base import BaseLSTM
 from sklstm.nn._heads import REGRESSION_LOSSES
+from sklstm.nn._losses import weighted_mean_loss
 from sklstm.utils._sklearn_compat import StrOptions
 
 TINY = {
@@ -192,3 +193,59 @@ def test_the_base_class_declares_the_hooks_subclasses_must_provide():
     }
     with pytest.raises(TypeError, match="abstract"):
         BaseLSTM()
+
+
+def _criterion(loss, n_targets=2):
+    criterion = REGRESSION_LOSSES[loss].criterion
+    if loss == "quantile":
+        return criterion(quantiles=(0.1, 0.5, 0.9), n_targets=n_targets)
+    if loss == "gaussian":
+        return criterion(n_targets=n_targets)
+    return criterion()
+
+
+@pytest.mark.parametrize("loss", sorted(REGRESSION_LOSSES))
+def test_weight_two_is_a_repeated_row_in_every_regression_loss(loss):
+    rng = np.random.RandomState(0)
+    criterion = _criterion(loss)
+    per_target = {"gaussian": 2, "quantile": 3}.get(loss, 1)
+    raw = torch.from_numpy(rng.normal(size=(7, 2 * per_target)).astype(np.float32))
+    if per_target == 1:
+        raw = raw[:, :2]
+    y = torch.from_numpy(rng.normal(size=(7, 2)).astype(np.float32))
+    weight = torch.tensor([2.0, 1, 0, 1, 2, 0, 1])
+    repeats = weight.to(torch.int64)
+    weighted = weighted_mean_loss(criterion, raw, y, weight)
+    repeated = criterion(
+        raw.repeat_interleave(repeats, 0), y.repeat_interleave(repeats, 0)
+    )
+    np.testing.assert_allclose(float(weighted), float(repeated), rtol=1e-6)
+    assert criterion.reduction == "mean"  # set back after the weighted call
+    unit = weighted_mean_loss(criterion, raw, y, torch.ones(7))
+    np.testing.assert_allclose(float(unit), float(criterion(raw, y)), rtol=1e-6)
+
+
+def test_sample_weight_multiplies_class_weight_in_cross_entropy():
+    rng = np.random.RandomState(0)
+    logits = torch.from_numpy(rng.normal(size=(6, 3)).astype(np.float32))
+    labels = torch.tensor([0, 1, 2, 2, 1, 0])
+    class_weight = torch.tensor([1.0, 3.0, 0.5])
+    sample_weight = torch.tensor([1.0, 2.0, 0.0, 1.0, 0.5, 3.0])
+    criterion = torch.nn.CrossEntropyLoss(weight=class_weight)
+    weighted = weighted_mean_loss(criterion, logits, labels, sample_weight)
+    log_p = log_softmax(logits.numpy(), axis=1)[np.arange(6), labels.numpy()]
+    w = sample_weight.numpy() * class_weight.numpy()[labels.numpy()]
+    np.testing.assert_allclose(float(weighted), -(w * log_p).sum() / w.sum(), rtol=1e-6)
+    # Unit sample weights: torch's own class-weighted mean.
+    unit = weighted_mean_loss(criterion, logits, labels, torch.ones(6))
+    np.testing.assert_allclose(float(unit), float(criterion(logits, labels)), rtol=1e-6)
+
+
+def test_a_batch_of_zero_weights_has_zero_loss_and_no_nan():
+    raw = torch.randn(4, 1, requires_grad=True)
+    loss = weighted_mean_loss(
+        torch.nn.MSELoss(), raw, torch.randn(4, 1), torch.zeros(4)
+    )
+    loss.backward()
+    assert float(loss.detach()) == 0.0
+    assert torch.all(raw.grad == 0)

@@ -75,3 +75,33 @@ def test_old_paths_resolve_in_a_fresh_interpreter():
     )
     root = Path(__file__).parents[1]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def _fitted_lstms(models):
+    return [models["pipe"][-1], models["clf"], models["norm"][-1]]
+
+
+def _check_validation_loss_names(model):
+    assert "validation_scores_" not in vars(model)  # renamed when loaded
+    history = model.history_
+    losses = history["valid_loss"].tolist() if "valid_loss" in history else None
+    assert model.validation_loss_ == losses
+    with pytest.warns(FutureWarning, match="use validation_loss_"):
+        assert model.validation_scores_ == losses
+    return losses
+
+
+def test_old_files_expose_validation_loss_and_the_deprecated_name():
+    """0.2.0.dev0 saved ``validation_scores_``; it loads as ``validation_loss_``."""
+    raw = (DATA / "old_layout_models.joblib").read_bytes()
+    assert b"validation_scores_" in raw and b"validation_loss_" not in raw
+    models = joblib.load(DATA / "old_layout_models.joblib")
+    for model in _fitted_lstms(models):  # trained without early stopping
+        assert _check_validation_loss_names(model) is None
+
+
+@pytest.mark.parametrize("name", ["pipe", "clf"])
+def test_old_skops_files_expose_validation_loss(name):
+    pytest.importorskip("skops.io")
+    model = sklstm.load(DATA / f"old_layout_{name}.skops")
+    _check_validation_loss_names(model[-1] if name == "pipe" else model)

@@ -1,5 +1,7 @@
 """Level handling: forecasts that follow trends beyond the training range."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklstm import LSTMRegressor, SlidingWindow
+from sklstm._estimators._data import SequenceDataset
 
 FAST = {"hidden_size": 16, "max_epochs": 30, "lr": 1e-2, "n_threads": 1}
 
@@ -152,3 +155,37 @@ def test_gaussian_default_calibrated_on_unscaled_heteroscedastic_series():
     mean, std = pipe.predict(X, return_std=True)
     inside = np.abs(y[1200:] - mean[1200:]) <= 1.645 * std[1200:]
     assert 0.85 <= inside.mean() <= 0.95
+
+
+@pytest.mark.parametrize("level", ["auto", "ar", "last"])
+def test_closed_form_weights_are_row_frequencies(level):
+    """Weight 0 removes a row and weight 2 repeats it in the closed-form fit.
+
+    ``"auto"`` frames this series (ridge with its penalty chosen by GCV);
+    ``"ar"`` and ``"last"`` start the highway at its least-squares fit.
+    """
+    X = SlidingWindow(window=12).fit_transform(_trend(200)[:, None])
+    y = _trend(200)[1:]
+    X = X[:-1]
+    params = {**FAST, "max_epochs": 1, "early_stopping": False, "random_state": 0}
+    model = LSTMRegressor(level=level, **params).fit(X, y)
+    assert (model._frame() is not None) == (level == "auto")
+    rng = np.random.RandomState(0)
+    weight = rng.randint(0, 3, size=len(X)).astype(float)
+    Y = rng.normal(size=(len(X), 1)).astype(np.float32)
+    X32 = np.asarray(X, dtype=np.float32)
+    weighted, repeated = (copy.deepcopy(model.net_.module_) for _ in range(2))
+    model._init_module(weighted, SequenceDataset(X32, Y, sample_weight=weight))
+    repeats = weight.astype(int)
+    model._init_module(
+        repeated, SequenceDataset(X32.repeat(repeats, 0), Y.repeat(repeats, 0))
+    )
+    for name, value in repeated.state_dict().items():
+        np.testing.assert_allclose(
+            weighted.state_dict()[name], value, rtol=1e-6, atol=1e-6, err_msg=name
+        )
+    # The weights do change the fit (not a vacuous comparison).
+    unweighted = copy.deepcopy(model.net_.module_)
+    model._init_module(unweighted, SequenceDataset(X32, Y))
+    before, after = (m.highway.weight.detach() for m in (unweighted, weighted))
+    assert not np.allclose(before, after)

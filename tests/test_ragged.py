@@ -274,7 +274,7 @@ def test_early_stopping_and_partial_fit_split_ragged_lists(Estimator):
     X, y = ragged(n=40)
     y = y if Estimator is LSTMRegressor else y > 0
     model = Estimator(early_stopping=True, validation_fraction=0.25, **FAST)
-    assert len(model.fit(X, y).validation_scores_) == 1
+    assert len(model.fit(X, y).validation_loss_) == 1
     model.partial_fit(X[:10], y[:10])
     assert model.n_iter_ == 2
 

@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch import NeuralNetRegressor
 
 from sklstm import LSTMRegressor, SlidingWindow
+from sklstm._estimators._data import SequenceDataset
 
 FAST = dict(hidden_size=8, max_epochs=3, random_state=0)
 
@@ -119,7 +120,7 @@ def test_early_stopping_validates_on_the_last_rows():
         normalize_y=False,  # validation losses in the units of y
     ).fit(X, y)
     # Only the last 10 rows have target 1000: they, and only they, are validated.
-    assert model.validation_scores_[0] > 9e5
+    assert model.validation_loss_[0] > 9e5
     assert model.loss_curve_[0] < 10.0
 
 
@@ -134,13 +135,13 @@ def test_early_stopping_restores_the_best_epoch(sequences):
         normalize_y=False,  # validation losses in the units of y
         random_state=0,
     ).fit(X, y)
-    best = int(np.argmin(model.validation_scores_))
+    best = int(np.argmin(model.validation_loss_))
     assert model.best_epoch_ == best + 1
-    assert model.n_iter_ == len(model.validation_scores_) == len(model.loss_curve_)
+    assert model.n_iter_ == len(model.validation_loss_) == len(model.loss_curve_)
     assert model.n_iter_ < 40
     n_valid = 20
     valid_mse = np.mean((model.predict(X[-n_valid:]) - y[-n_valid:]) ** 2)
-    np.testing.assert_allclose(valid_mse, model.validation_scores_[best], rtol=1e-4)
+    np.testing.assert_allclose(valid_mse, model.validation_loss_[best], rtol=1e-4)
 
 
 def test_fitted_attributes(sequences):
@@ -153,7 +154,7 @@ def test_fitted_attributes(sequences):
     assert model.n_outputs_ == 1
     assert model.n_iter_ == 3 == len(model.loss_curve_)
     assert model.best_epoch_ == 3
-    assert model.validation_scores_ is None
+    assert model.validation_loss_ is None
     assert model.device_ == "cpu"
 
 
@@ -293,3 +294,96 @@ def test_text_in_X_or_y_is_refused_naming_which(culprit):
         y = np.array(["a", "b"] * 10)
     with pytest.raises(ValueError, match=f"needs a? ?numeric {culprit}"):
         LSTMRegressor(hidden_size=4, max_epochs=1).fit(X, y)
+
+
+def test_weighted_loss_of_a_fitted_net_equals_the_repeated_rows(sequences):
+    X, y = sequences
+    model = LSTMRegressor(**FAST).fit(X, y)
+    weight = np.random.RandomState(1).randint(0, 3, size=len(X)).astype(float)
+    targets = ((y - model.y_mean_) / model.y_scale_).astype(np.float32)[:, None]
+    X32 = X.astype(np.float32)
+    rows = torch.arange(len(X))
+    weighted = SequenceDataset(X32, targets, sample_weight=weight)
+    repeats = weight.astype(int)
+    repeated = SequenceDataset(X32.repeat(repeats, 0), targets.repeat(repeats, 0))
+    with torch.no_grad():
+        batch, target = weighted.training_batch(rows)
+        loss = model.net_.get_loss(model.net_.module_(batch), target)
+        batch, target = repeated.training_batch(torch.arange(len(repeated)))
+        expected = model.net_.get_loss(model.net_.module_(batch), target)
+    np.testing.assert_allclose(float(loss), float(expected), rtol=1e-5)
+
+
+def test_target_scale_is_weighted_as_repeated_rows(sequences):
+    X, y = sequences
+    weight = np.random.RandomState(1).randint(0, 3, size=len(X))
+    params = {**FAST, "max_epochs": 1}
+    weighted = LSTMRegressor(**params).fit(X, y, sample_weight=weight)
+    repeated = LSTMRegressor(**params).fit(X.repeat(weight, 0), y.repeat(weight))
+    np.testing.assert_allclose(weighted.y_mean_, repeated.y_mean_, rtol=1e-12)
+    np.testing.assert_allclose(weighted.y_scale_, repeated.y_scale_, rtol=1e-12)
+
+
+def test_unit_weights_fit_exactly_as_no_weights(sequences):
+    X, y = sequences
+    plain = LSTMRegressor(**FAST).fit(X, y)
+    ones = LSTMRegressor(**FAST).fit(X, y, sample_weight=np.ones(len(X)))
+    np.testing.assert_array_equal(plain.predict(X), ones.predict(X))
+
+
+def test_validation_loss_is_weighted(sequences):
+    X, y = sequences
+    weight = np.random.RandomState(1).uniform(0, 2, size=len(X))
+    model = LSTMRegressor(
+        hidden_size=8,
+        max_epochs=5,
+        lr=0.05,
+        early_stopping=True,
+        level=None,
+        normalize_y=False,  # validation losses in the units of y
+        random_state=0,
+    ).fit(X, y, sample_weight=weight)
+    best = model.best_epoch_ - 1
+    n_valid = 20  # one validation batch: the epoch's loss is its weighted mean
+    errors = (model.predict(X[-n_valid:]) - y[-n_valid:]) ** 2
+    weighted = np.average(errors, weights=weight[-n_valid:])
+    np.testing.assert_allclose(model.validation_loss_[best], weighted, rtol=1e-4)
+    assert not np.isclose(weighted, errors.mean(), rtol=1e-2)
+
+
+@pytest.mark.parametrize(
+    ("weight", "message"),
+    [
+        (-np.ones(200), "Negative values"),
+        (np.ones(5), r"sample_weight.shape == \(5,\), expected \(200,\)"),
+        (np.r_[np.nan, np.ones(199)], "sample_weight contains NaN"),
+        (np.zeros(200), "at least one non-zero"),
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_bad_sample_weight_is_refused_before_training(
+    sequences, weight, message, method
+):
+    X, y = sequences
+    model = LSTMRegressor(**FAST)
+    given = weight.copy()
+    with pytest.raises(ValueError, match=f"invalid sample_weight: .*{message}"):
+        getattr(model, method)(X, y, sample_weight=given)
+    assert not hasattr(model, "net_")
+    np.testing.assert_array_equal(given, weight)  # not modified
+
+
+def test_sample_weight_through_pipeline_and_grid_search(series):
+    X, y = series
+    weight = np.where(np.arange(len(y)) < 200, 0.5, 1.0)
+    pipe = forecaster(max_epochs=2)
+    pipe.fit(X, y, lstm__sample_weight=weight)
+    search = GridSearchCV(
+        forecaster(max_epochs=2),
+        {"lstm__hidden_size": [4, 8]},
+        cv=TimeSeriesSplit(n_splits=2),
+    ).fit(X, y, lstm__sample_weight=weight)
+    assert search.best_estimator_.named_steps["lstm"].n_iter_ == 2
+    # A zero weight leaves the rows out of the loss: the fit changes.
+    zeroed = forecaster(max_epochs=2).fit(X, y, lstm__sample_weight=weight - 0.5)
+    assert not np.allclose(zeroed.predict(X[-50:]), pipe.predict(X[-50:]))

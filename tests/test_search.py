@@ -157,7 +157,7 @@ def test_pruning_in_study_optimize_prunes_some_trials(sequences):
 
     def objective(trial):
         lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
-        return lstm_with_pruning(trial, lr=lr).fit(X, y).validation_scores_[-1]
+        return lstm_with_pruning(trial, lr=lr).fit(X, y).validation_loss_[-1]
 
     study = optuna.create_study(
         sampler=optuna.samplers.RandomSampler(seed=0),

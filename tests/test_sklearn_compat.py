@@ -9,7 +9,7 @@ import pytest
 from sklearn.preprocessing import StandardScaler
 
 import sklstm
-from sklstm.utils._sklearn_compat import check_feature_names_in
+from sklstm.utils._sklearn_compat import check_feature_names_in, check_sample_weight
 
 PACKAGE = Path(sklstm.__file__).parent
 SHIM = PACKAGE / "utils" / "_sklearn_compat.py"
@@ -58,3 +58,22 @@ def test_check_feature_names_in_names_fitted_columns_or_numbers_them():
     np.testing.assert_array_equal(check_feature_names_in(unnamed), ["x0", "x1"])
     with pytest.raises(ValueError, match="input_features is not equal to"):
         check_feature_names_in(named, ["volume", "price"])
+
+
+def test_check_sample_weight_copies_and_refuses_what_fit_cannot_use():
+    X = np.zeros((3, 2))
+    given = np.array([1, 0, 2])
+    weights = check_sample_weight(given, X)
+    assert weights.dtype == np.float64
+    weights[0] = 5.0
+    assert given[0] == 1  # a copy
+    np.testing.assert_array_equal(check_sample_weight(2.0, X), [2.0, 2.0, 2.0])
+    for bad, message in [
+        ([1.0, -1.0, 1.0], "Negative values"),
+        ([1.0, np.nan, 1.0], "NaN"),
+        ([1.0, np.inf, 1.0], "infinity"),
+        ([1.0, 1.0], r"shape == \(2,\), expected \(3,\)"),
+        ([0.0, 0.0, 0.0], "at least one non-zero"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_sample_weight(np.asarray(bad), X)

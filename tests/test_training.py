@@ -1,5 +1,7 @@
+import importlib.util
 import io
 import math
+import pickle
 import sys
 import warnings
 
@@ -9,9 +11,12 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
 from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback
 
+import sklstm
 from sklstm import LSTMClassifier, LSTMRegressor, TrainingHistoryDisplay
 from sklstm.exceptions import TrainingDivergedError
 
@@ -48,7 +53,10 @@ def test_plateau_schedule_halves_when_the_loss_stalls():
     # A threshold no loss can beat makes every epoch a plateau.
     params = {"patience": 0, "threshold": 10.0}
     model = LSTMRegressor(
-        **FAST, max_epochs=4, lr_scheduler="plateau", lr_scheduler_params=params
+        **FAST,
+        max_epochs=4,
+        lr_scheduler="plateau",
+        **{f"lr_scheduler__{key}": value for key, value in params.items()},
     ).fit(X, y)
     np.testing.assert_allclose(
         learning_rates(model), [1e-2, 5e-3, 2.5e-3, 1.25e-3], rtol=1e-9
@@ -61,9 +69,86 @@ def test_torch_scheduler_class_with_routed_parameters():
         **FAST, max_epochs=3, lr_scheduler=torch.optim.lr_scheduler.ExponentialLR
     )
     model.set_params(lr_scheduler__gamma=0.5)
-    assert clone(model).lr_scheduler_params == {"gamma": 0.5}
+    assert clone(model).lr_scheduler__gamma == 0.5
     model.fit(X, y)
     np.testing.assert_allclose(learning_rates(model), [1e-2, 5e-3, 2.5e-3], rtol=1e-9)
+
+
+def test_lr_scheduler_params_still_works_with_a_future_warning():
+    X, y = task()
+    model = LSTMRegressor(
+        **FAST,
+        max_epochs=3,
+        lr_scheduler=torch.optim.lr_scheduler.ExponentialLR,
+        lr_scheduler_params={"gamma": 0.5},
+    )
+    with pytest.warns(FutureWarning, match="lr_scheduler__gamma=0.5"):
+        model.fit(X, y)
+    np.testing.assert_allclose(learning_rates(model), [1e-2, 5e-3, 2.5e-3], rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            dict(optimizer__momentun=0.9),
+            "optimizer__momentun names no argument of Adam",
+        ),
+        (dict(optimizer="sgd", optimizer__lr=0.1), "set the learning rate with the lr"),
+        (
+            dict(weight_decay=0.1, optimizer__weight_decay=0.2),
+            "optimizer__weight_decay=0.2 and weight_decay=0.1",
+        ),
+        (dict(lr_scheduler__gamma=0.5), "lr_scheduler is None"),
+        (
+            dict(lr_scheduler="step", lr_scheduler__gama=0.5),
+            "lr_scheduler__gama names no argument of StepLR",
+        ),
+    ],
+)
+def test_routed_arguments_nothing_takes_are_refused_before_training(params, message):
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=1, **params)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y)
+    assert not hasattr(model, "net_")
+
+
+def test_only_routed_keywords_are_accepted():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'momentum'"):
+        LSTMRegressor(momentum=0.9)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'optimizer__'"):
+        LSTMClassifier(optimizer__=0.9)
+
+
+def test_optimizer_arguments_are_parameters_of_their_own(tmp_path):
+    X, y = task()
+    model = LSTMRegressor(
+        **FAST, max_epochs=2, optimizer="sgd", optimizer__momentum=0.9
+    )
+    assert model.get_params()["optimizer__momentum"] == 0.9
+    assert "optimizer__momentum=0.9" in repr(model)
+    model.fit(X, y)
+    assert model.net_.optimizer_.param_groups[0]["momentum"] == 0.9
+    # optimizer__weight_decay is weight_decay's other spelling.
+    decayed = LSTMRegressor(**FAST, max_epochs=1, optimizer__weight_decay=0.1).fit(X, y)
+    assert decayed.net_.optimizer_.param_groups[0]["weight_decay"] == 0.1
+    # Set through a pipeline and a search, cloned, and saved.
+    pipe = Pipeline([("lstm", clone(model))])
+    pipe.set_params(lstm__optimizer__momentum=0.5)
+    assert pipe.named_steps["lstm"].optimizer__momentum == 0.5
+    search = GridSearchCV(pipe, {"lstm__optimizer__momentum": [0.0, 0.9]}, cv=2)
+    search.fit(X, y)
+    best = search.best_estimator_.named_steps["lstm"]
+    assert best.net_.optimizer_.param_groups[0]["momentum"] == best.optimizer__momentum
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.optimizer__momentum == 0.9
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    if importlib.util.find_spec("skops") is not None:
+        sklstm.save(model, tmp_path / "model.skops")
+        loaded = sklstm.load(tmp_path / "model.skops")
+        assert loaded.get_params()["optimizer__momentum"] == 0.9
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
 def test_not_a_scheduler_is_rejected_before_training():
@@ -209,10 +294,10 @@ def test_interrupt_with_early_stopping_keeps_the_best_epoch():
     )
     with pytest.warns(UserWarning, match="interrupted"):
         model.fit(X, y)
-    best = int(np.argmin(model.validation_scores_)) + 1
+    best = int(np.argmin(model.validation_loss_)) + 1
     assert model.best_epoch_ == best
     valid_mse = np.mean((model.predict(X[-12:]) - y[-12:]) ** 2)
-    np.testing.assert_allclose(valid_mse, model.validation_scores_[best - 1], rtol=1e-4)
+    np.testing.assert_allclose(valid_mse, model.validation_loss_[best - 1], rtol=1e-4)
 
 
 def test_convergence_warning_while_validation_still_improves():
@@ -251,8 +336,32 @@ def test_history_frame():
     ]
     assert history["epoch"].tolist() == [1, 2, 3]
     assert history["train_loss"].tolist() == model.loss_curve_
-    assert history["valid_loss"].tolist() == model.validation_scores_
+    assert history["valid_loss"].tolist() == model.validation_loss_
     assert (history["dur"] > 0).all()
+
+
+def test_validation_scores_is_a_deprecated_alias_of_validation_loss(tmp_path):
+    X, y = task()
+    unfitted = LSTMRegressor(**FAST, max_epochs=2, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # no warning before fit
+        assert not hasattr(unfitted, "validation_scores_")
+    with pytest.warns(ConvergenceWarning):
+        model = unfitted.fit(X, y)
+    with pytest.warns(FutureWarning, match="removed in 0.4; use validation_loss_"):
+        assert model.validation_scores_ == model.validation_loss_
+    assert len(model.validation_loss_) == 2
+    # A model saved today keeps the new name through pickle.
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.validation_loss_ == model.validation_loss_
+    assert "validation_scores_" not in vars(restored)
+    # A state saved before 0.2 (with losses) loads under the new name.
+    state = model.__getstate__()
+    state["validation_scores_"] = state.pop("validation_loss_")
+    old = LSTMRegressor.__new__(LSTMRegressor)
+    old.__setstate__(state)
+    assert old.validation_loss_ == model.validation_loss_
+    assert "validation_scores_" not in vars(old)
 
 
 def test_verbose_levels(capsys):
@@ -330,7 +439,7 @@ def test_training_history_display_draws_headless():
     display = TrainingHistoryDisplay.from_estimator(model)
     assert set(display.lines_) == {"train_loss", "valid_loss", "lr", "best_epoch"}
     np.testing.assert_array_equal(
-        display.lines_["valid_loss"].get_ydata(), model.validation_scores_
+        display.lines_["valid_loss"].get_ydata(), model.validation_loss_
     )
     assert display.lines_["best_epoch"].get_xdata()[0] == model.best_epoch_
     assert display.lr_ax_.get_ylabel() == "learning rate"

@@ -21,11 +21,13 @@ from skorch.history import History
 from ..exceptions import TrainingDivergedError
 from ..io._persistence import plain_state, restore_state
 from ..nn._modules import RecurrentNet
-from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions, check_sample_weight
 from ._data import BatchIterator, SequenceDataset, TailSplit
 from ._device import global_torch_seed, resolve_device, torch_threads
+from ._distributed import data_parallel
 from ._inference import InferenceMixin
 from ._inputs import InputMixin
+from ._routing import RoutedParamsMixin
 from ._threads import fit_threads
 from ._training import (
     OPTIMIZERS,
@@ -51,11 +53,7 @@ _ARCHITECTURE = (
     "n_tokens",
     "embedding_dim",
 )
-# set_params(prefix<name>=value) updates one entry of these dict parameters.
-_ROUTED_PREFIXES = {
-    "module__": "module_params",
-    "lr_scheduler__": "lr_scheduler_params",
-}
+_MISSING = object()
 
 
 def _draw_seed(generator):
@@ -72,7 +70,9 @@ def _conv_argument(value):
     return tuple(value) if isinstance(value, list) else value
 
 
-class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseLSTM(
+    RoutedParamsMixin, InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Parameters, validation, training and inference common to all estimators.
 
     Subclasses implement ``fit``/``partial_fit`` around ``_fit`` and their
@@ -96,8 +96,8 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
     - ``_init_module(module, dataset)``: data-dependent starting values of
       a new module (default: none).
 
-    ``set_params(module__<name>=value)`` updates ``module_params``, so that
-    grid searches can tune a custom ``module``'s arguments as in skorch.
+    Keyword arguments ``optimizer__<name>``, ``module__<name>`` and
+    ``lr_scheduler__<name>`` are routed as in skorch (see ``_routing``).
     """
 
     _parameter_constraints: dict = {
@@ -135,6 +135,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         "n_threads": [*_positive_int(), StrOptions({"auto"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "distributed": ["boolean"],
     }
 
     def __init__(
@@ -174,6 +175,8 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
+        distributed: bool = False,
+        **kwargs,
     ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -209,33 +212,8 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
-
-    def set_params(self, **params):
-        """Set parameters; ``module__<name>=value`` updates ``module_params``.
-
-        Likewise ``lr_scheduler__<name>=value`` updates ``lr_scheduler_params``.
-        This routes grid-search keys such as ``lstm__module__width`` to a
-        custom ``module``, as in skorch.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : estimator instance
-            The estimator.
-        """
-        routed = {}
-        for prefix, target in _ROUTED_PREFIXES.items():
-            keys = [key for key in params if key.startswith(prefix)]
-            if keys:
-                routed[target] = {k.removeprefix(prefix): params.pop(k) for k in keys}
-        super().set_params(**params)
-        for target, values in routed.items():
-            setattr(self, target, {**(getattr(self, target) or {}), **values})
-        return self
+        self.distributed = distributed
+        self._set_routed_params(kwargs)
 
     # -- validation ---------------------------------------------------------
 
@@ -258,12 +236,12 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
                 },
                 **self._level_params(),
             }
-        params = dict(self.module_params or {})
+        params = self._routed_arguments("module__")
         accepted = inspect.signature(self.module).parameters
         sizes = {k: v for k, v in sizes.items() if k in accepted and k not in params}
         return self.module, {**sizes, **params}
 
-    def _fit(self, X, y, *, partial, **target_params):
+    def _fit(self, X, y, *, partial, sample_weight=None, **target_params):
         """Validate, encode the target, and train: the body of fit and partial_fit.
 
         A fitted estimator continues from its weights, optimizer state and
@@ -274,7 +252,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         """
         before = dict(self.__dict__)
         try:
-            return self._fit_transaction(X, y, partial, **target_params)
+            return self._fit_transaction(X, y, partial, sample_weight, **target_params)
         except TrainingDivergedError:
             raise  # the fitted state is complete and consistent: see _train
         except BaseException:
@@ -282,15 +260,41 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             self.__dict__.update(before)
             raise
 
-    def _fit_transaction(self, X, y, partial, **target_params):
+    def _fit_transaction(self, X, y, partial, sample_weight, **target_params):
         continuing = hasattr(self, "net_") and (partial or self.warm_start)
         X, y = self._validate_input(X, y, reset=not continuing)
         X, lengths = X if isinstance(X, tuple) else (X, None)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
         y = self._frame_target(X, lengths, y, continuing)
-        y, n_outputs, net_params = self._encode_target(y, continuing, **target_params)
+        y, n_outputs, net_params = self._encode_target(
+            y, continuing, sample_weight=sample_weight, **target_params
+        )
         self._check_params(len(X), partial)
-        device = resolve_device(self.device, type(self).__name__)
-        n_features = 1 if X.ndim == 2 else X.shape[2]
+        name = type(self).__name__
+        device = resolve_device(self.device, name)
+        with data_parallel(self.distributed, device, name) as group:
+            if group is not None:
+                group.check_rows(len(X), name)
+                device = group.device(device)
+            dataset = SequenceDataset(
+                X,
+                y,
+                dtype=self._input_dtype(),
+                lengths=lengths,
+                sample_weight=sample_weight,
+            )
+            n_features = 1 if X.ndim == 2 else X.shape[2]
+            net_params = {
+                **net_params,
+                "n_features": n_features,
+                "n_outputs": n_outputs,
+            }
+            return self._fit_network(
+                dataset, net_params, device, partial, continuing, group
+            )
+
+    def _fit_network(self, dataset, net_params, device, partial, continuing, group):
+        """Build the net, initialise it (or continue the fitted one) and train it."""
         generator = torch.Generator()
         if continuing:
             generator.set_state(self._torch_rng_state)
@@ -302,10 +306,15 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
                     )
                 )
             )
+        if group is not None:  # shuffle alike: random_state=None differs by process
+            generator.set_state(group.from_rank_0(generator.get_state()))
         net = self._build_net(
-            n_features, n_outputs, device, partial, generator=generator, **net_params
+            device=device,
+            partial=partial,
+            generator=generator,
+            group=group,
+            **net_params,
         )
-        dataset = SequenceDataset(X, y, dtype=self._input_dtype(), lengths=lengths)
         # One count for the whole fit, initialisation included, restored
         # afterwards ("auto" starts at one thread and its tuner changes it).
         n_threads = fit_threads(self.n_threads)
@@ -319,11 +328,33 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             else:
                 self._init_module(net.module_, dataset)
             self._architecture_fitted = self._architecture()
+            if group is not None:
+                group.wrap(net, find_unused_parameters=self.module is not None)
             return self._train(
-                net, dataset, generator, device, partial, continuing, n_threads
+                net, dataset, generator, device, partial, continuing, n_threads, group
             )
 
-    def _train(self, net, dataset, generator, device, partial, continuing, n_threads):
+    def _validate_sample_weight(self, sample_weight, X):
+        """Checked float64 weights, or None for none (or all ones: the same fit).
+
+        Weights are frequencies, as in scikit-learn: a weight of 2 counts a
+        row twice, 0 leaves it out of the loss and the closed-form parts.
+        """
+        if sample_weight is None:
+            return None
+        try:
+            weights = check_sample_weight(sample_weight, X)
+        except ValueError as error:
+            raise ValueError(
+                f"{type(self).__name__} got an invalid sample_weight: {error} "
+                f"Pass one finite, non-negative weight per row of X ({len(X)} "
+                "rows), not all zero, or None."
+            ) from None
+        return None if np.all(weights == 1) else weights
+
+    def _train(
+        self, net, dataset, generator, device, partial, continuing, n_threads, group
+    ):
         n_before = self.n_iter_ if continuing else 0
         epochs = 1 if partial else self.max_epochs
         diverged = None
@@ -343,6 +374,8 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
                 net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
             except TrainingDivergedError as error:
                 diverged = error
+        if group is not None:
+            group.unwrap(net)
         self._torch_rng_state = generator.get_state()
         if needs_global:
             self._global_rng_state = global_generator.state
@@ -368,6 +401,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             *_ARCHITECTURE,
             "module",
             "module_params",
+            *self._routed_params("module__"),
             *self._output_params,
             *self._level_params(),
         )
@@ -451,9 +485,22 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         """Set data-dependent starting values of a new module (none here)."""
 
     def _build_net(
-        self, n_features, n_outputs, device, partial, generator=None, **net_params
+        self,
+        n_features,
+        n_outputs,
+        device,
+        partial,
+        generator=None,
+        group=None,
+        **net_params,
     ):
         module, module_params = self._module_and_params(n_features, n_outputs)
+        # Each process of a data-parallel fit serves its share of each batch;
+        # only rank 0 shows progress.
+        shards = (
+            {} if group is None else {"rank": group.rank, "n_shards": group.world_size}
+        )
+        verbose = self.verbose if group is None or group.rank == 0 else 0
         amp = self.amp and torch.device(device).type == "cuda"
         if self.amp and not amp:
             warnings.warn(
@@ -477,16 +524,18 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             iterator_train__merge_small_last=self._has_batch_norm(),
             # CUDA batches go through pinned memory, copied without blocking.
             iterator_train__device=device,
+            **{f"iterator_train__{key}": value for key, value in shards.items()},
             iterator_valid=BatchIterator,
             iterator_valid__device=device,
+            **{f"iterator_valid__{key}": value for key, value in shards.items()},
             dataset=SequenceDataset,
             train_split=self._validation_split() if validation else None,
-            callbacks=build_callbacks(self, partial, device),
+            callbacks=build_callbacks(self, partial, device, verbose),
             device=device,
             # verbose=1 draws a progress bar; 2 prints skorch's table. Without
             # it, PrintLog would still format the table each epoch (0.5 ms).
-            verbose=int(self.verbose >= 2),
-            **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
+            verbose=int(verbose >= 2),
+            **({} if verbose >= 2 else {"callbacks__print_log": None}),
             **net_params,
         )
 
@@ -499,13 +548,36 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         self.history_ = history_frame(rows)
         self.n_iter_ = len(rows)
         self.loss_curve_ = [row["train_loss"] for row in rows]
-        self.validation_scores_ = None
+        self.validation_loss_ = None
         self.best_epoch_ = self.n_iter_
         if "valid_loss" in self.history_:
-            self.validation_scores_ = self.history_["valid_loss"].tolist()
+            self.validation_loss_ = self.history_["valid_loss"].tolist()
             stopper = dict(net.callbacks_).get("early_stopping")
             if stopper is not None and stopper.best_epoch_:
                 self.best_epoch_ = int(stopper.best_epoch_)
+
+    @property
+    def validation_scores_(self):
+        """Deprecated alias of ``validation_loss_`` (losses, not scores).
+
+        .. deprecated:: 0.2
+           Will be removed in 0.4; use ``validation_loss_``.
+        """
+        # Read before warning: an unfitted estimator has neither attribute.
+        losses = self.__dict__.get("validation_loss_", _MISSING)
+        if losses is _MISSING:
+            raise AttributeError(
+                f"{type(self).__name__} has no attribute 'validation_scores_' "
+                "before fit (it is deprecated: use validation_loss_)."
+            )
+        warnings.warn(
+            "validation_scores_ was deprecated in version 0.2 and will be removed "
+            "in 0.4; use validation_loss_, which holds the same validation "
+            "losses (lower is better, unlike MLPRegressor's validation scores).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return losses
 
     def _report_early_end(self, net, epochs_run, epochs_asked, partial):
         """Warn when training ended by an interruption, or before converging."""

@@ -77,9 +77,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     loss_curve_ : list of float
         Training loss (cross-entropy) of each epoch.
 
-    validation_scores_ : list of float or None
+    validation_loss_ : list of float or None
         Validation loss (cross-entropy, lower is better) of each epoch when
-        ``early_stopping=True``, else None.
+        training held out rows (early stopping), else None.
+
+        .. versionadded:: 0.2
+           It replaces ``validation_scores_`` (the same losses), which is
+           deprecated: reading it warns, and it will be removed in 0.4.
 
     best_epoch_ : int
         The epoch (counted from 1) whose weights the model holds.
@@ -163,6 +167,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_threads: int | str | None = None,
         random_state=None,
         verbose: int = 0,
+        distributed: bool = False,
+        **kwargs,
     ):
         super().__init__(
             hidden_size=hidden_size,
@@ -199,12 +205,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
+            distributed=distributed,
+            **kwargs,
         )
         self.class_weight = class_weight
         self.validation_split = validation_split
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the model.
 
         Parameters
@@ -218,15 +226,26 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         y : array-like of shape (n_samples,)
             Class labels.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the loss, multiplied by its
+            class's weight from ``class_weight`` (see :ref:`sample-weights`);
+            None weighs rows alike.
+
         Returns
         -------
         self : LSTMClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, partial=False, validation=self._stops_early())
+        return self._fit(
+            X,
+            y,
+            partial=False,
+            sample_weight=sample_weight,
+            validation=self._stops_early(),
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``X, y``, continuing from the current weights.
 
         The first call builds the network. There is no validation split or
@@ -247,14 +266,22 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             Every class that any call will see. Needed in the first call
             when its ``y`` does not contain them all; ignored afterwards.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the loss, multiplied by its
+            class's weight; None weighs rows alike.
+
         Returns
         -------
         self : LSTMClassifier
             The updated estimator.
         """
-        return self._fit(X, y, partial=True, classes=classes)
+        return self._fit(
+            X, y, partial=True, classes=classes, sample_weight=sample_weight
+        )
 
-    def _encode_target(self, y, continuing, classes=None, validation=False):
+    def _encode_target(
+        self, y, continuing, classes=None, validation=False, sample_weight=None
+    ):
         check_classification_targets(y)
         if not continuing:
             self.classes_ = np.unique(y if classes is None else classes)
@@ -276,16 +303,19 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             StratifiedSplit(self.validation_fraction, random_state=0).rows(y)
         if not continuing:
             self.class_weight_ = None
+            # "balanced" counts rows, not weights, as LogisticRegression does;
+            # the loss then multiplies each row's weight by its class's.
             if self.class_weight is not None:
                 self.class_weight_ = compute_class_weight(
                     self.class_weight, classes=self.classes_, y=y
                 )
         codes = np.searchsorted(self.classes_, y).astype(np.int64)
-        return (
-            torch.from_numpy(codes),
-            self._module_output_size(),
-            self._criterion_params(),
-        )
+        net_params = self._criterion_params()
+        if sample_weight is not None:
+            # skorch's validation accuracy reads the batches' targets, which
+            # then come with their weights; sklstm reads the validation loss.
+            net_params["callbacks__valid_acc"] = None
+        return torch.from_numpy(codes), self._module_output_size(), net_params
 
     def _validation_split(self):
         if self.validation_split == "last":

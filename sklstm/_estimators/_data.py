@@ -36,13 +36,21 @@ class SequenceDataset(Dataset):
         lengths). Then each batch is ``{"X": X[rows], "lengths": ...}``,
         cut to its longest row, which skorch passes to the module as
         keyword arguments; otherwise the batch is the tensor ``X[rows]``.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Non-negative row weights, which training batches carry with their
+        targets (see :meth:`training_batch`); None weighs rows alike.
     """
 
-    def __init__(self, X, y=None, dtype=np.float32, lengths=None):
+    def __init__(self, X, y=None, dtype=np.float32, lengths=None, sample_weight=None):
         self.X = X
         self.y = None if y is None else torch.as_tensor(y)
         self.dtype = dtype
         self.lengths = None if lengths is None else torch.as_tensor(lengths)
+        self.sample_weight = (
+            None
+            if sample_weight is None
+            else torch.as_tensor(sample_weight, dtype=torch.float64)
+        )
         self._X_tensor = _shared_tensor(X)
         self._torch_dtype = _torch_dtype(np.dtype(dtype))
         # Rows of X (and y) this dataset serves, or None for all; see subset.
@@ -70,6 +78,25 @@ class SequenceDataset(Dataset):
         n_steps = int(lengths.max()) if len(lengths) else 0
         return {"X": self._gather(rows, n_steps), "lengths": lengths}, y
 
+    def training_batch(self, rows):
+        """``batch(rows)``, with the targets as ``(y, weight)`` when weighted.
+
+        What the training and validation loops read: the nets of ``_net``
+        weigh each row's loss by ``weight`` (float32).
+        """
+        X, y = self.batch(rows)
+        if self.sample_weight is None:
+            return X, y
+        return X, (y, self.weights(rows).to(torch.float32))
+
+    def weights(self, rows):
+        """The float64 weights of ``rows`` (1-D int64 tensor); ones without weights."""
+        if self.sample_weight is None:
+            return torch.ones(len(rows), dtype=torch.float64)
+        if self._rows is not None:
+            rows = self._rows.index_select(0, rows)
+        return self.sample_weight.index_select(0, rows)
+
     def _gather(self, rows, n_steps=None):
         """``X[rows, :n_steps]`` as a new tensor of ``dtype``."""
         if self._X_tensor is None:
@@ -91,6 +118,7 @@ class SequenceDataset(Dataset):
                 self._y_part(part),
                 self.dtype,
                 None if self.lengths is None else self.lengths[part],
+                None if self.sample_weight is None else self.sample_weight[part],
             )
             for part in (slice(None, n_first), slice(n_first, None))
         )
@@ -172,6 +200,10 @@ class BatchIterator:
         on GunPoint with the LSTM-FCN recipe (docs/architectures.md), seed
         1: test accuracy 0.77 in batches of 16, 16, 16 and 2; 0.98 in batches
         of 25.
+    rank, n_shards : int, default=0 and 1
+        Serve only this process's share of each batch, for data-parallel
+        training over ``n_shards`` processes that shuffle alike (the same
+        seeded ``generator``): see :meth:`_shard`.
     """
 
     def __init__(
@@ -182,6 +214,8 @@ class BatchIterator:
         device=None,
         generator=None,
         merge_small_last=False,
+        rank=0,
+        n_shards=1,
     ):
         self.dataset = dataset
         self.batch_size = batch_size
@@ -189,6 +223,8 @@ class BatchIterator:
         self.device = device
         self.generator = generator
         self.merge_small_last = merge_small_last
+        self.rank = rank
+        self.n_shards = n_shards
 
     def __len__(self):
         return len(self._starts(len(self.dataset))) - 1
@@ -211,8 +247,23 @@ class BatchIterator:
         cuda = self.device is not None and torch.device(self.device).type == "cuda"
         starts = self._starts(n_samples)
         for start, stop in itertools.pairwise(starts):
-            batch = self.dataset.batch(order[start:stop])
+            batch = self.dataset.training_batch(self._shard(order[start:stop]))
             yield _to_cuda(batch, self.device) if cuda else batch
+
+    def _shard(self, rows):
+        """This process's rows of one batch: slice ``rank`` of ``n_shards`` equal ones.
+
+        Every process gets the same number of rows, so that the mean of their
+        losses is the batch's loss and each takes a step in every batch: a
+        batch whose rows do not divide evenly is padded with its own first
+        rows (as :class:`~torch.utils.data.DistributedSampler` pads an epoch),
+        which then count twice in that batch.
+        """
+        if self.n_shards == 1:
+            return rows
+        per_shard = -(-len(rows) // self.n_shards)
+        padded = rows[torch.arange(per_shard * self.n_shards) % len(rows)]
+        return padded[self.rank * per_shard : (self.rank + 1) * per_shard]
 
 
 def _to_cuda(tensors, device):

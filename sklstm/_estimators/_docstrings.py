@@ -65,15 +65,20 @@ SHARED_PARAMETERS = """\
 
     module : torch.nn.Module subclass or None, default=None
         A custom network replacing the architecture above (whose parameters
-        are then ignored). It is built with ``module_params``, plus
-        ``n_features`` and ``n_outputs`` when its ``__init__`` takes them,
+        are then ignored). It is built with its ``module__<name>`` arguments
+        (see ``**kwargs``), plus ``n_features`` and ``n_outputs`` when its
+        ``__init__`` takes them,
         reads ``(batch, n_steps, n_features)`` and returns
         ``(batch, n_outputs)``.
 
     module_params : dict or None, default=None
-        Keyword arguments of ``module``. ``set_params(module__<name>=value)``
-        updates one entry, so a grid search can tune them as
-        ``{"lstm__module__width": [8, 16]}``, as in skorch.
+        Keyword arguments of ``module``, as ``module__<name>`` passes them.
+
+        .. deprecated:: 0.2
+           Pass ``module__<name>=value`` instead; ``module_params`` will be
+           removed in 0.4. Until then it works as before, with a
+           FutureWarning; a ``module__<name>`` set by ``set_params`` takes
+           over its entry of the same name.
 
     max_epochs : int, default=100
         Maximum number of passes over the training rows.
@@ -132,11 +137,16 @@ SHARED_PARAMETERS = """\
         ``"cosine"`` anneals it to 0 over ``max_epochs``
         (``CosineAnnealingLR(T_max=max_epochs)``); ``"step"`` divides it by 10
         every third of ``max_epochs`` (``StepLR``). A class from
-        ``torch.optim.lr_scheduler`` is built with ``lr_scheduler_params``.
+        ``torch.optim.lr_scheduler`` is built with its
+        ``lr_scheduler__<name>`` arguments, which also override the defaults
+        of a named schedule.
 
     lr_scheduler_params : dict or None, default=None
-        Keyword arguments of the scheduler, overriding the defaults above.
-        ``set_params(lr_scheduler__<name>=value)`` updates one entry.
+        Keyword arguments of the scheduler, as ``lr_scheduler__<name>``.
+
+        .. deprecated:: 0.2
+           Pass ``lr_scheduler__<name>=value`` instead; it will be removed
+           in 0.4 and works as before until then, with a FutureWarning.
 
     clip_grad_norm : float or None, default=None
         Clip the gradients' total norm to this value before each step.
@@ -197,6 +207,32 @@ SHARED_PARAMETERS = """\
         Jupyter) and, where stderr is neither (a file, a pipe, a CI log),
         prints one line per epoch to stderr instead; ``2`` prints skorch's
         table of losses after each epoch.
+
+    distributed : bool, default=False
+        Train data-parallel on the processes a launcher started
+        (``torchrun --nproc_per_node=N script.py``): each process runs the
+        script on the same data, trains on its share of every batch, and
+        PyTorch's DistributedDataParallel averages the gradients (gloo on the
+        CPU, NCCL on GPUs); ``device="cuda"`` takes GPU ``LOCAL_RANK``.
+        ``batch_size`` is the batch of all processes together, so the fit
+        follows the one-process fit of the same ``batch_size``; every process
+        ends with the same estimator, to save from rank 0. Without a launcher
+        it trains in this process alone, with a warning. See the user guide's
+        "Several processes: data-parallel training".
+    **kwargs : dict
+        Routed arguments, as in skorch: ``optimizer__<name>`` of the
+        optimizer (``optimizer=torch.optim.SGD, optimizer__momentum=0.9``),
+        ``module__<name>`` of a custom ``module`` and ``lr_scheduler__<name>``
+        of the learning-rate scheduler. Each is a parameter of its own:
+        ``get_params`` reports it, ``set_params`` and searches set it
+        (``{"lstm__optimizer__momentum": [0.0, 0.9]}``), and the model
+        saves it. Before training, a ValueError names an argument that the
+        class does not take, one given twice (also through ``weight_decay``,
+        ``module_params`` or ``lr_scheduler_params``) and
+        ``optimizer__lr`` (set ``lr``); another keyword is a TypeError, as
+        for any function.
+
+        .. versionadded:: 0.2
 """
 
 

@@ -14,6 +14,8 @@ from sklearn.utils.validation import (
 from ..preprocessing._sequences import check_sequences, is_ragged
 from ..utils._sklearn_compat import _check_feature_names
 from ._data import TailSplit
+from ._routing import check_routed_params, warn_dict_parameters
+from ._training import optimizer_class, scheduler_class
 from ._validation import (
     check_float32_range,
     check_no_datetimes,
@@ -209,6 +211,8 @@ class InputMixin:
                 f"{self.module!r}."
             )
         _check_optimizer(self, name)
+        check_routed_params(self, optimizer_class(self), scheduler_class(self))
+        warn_dict_parameters(self)
         if self._stops_early() and not partial:
             n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)
             if n_samples - n_valid < 1:

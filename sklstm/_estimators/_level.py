@@ -5,6 +5,10 @@ step, and adds a linear autoregression (the highway) to its output. The
 statistics and the highway's least-squares weights come from the training
 windows, computed here in float64 a chunk of rows at a time, so that memory
 stays proportional to one chunk however many windows there are.
+
+Sample weights count as frequencies: every sum, count and the ridge's row
+count is weighted, so that a weight of 2 gives the statistics and weights of
+the row repeated, and a weight of 0 those of the row left out.
 """
 
 import itertools
@@ -24,16 +28,25 @@ _RIDGE = 1e-4
 
 
 def _chunks(dataset):
-    """``(X, lengths, y)`` in float64, a chunk of rows at a time.
+    """``(X, lengths, y, weight)`` in float64, a chunk of rows at a time.
 
     ``lengths`` is None for windows of one length; otherwise ``X`` pads
-    sequences of different lengths after their ends.
+    sequences of different lengths after their ends. ``weight`` holds the
+    rows' sample weights (ones without).
     """
     for start in range(0, len(dataset), _CHUNK_ROWS):
         rows = torch.arange(start, min(start + _CHUNK_ROWS, len(dataset)))
         X, y = dataset.batch(rows)
         X, lengths = (X["X"], X["lengths"]) if isinstance(X, dict) else (X, None)
-        yield X.to(torch.float64), lengths, y.to(torch.float64).reshape(len(rows), -1)
+        y = y.to(torch.float64).reshape(len(rows), -1)
+        yield X.to(torch.float64), lengths, y, dataset.weights(rows)
+
+
+def _total_weight(dataset):
+    """The rows' weights summed: the number of rows without weights."""
+    if dataset.sample_weight is None:
+        return len(dataset)
+    return float(dataset.weights(torch.arange(len(dataset))).sum())
 
 
 def _input_moments(dataset, n_features):
@@ -43,21 +56,23 @@ def _input_moments(dataset, n_features):
     squares = torch.zeros(n_features, dtype=torch.float64)
     relative_squares = torch.zeros(n_features, dtype=torch.float64)
     count = relative_count = 0
-    for X, lengths, _ in _chunks(dataset):
+    for X, lengths, _, weight in _chunks(dataset):
         n_real = torch.full((len(X),), X.shape[1]) if lengths is None else lengths
         rows = torch.arange(len(X))
         real = steps_mask(n_real, X.shape[1])
         before_last = steps_mask(n_real - 1, X.shape[1])
-        flat = X[real]
-        total += flat.sum(dim=0)
-        squares += (flat * flat).sum(dim=0)
-        count += len(flat)
+        step_weight = weight.unsqueeze(1).expand(-1, X.shape[1])
+        flat, flat_weight = X[real], step_weight[real].unsqueeze(1)
+        total += (flat * flat_weight).sum(dim=0)
+        squares += (flat * flat * flat_weight).sum(dim=0)
+        count += flat_weight.sum()
         relative = (X - X[rows, n_real - 1].unsqueeze(1))[before_last]
-        relative_squares += (relative * relative).sum(dim=0)
-        relative_count += len(relative)
+        relative_weight = step_weight[before_last].unsqueeze(1)
+        relative_squares += (relative * relative * relative_weight).sum(dim=0)
+        relative_count += relative_weight.sum()
     mean = total / count
     std = _positive(squares / count - mean * mean)
-    return mean, std, relative_squares / max(relative_count, 1)
+    return mean, std, relative_squares / max(float(relative_count), 1.0)
 
 
 def _design(module, X, lengths):
@@ -102,11 +117,13 @@ def init_level_module(module, dataset, season=1, target_scale=None, target_mean=
     gram = torch.zeros(n_inputs, n_inputs, dtype=torch.float64)
     cross = torch.zeros(n_inputs, module.highway.out_features, dtype=torch.float64)
     target_squares = torch.zeros(module.highway.out_features, dtype=torch.float64)
-    for X, lengths, y in _chunks(dataset):
+    for X, lengths, y, weight in _chunks(dataset):
         design = _design(module, X, lengths)
-        gram += design.T @ design
-        cross += design.T @ y
-        target_squares += (y * y).sum(dim=0)
+        weighted = design * weight.unsqueeze(1)
+        gram += weighted.T @ design
+        cross += weighted.T @ y
+        target_squares += (y * y * weight.unsqueeze(1)).sum(dim=0)
+    n_rows = _total_weight(dataset)
     if getattr(module, "target_column", None) is not None:
         # The target's own last value is 0 in its frame: a constant column.
         # Without an intercept (windows scaled one by one), the forecast is
@@ -122,7 +139,7 @@ def init_level_module(module, dataset, season=1, target_scale=None, target_mean=
         # The highway's phase inputs come after the lags, before the intercept.
         phase_rows = slice(n_inputs - 1 - n_phases, n_inputs - 1)
         weights = _seasonal_ridge(
-            gram, cross, target_squares, len(dataset), intercept, prior
+            gram, cross, target_squares, n_rows, intercept, prior
         )
         lag_weights = weights
         if n_phases:
@@ -139,7 +156,7 @@ def init_level_module(module, dataset, season=1, target_scale=None, target_mean=
                 kept_gram,
                 cross * keep[:, None],
                 target_squares,
-                len(dataset),
+                n_rows,
                 intercept,
                 prior,
             )
@@ -152,13 +169,13 @@ def init_level_module(module, dataset, season=1, target_scale=None, target_mean=
             iterated = _with_zeros(iterated, phase_rows)
             weights[:, 1:] = (weights[:, 1:] + iterated[:, 1:]) / 2
     else:
-        penalty = torch.full((n_inputs,), _RIDGE * len(dataset), dtype=torch.float64)
+        penalty = torch.full((n_inputs,), _RIDGE * n_rows, dtype=torch.float64)
         penalty[-1] = 0.0  # the intercept is not shrunk
         weights = torch.linalg.solve(gram + torch.diag(penalty), cross)
     residual_squares = torch.zeros(weights.shape[1], dtype=torch.float64)
-    for X, lengths, y in _chunks(dataset):
+    for X, lengths, y, weight in _chunks(dataset):
         residual = y - _design(module, X, lengths) @ weights
-        residual_squares += (residual**2).sum(dim=0)
+        residual_squares += (residual**2 * weight.unsqueeze(1)).sum(dim=0)
 
     module.highway.weight.copy_(weights[:-1].T)
     module.highway.bias.copy_(weights[-1])
@@ -167,7 +184,7 @@ def init_level_module(module, dataset, season=1, target_scale=None, target_mean=
     # starts at zero, so that training starts from the linear forecast.
     module.output_scale.fill_(1.0)
     module.output_scale[:: module.outputs_per_target] = _positive(
-        residual_squares / len(dataset)
+        residual_squares / n_rows
     )
     module.head.weight.zero_()
     module.head.bias.zero_()

@@ -9,12 +9,19 @@ batch, which is about 1 % of a CPU fit (``benchmarks/bench_fit.py``). The
 callbacks see what they see in skorch: ``on_batch_begin``,
 ``on_grad_computed`` (gradient clipping) and ``on_batch_end``, and the same
 history.
+
+With sample weights, a batch's targets come as ``(y, weight)`` (see
+``SequenceDataset.training_batch``) and ``get_loss`` weighs each row's loss:
+``sum(w * l) / sum(w)`` per batch, as scikit-learn's MLP does.
 """
 
 import torch
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.dataset import unpack_data
-from skorch.utils import TeeGenerator
+from skorch.utils import TeeGenerator, to_tensor
+
+from ..nn._losses import weighted_mean_loss
+from ._distributed import DataParallelMixin
 
 __all__ = [
     "AmpNeuralNetClassifier",
@@ -36,7 +43,13 @@ def set_mode(module, training):
 
 
 class TrainStepMixin:
-    """One optimizer step per batch, without skorch's closure."""
+    """One optimizer step per batch, without skorch's closure; weighted losses."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(y_true, tuple | list):  # (y, weight): see the module's doc
+            y_true, weight = (to_tensor(part, device=self.device) for part in y_true)
+            return weighted_mean_loss(self.criterion_, y_pred, y_true, weight)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def _set_training(self, training=True):
         # skorch calls this before every batch.
@@ -91,17 +104,17 @@ class AmpMixin(TrainStepMixin):
         return step
 
 
-class SequenceNetRegressor(TrainStepMixin, NeuralNetRegressor):
+class SequenceNetRegressor(DataParallelMixin, TrainStepMixin, NeuralNetRegressor):
     """skorch's NeuralNetRegressor with one optimizer step per batch."""
 
 
-class SequenceNetClassifier(TrainStepMixin, NeuralNetClassifier):
+class SequenceNetClassifier(DataParallelMixin, TrainStepMixin, NeuralNetClassifier):
     """skorch's NeuralNetClassifier with one optimizer step per batch."""
 
 
-class AmpNeuralNetRegressor(AmpMixin, NeuralNetRegressor):
+class AmpNeuralNetRegressor(DataParallelMixin, AmpMixin, NeuralNetRegressor):
     """skorch's NeuralNetRegressor trained with CUDA mixed precision."""
 
 
-class AmpNeuralNetClassifier(AmpMixin, NeuralNetClassifier):
+class AmpNeuralNetClassifier(DataParallelMixin, AmpMixin, NeuralNetClassifier):
     """skorch's NeuralNetClassifier trained with CUDA mixed precision."""

@@ -49,13 +49,13 @@ def _keep_if_better(net, valid):
     ``benchmarks/bench_accuracy.py``).
     """
     module = net.module_
-    X, y = valid.batch(torch.arange(len(valid)))
-    X, y = X.to(net.device), y.to(net.device)
-    trained = net.criterion_(module(X), y)
+    X, y = valid.training_batch(torch.arange(len(valid)))  # weighted if fit was
+    X = X.to(net.device)
+    trained = net.get_loss(module(X), y)
     saved = [tensor.clone() for tensor in (module.head.weight, module.head.bias)]
     module.head.weight.zero_()
     module.head.bias.zero_()
-    if net.criterion_(module(X), y) > trained:
+    if net.get_loss(module(X), y) > trained:
         module.head.weight.copy_(saved[0])
         module.head.bias.copy_(saved[1])
 
@@ -189,11 +189,15 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     loss_curve_ : list of float
         Training loss (the ``loss`` criterion) of each epoch.
 
-    validation_scores_ : list of float or None
+    validation_loss_ : list of float or None
         Validation loss (the ``loss`` criterion, lower is better) of each epoch
-        when ``early_stopping=True``, else None. Unlike
-        :class:`~sklearn.neural_network.MLPRegressor`, these are losses, not
-        :math:`R^2` scores.
+        when training held out rows (early stopping), else None.
+
+        .. versionadded:: 0.2
+           It replaces ``validation_scores_``, which held the same losses
+           (not :math:`R^2` scores as in
+           :class:`~sklearn.neural_network.MLPRegressor`) and is deprecated:
+           reading it warns, and it will be removed in 0.4.
 
     best_epoch_ : int
         The epoch (counted from 1) whose weights the model holds: the lowest
@@ -291,6 +295,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         n_threads: int | str | None = None,
         random_state=None,
         verbose: int = 0,
+        distributed: bool = False,
+        **kwargs,
     ):
         super().__init__(
             hidden_size=hidden_size,
@@ -327,6 +333,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
+            distributed=distributed,
+            **kwargs,
         )
         self.loss = loss
         self.quantiles = quantiles
@@ -334,7 +342,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self.level = level
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the model.
 
         Parameters
@@ -347,15 +355,19 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the loss (see
+            :ref:`sample-weights`); None weighs rows alike.
+
         Returns
         -------
         self : LSTMRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, partial=False)
+        return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``X, y``, continuing from the current weights.
 
         The first call builds the network. There is no validation split or
@@ -375,12 +387,16 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the loss (see
+            :ref:`sample-weights`); None weighs rows alike.
+
         Returns
         -------
         self : LSTMRegressor
             The updated estimator.
         """
-        return self._fit(X, y, partial=True)
+        return self._fit(X, y, partial=True, sample_weight=sample_weight)
 
     def _frame(self):
         """The fitted target frame, or None."""
@@ -405,7 +421,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             return y
         return clip_outlying(frame.encode(X, y))
 
-    def _encode_target(self, y, continuing):
+    def _encode_target(self, y, continuing, sample_weight=None):
         check_float32_range(y, "y")
         _check_numeric_y(y)
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
@@ -417,7 +433,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             )
         if not continuing:
             self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
-            self._set_target_scale(Y)
+            self._set_target_scale(Y, sample_weight)
         Y = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
         return torch.from_numpy(Y), self._module_output_size(), self._criterion_params()
 
@@ -427,12 +443,16 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     def _criterion_params(self):
         return self._criterion()[0]
 
-    def _set_target_scale(self, Y):
+    def _set_target_scale(self, Y, sample_weight=None):
         self.y_mean_ = np.zeros(Y.shape[1])
         self.y_scale_ = np.ones(Y.shape[1])
         if self.normalize_y:
             self.y_mean_ = Y.mean(axis=0)
             scale = Y.std(axis=0)
+            if sample_weight is not None:  # frequencies: weight 2 counts twice
+                self.y_mean_ = np.average(Y, axis=0, weights=sample_weight)
+                deviation = (Y - self.y_mean_) ** 2
+                scale = np.sqrt(np.average(deviation, axis=0, weights=sample_weight))
             self.y_scale_ = np.where(scale > 0, scale, 1.0)  # constant targets
 
     def _criterion(self):

@@ -22,7 +22,9 @@ __all__ = [
     "SCHEDULERS",
     "build_callbacks",
     "history_frame",
+    "optimizer_class",
     "optimizer_settings",
+    "scheduler_class",
 ]
 
 OPTIMIZERS = {
@@ -34,19 +36,26 @@ OPTIMIZERS = {
 
 
 def optimizer_settings(estimator):
-    """The skorch optimizer settings of ``estimator``: its class and weight decay.
+    """The skorch optimizer settings of ``estimator``: its class and arguments.
 
     ``optimizer`` is one of ``OPTIMIZERS``' names or a ``torch.optim.Optimizer``
     subclass; ``weight_decay`` is passed when the class takes one (a nonzero
-    one it does not take is refused by the estimator's checks).
+    one it does not take is refused by the estimator's checks), and the
+    routed ``optimizer__<name>`` arguments as they are.
     """
-    optimizer = estimator.optimizer
-    if isinstance(optimizer, str):
-        optimizer = OPTIMIZERS[optimizer]
+    optimizer = optimizer_class(estimator)
     settings = {"optimizer": optimizer}
     if "weight_decay" in inspect.signature(optimizer).parameters:
         settings["optimizer__weight_decay"] = estimator.weight_decay
+    routed = estimator._routed_arguments("optimizer__")
+    settings.update({f"optimizer__{key}": value for key, value in routed.items()})
     return settings
+
+
+def optimizer_class(estimator):
+    """The ``torch.optim.Optimizer`` subclass ``estimator.optimizer`` names."""
+    optimizer = estimator.optimizer
+    return OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer
 
 
 # Named schedules: the torch class and its defaults, given the estimator.
@@ -71,20 +80,31 @@ _SCHEDULER_BASES = (lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau)
 
 
 def _scheduler(estimator):
-    choice, params = estimator.lr_scheduler, dict(estimator.lr_scheduler_params or {})
+    policy = scheduler_class(estimator)
+    params = estimator._routed_arguments("lr_scheduler__")
+    if isinstance(estimator.lr_scheduler, str):
+        params = {**SCHEDULERS[estimator.lr_scheduler][1](estimator), **params}
+    # ReduceLROnPlateau watches a loss: the validation loss when there is one.
+    monitor = "valid_loss" if estimator._stops_early() else "train_loss"
+    return LRScheduler(policy=policy, monitor=monitor, **params)
+
+
+def scheduler_class(estimator):
+    """The scheduler class ``estimator.lr_scheduler`` names, or None.
+
+    Raises a TypeError for a class that is not a torch learning-rate scheduler.
+    """
+    choice = estimator.lr_scheduler
+    if choice is None:
+        return None
     if isinstance(choice, str):
-        policy, defaults = SCHEDULERS[choice]
-        params = {**defaults(estimator), **params}
-    elif issubclass(choice, _SCHEDULER_BASES):
-        policy = choice
-    else:
+        return SCHEDULERS[choice][0]
+    if not issubclass(choice, _SCHEDULER_BASES):
         raise TypeError(
             f"lr_scheduler must be 'plateau', 'cosine', 'step', None or a torch "
             f"learning-rate scheduler class; got {choice!r}."
         )
-    # ReduceLROnPlateau watches a loss: the validation loss when there is one.
-    monitor = "valid_loss" if estimator._stops_early() else "train_loss"
-    return LRScheduler(policy=policy, monitor=monitor, **params)
+    return choice
 
 
 def _user_callbacks(callbacks):
@@ -101,12 +121,14 @@ def _user_callbacks(callbacks):
     return named
 
 
-def build_callbacks(estimator, partial, device="cpu"):
+def build_callbacks(estimator, partial, device="cpu", verbose=None):
     """The skorch callbacks for ``estimator``'s options, in the order they must run.
 
     The weight guard snapshots an epoch before early stopping may end it, and
-    the progress bar updates before it too.
+    the progress bar updates before it too. ``verbose`` replaces the
+    estimator's (0 on the processes of a data-parallel fit but rank 0).
     """
+    verbose = estimator.verbose if verbose is None else verbose
     early = estimator._stops_early() and not partial
     callbacks = [
         ("weight_guard", WeightGuard(restore_on_interrupt=not early)),
@@ -114,7 +136,7 @@ def build_callbacks(estimator, partial, device="cpu"):
     ]
     if estimator.n_threads == "auto" and torch.device(device).type == "cpu":
         callbacks.append(("thread_tuner", ThreadTuner(cap=thread_cap())))
-    if estimator.verbose == 1:
+    if verbose == 1:
         total = 1 if partial else estimator.max_epochs
         bar = EpochProgressBar(total, desc=type(estimator).__name__)
         callbacks.append(("progress_bar", bar))

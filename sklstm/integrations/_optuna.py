@@ -64,7 +64,7 @@ class OptunaPruning(Callback):
     ...         random_state=0,
     ...         callbacks=[OptunaPruning(trial)],
     ...     )
-    ...     return model.fit(X, y).validation_scores_[-1]
+    ...     return model.fit(X, y).validation_loss_[-1]
     >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
     >>> study = optuna.create_study(
     ...     sampler=optuna.samplers.RandomSampler(seed=0),

@@ -216,9 +216,8 @@ def _expected_weights(estimator):
 
 def _size_description(estimator):
     if estimator.module is not None:
-        return f"module={estimator.module.__name__}, module_params=" + repr(
-            estimator.module_params
-        )
+        arguments = estimator._routed_arguments("module__")
+        return f"module={estimator.module.__name__}, arguments={arguments!r}"
     sizes = ["hidden_size", "num_layers", "bidirectional", "conv_channels"]
     if estimator.n_tokens is not None:
         sizes += ["n_tokens", "embedding_dim"]

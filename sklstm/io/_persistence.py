@@ -49,6 +49,9 @@ _REBUILT = ("_inference_module", "_predict_dtype")
 # Torch generator states (uint8 tensors), saved as numpy arrays.
 _RNG_STATES = ("_torch_rng_state", "_global_rng_state")
 _VERSION_KEYS = ("format", "sklstm", "torch", "skorch", "sklearn")
+# Parameters added since format 1, with the value that behaves as the
+# versions before them did: a file saved without one loads with it.
+_ADDED_PARAMETERS = {"distributed": False}
 
 
 def _versions():
@@ -88,7 +91,7 @@ def plain_state(state):
         }
     if isinstance(state.get("history_"), pd.DataFrame):
         state["history_"] = _plain(state["history_"].to_dict(orient="list"))
-    for name in ("loss_curve_", "validation_scores_"):
+    for name in ("loss_curve_", "validation_loss_"):
         if state.get(name) is not None:
             state[name] = _plain(state[name])
     for name in _RNG_STATES:
@@ -171,8 +174,12 @@ def restore_state(estimator, state):
     net_state = state.pop("_net_state", None)
     for key in _REBUILT:
         state.pop(key, None)
+    for key, default in _ADDED_PARAMETERS.items():
+        state.setdefault(key, default)
     if isinstance(state.get("history_"), dict):
         state["history_"] = pd.DataFrame(state["history_"])
+    if "validation_scores_" in state:  # its name before 0.2, now a deprecated alias
+        state.setdefault("validation_loss_", state.pop("validation_scores_"))
     for key in _RNG_STATES:
         if state.get(key) is not None:
             state[key] = torch.from_numpy(_checked_rng_state(state[key], key, name))

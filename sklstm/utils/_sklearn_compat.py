@@ -15,10 +15,16 @@ Names sklearn-compat does not provide:
   the oldest supported and the newest scikit-learn (``.ci/run``).
 - ``check_feature_names_in``: written here on top of the public
   ``OneToOneFeatureMixin``.
+- ``check_sample_weight``: ``sklearn.utils.validation._check_sample_weight``
+  called with the keywords every supported release takes (``dtype``,
+  ``ensure_non_negative``, both since 1.6), and the all-zero check that
+  scikit-learn makes from 1.7 on made here for every release.
 """
 
+import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils._optional_dependencies import check_matplotlib_support
 from sklearn_compat.utils._param_validation import validate_params
@@ -32,6 +38,7 @@ __all__ = [
     "_fit_context",
     "check_feature_names_in",
     "check_matplotlib_support",
+    "check_sample_weight",
     "validate_params",
 ]
 
@@ -58,3 +65,34 @@ def check_feature_names_in(estimator, input_features=None):
     # A one-to-one transformer's output names are its input names: the public
     # mixin method is exactly scikit-learn's check of ``input_features``.
     return OneToOneFeatureMixin.get_feature_names_out(estimator, input_features)
+
+
+def check_sample_weight(sample_weight, X):
+    """``sample_weight`` as a float64 array of one non-negative weight per row.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or float
+        The weights given to ``fit``; a number weighs every row alike.
+
+    X : array-like of shape (n_samples, ...)
+        The validated input, which sets ``n_samples``.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), dtype float64
+        A new array: the caller's is never modified.
+
+    Raises
+    ------
+    ValueError
+        For weights of another length or dimension, negative, NaN or
+        infinite weights, or weights that are all zero, with
+        scikit-learn's message (which names ``sample_weight``).
+    """
+    weights = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
+    )
+    if not np.any(weights > 0):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return weights
