@@ -125,49 +125,16 @@ def init_level_module(module, dataset, season=1, target_scale=None, target_mean=
         target_squares += (y * y * weight.unsqueeze(1)).sum(dim=0)
     n_rows = _total_weight(dataset)
     if getattr(module, "target_column", None) is not None:
-        # The target's own last value is 0 in its frame: a constant column.
-        # Without an intercept (windows scaled one by one), the forecast is
-        # a combination of the window's steps alone, so that it scales with
-        # the series; a drift times each window's scale would feed back on
-        # itself in a recursive forecast and grow without bound.
-        intercept = not module.frame[4]  # per_window_scale
-        gram[module.target_column, :] = gram[:, module.target_column] = 0
-        cross[module.target_column] = 0
-        prior = _seasonal_prior(module, season, target_scale, n_inputs)
-        if not intercept:
-            prior = None
-        # The highway's phase inputs come after the lags, before the intercept.
-        phase_rows = slice(n_inputs - 1 - n_phases, n_inputs - 1)
-        weights = _seasonal_ridge(
-            gram, cross, target_squares, n_rows, intercept, prior
+        weights = _framed_weights(
+            module,
+            gram,
+            cross,
+            target_squares,
+            n_rows,
+            season,
+            target_scale,
+            target_mean,
         )
-        lag_weights = weights
-        if n_phases:
-            # The same ridge without the phase inputs, and the mean of both
-            # forecasts: choosing one by GCV picked the phases where they
-            # hurt as often as where they helped (the templates are fitted on
-            # the same rows), their mean improved one-step RMSE by 2 % on 29
-            # series and 7 % on 17 held-out ones (geometric means,
-            # bench_accuracy.py, bench_heldout.py) and lost at most 3 % on any.
-            keep = torch.ones(n_inputs, dtype=torch.float64)
-            keep[phase_rows] = 0
-            kept_gram = gram * keep[:, None] * keep[None, :]
-            lag_weights = _seasonal_ridge(
-                kept_gram,
-                cross * keep[:, None],
-                target_squares,
-                n_rows,
-                intercept,
-                prior,
-            )
-            weights = (weights + lag_weights) / 2
-        iterated = _iterated_weights(
-            module, _without(lag_weights, phase_rows), target_mean, target_scale
-        )
-        if intercept and iterated is not None:
-            # Direct targets: the mean of the direct and the iterated forecast.
-            iterated = _with_zeros(iterated, phase_rows)
-            weights[:, 1:] = (weights[:, 1:] + iterated[:, 1:]) / 2
     else:
         penalty = torch.full((n_inputs,), _RIDGE * n_rows, dtype=torch.float64)
         penalty[-1] = 0.0  # the intercept is not shrunk
@@ -188,6 +155,59 @@ def init_level_module(module, dataset, season=1, target_scale=None, target_mean=
     )
     module.head.weight.zero_()
     module.head.bias.zero_()
+
+
+def _framed_weights(
+    module, gram, cross, target_squares, n_rows, season, target_scale, target_mean
+):
+    """The ridge highway of a framed target, from its sums of products.
+
+    See :func:`init_level_module`; ``gram`` and ``cross`` are modified.
+    """
+    n_inputs = gram.shape[0]
+    n_phases = getattr(module, "n_phases", 0)
+    # The target's own last value is 0 in its frame: a constant column.
+    # Without an intercept (windows scaled one by one), the forecast is
+    # a combination of the window's steps alone, so that it scales with
+    # the series; a drift times each window's scale would feed back on
+    # itself in a recursive forecast and grow without bound.
+    intercept = not module.frame[4]  # per_window_scale
+    gram[module.target_column, :] = gram[:, module.target_column] = 0
+    cross[module.target_column] = 0
+    prior = _seasonal_prior(module, season, target_scale, n_inputs)
+    if not intercept:
+        prior = None
+    # The highway's phase inputs come after the lags, before the intercept.
+    phase_rows = slice(n_inputs - 1 - n_phases, n_inputs - 1)
+    weights = _seasonal_ridge(gram, cross, target_squares, n_rows, intercept, prior)
+    lag_weights = weights
+    if n_phases:
+        # The same ridge without the phase inputs, and the mean of both
+        # forecasts: choosing one by GCV picked the phases where they
+        # hurt as often as where they helped (the templates are fitted on
+        # the same rows), their mean improved one-step RMSE by 2 % on 29
+        # series and 7 % on 17 held-out ones (geometric means,
+        # bench_accuracy.py, bench_heldout.py) and lost at most 3 % on any.
+        keep = torch.ones(n_inputs, dtype=torch.float64)
+        keep[phase_rows] = 0
+        kept_gram = gram * keep[:, None] * keep[None, :]
+        lag_weights = _seasonal_ridge(
+            kept_gram,
+            cross * keep[:, None],
+            target_squares,
+            n_rows,
+            intercept,
+            prior,
+        )
+        weights = (weights + lag_weights) / 2
+    iterated = _iterated_weights(
+        module, _without(lag_weights, phase_rows), target_mean, target_scale
+    )
+    if intercept and iterated is not None:
+        # Direct targets: the mean of the direct and the iterated forecast.
+        iterated = _with_zeros(iterated, phase_rows)
+        weights[:, 1:] = (weights[:, 1:] + iterated[:, 1:]) / 2
+    return weights
 
 
 def _seasonal_ridge(gram, cross, target_squares, n_rows, intercept, prior):
