@@ -306,3 +306,100 @@ def test_iterated_weights_are_the_one_step_forecast_fed_back():
     two = np.concatenate([windows, np.sqrt(np.abs(windows))], axis=-1)
     module = LSTMRegressor(**FAST).fit(two, Y).net_.module_
     assert _iterated_weights(module, weights.double(), model.y_mean_, None) is None
+
+
+def _seasonal(n=300, seed=0, growth=0.0):
+    """A monthly pattern (not a sinusoid) on a trend, with noise; its
+    amplitude grows by ``growth`` per step."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    pattern = np.array([3, 1, -2, 0, 4, -1, 2, -3, 1, 0, -4, -1], dtype=float)
+    amplitude = 1.0 + growth * t
+    return 100 + 0.05 * t + amplitude * pattern[t % 12] + rng.normal(size=n)
+
+
+def test_phases_are_read_from_each_window():
+    """Each window's phase is found from its steps alone: consecutive windows
+    are one phase apart, and the amplitude follows a growing season."""
+    values = _seasonal(growth=0.01)
+    X = _windows(values[:-1], 24)
+    model = LSTMRegressor(**FAST).fit(X, values[1:])
+    assert model._target_frame["phases"] == 12
+    module = model.net_.module_
+    windows = torch.as_tensor(X[24:], dtype=torch.float64)
+    with torch.no_grad():
+        inputs = module.phase_inputs(module.framed_inputs(windows))
+    phase = inputs.abs().argmax(dim=1).numpy()
+    assert np.mean(np.diff(phase) % 12 == 1) > 0.95
+    # The phase is the window's last step's month, up to one fixed shift.
+    months = np.arange(24, len(X)) % 12
+    assert np.mean((phase - months) % 12 == (phase[0] - months[0]) % 12) > 0.95
+    amplitude = inputs.abs().max(dim=1).values.numpy()
+    # In the frame's units (one scale for the series), the pattern's
+    # amplitude at the end is about 1 + 0.01 * 300 = 4 times the start's.
+    ratio = amplitude[-24:].mean() / amplitude[:24].mean()
+    assert 2.5 < ratio < 5.5
+
+
+def test_phases_improve_forecasts_of_a_seasonal_pattern(monkeypatch):
+    """With a short series, the season's pattern learned over every window
+    beats the two seasons a window holds: lower one-step error than the
+    same model without phase inputs."""
+    from sklstm._estimators import _regressor
+
+    errors = {}
+    values = _seasonal(n=160, seed=3)
+    X = _windows(values[:-1], 24)
+    for phases in (True, False):
+        if not phases:
+            original = _regressor.find_target_frame
+            monkeypatch.setattr(
+                _regressor,
+                "find_target_frame",
+                lambda *args: original(*args)._replace(phases=0),
+            )
+        model = LSTMRegressor(**FAST).fit(X[:120], values[1:121])
+        assert model._target_frame["phases"] == (12 if phases else 0)
+        errors[phases] = np.sqrt(np.mean((model.predict(X[120:]) - values[121:]) ** 2))
+    assert errors[True] < 0.95 * errors[False], errors
+
+
+def test_a_model_with_phases_exports_and_persists(tmp_path):
+    values = _seasonal()
+    X = _windows(values[:-1], 24)
+    model = LSTMRegressor(**FAST).fit(X, values[1:])
+    assert model._target_frame["phases"] == 12
+    expected = model.predict(X)
+    module = prediction_module(model)
+    with torch.inference_mode():
+        exported = module(torch.as_tensor(X, dtype=torch.float32))
+    assert_allclose(exported.numpy().ravel(), expected, rtol=1e-4, atol=1e-3)
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    assert_allclose(loaded.predict(X), expected, rtol=1e-6)
+
+
+def test_a_file_saved_before_phases_loads_without_them(tmp_path, monkeypatch):
+    """Files of 0.1 hold a frame without "phases": a model without them."""
+    from sklstm._estimators import _regressor
+
+    original = _regressor.find_target_frame
+    monkeypatch.setattr(
+        _regressor,
+        "find_target_frame",
+        lambda *args: original(*args)._replace(phases=0),
+    )
+    values = _seasonal()
+    X = _windows(values[:-1], 24)
+    model = LSTMRegressor(**FAST).fit(X, values[1:])
+    expected = model.predict(X)
+    del model._target_frame["phases"]
+    joblib.dump(model, tmp_path / "old.joblib")
+    loaded = joblib.load(tmp_path / "old.joblib")
+    assert loaded._target_frame["phases"] == 0
+    assert_allclose(loaded.predict(X), expected, rtol=1e-6)
+    # A phase count that is not the season's is a damaged file.
+    model._target_frame["phases"] = 5
+    joblib.dump(model, tmp_path / "damaged.joblib")
+    with pytest.raises(ValueError, match="phases"):
+        joblib.load(tmp_path / "damaged.joblib")

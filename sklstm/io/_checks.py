@@ -139,11 +139,16 @@ def _check_frame(estimator, frame):
     from .._estimators._frame import TargetFrame
 
     fields = TargetFrame._fields
+    if isinstance(frame, dict) and "phases" not in frame:
+        # Saved before seasonal phases existed: a model without them.
+        frame = estimator._target_frame = {**frame, "phases": 0}
     if not isinstance(frame, dict) or set(frame) != set(fields):
         raise _damaged(estimator, "target frame")
-    season = frame["season"]
+    season, phases = frame["season"], frame["phases"]
     if not isinstance(season, int) or isinstance(season, bool) or season < 1:
         raise _damaged(estimator, f"target frame season {season!r}")
+    if phases not in (0, season) or isinstance(phases, bool):
+        raise _damaged(estimator, f"target frame phases {phases!r}")
     column, n_features = frame["column"], _n_features(estimator)
     numbers = [frame[key] for key in ("slope", "intercept", "scale", "floor")]
     valid = (

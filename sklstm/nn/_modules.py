@@ -139,6 +139,15 @@ class RecurrentNet(nn.Module):
     log_frame, per_window_scale : bool, default=False
     series_scale, scale_floor : float, default=1.0
         How :func:`frame_series` reads the target column.
+    n_phases : int, default=0
+        Steps per season whose phase the highway also reads (``level="ar"``
+        with ``target_column`` set): each window's framed target, scored
+        against the buffer ``phase_templates`` ``(n_steps, n_phases)`` (the
+        season's pattern, detrended, at each phase of the window's last
+        step), gives its phase; the highway's extra inputs are that phase
+        one-hot, times the window's amplitude of the pattern. A linear map
+        of them adds the season's learned pattern at the next step, scaled
+        as the window shows it. 0: none.
 
     Shape
     -----
@@ -176,8 +185,10 @@ class RecurrentNet(nn.Module):
         per_window_scale: bool = False,
         series_scale: float = 1.0,
         scale_floor: float = 1.0,
+        n_phases: int = 0,
     ):
         super().__init__()
+        self.n_phases = n_phases
         self.pooling = pooling
         self.level = level
         self.target_column = target_column
@@ -197,8 +208,10 @@ class RecurrentNet(nn.Module):
                 initial = torch.zeros if name == "input_shift" else torch.ones
                 self.register_buffer(name, initial(n_features))
             self.register_buffer("output_scale", torch.ones(n_outputs))
+            if n_phases:
+                self.register_buffer("phase_templates", torch.zeros(n_steps, n_phases))
             self.highway = nn.Linear(
-                n_lags * n_features, n_outputs // outputs_per_target
+                n_lags * n_features + n_phases, n_outputs // outputs_per_target
             )
             if target_column is not None:
                 # A ridge autoregression fitted in closed form
@@ -335,7 +348,27 @@ class RecurrentNet(nn.Module):
         lags = last[:, 0]
         if self.level == "ar":
             lags = torch.cat([lags, relative[:, :-1].flatten(1)], dim=1)
+        if self.n_phases:
+            lags = torch.cat([lags, self.phase_inputs(X)], dim=1)
         return lags, relative
+
+    def phase_inputs(self, framed):
+        """Each window's seasonal phase, one-hot times its amplitude.
+
+        ``framed``: windows ``(batch, n_steps, n_features)`` with the target
+        framed. The phase is the template that the target's steps match best
+        (the templates are detrended, so a level or trend scores zero); the
+        amplitude is the least-squares multiple of that template in the
+        window, so that a season growing with the series is followed.
+        Returns ``(batch, n_phases)``.
+        """
+        templates = self.phase_templates.to(framed.dtype)
+        scores = framed[..., self.target_column] @ templates
+        best = scores.argmax(dim=1, keepdim=True)
+        norms = (templates * templates).sum(dim=0).clamp(min=1e-12)
+        amplitude = scores.gather(1, best) / norms[best]
+        phases = torch.arange(self.n_phases, device=framed.device)
+        return (phases == best).to(framed.dtype) * amplitude
 
     def target_location_scale(self, X):
         """Each window's last target value, scale and volatility ``(batch,)``."""
