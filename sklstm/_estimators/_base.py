@@ -302,8 +302,15 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
                     )
                 )
             )
+        settings = self._training_settings(partial, n_samples=len(X))
         net = self._build_net(
-            n_features, n_outputs, device, partial, generator=generator, **net_params
+            n_features,
+            n_outputs,
+            device,
+            partial,
+            generator=generator,
+            settings=settings,
+            **net_params,
         )
         dataset = SequenceDataset(X, y, dtype=self._input_dtype(), lengths=lengths)
         # One count for the whole fit, initialisation included, restored
@@ -325,7 +332,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _train(self, net, dataset, generator, device, partial, continuing, n_threads):
         n_before = self.n_iter_ if continuing else 0
-        epochs = 1 if partial else self.max_epochs
+        epochs = 1 if partial else net.max_epochs
         diverged = None
         # Dropout draws from torch's global generator, which a fit may only
         # use under a lock (threads share it); the shuffle has its own.
@@ -413,6 +420,16 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         """The target frame of a forecasting regressor (see LSTMRegressor), or None."""
         return None
 
+    def _training_settings(self, partial, n_samples=None):
+        """``max_epochs``, ``batch_size``, ``lr`` and ``lr_scheduler`` for this fit.
+
+        As set here; LSTMClassifier resolves its ``"auto"`` values, some
+        from ``n_samples``, the rows passed to fit (None: not known, as when
+        a saved model is loaded).
+        """
+        keys = ("max_epochs", "batch_size", "lr", "lr_scheduler")
+        return {key: getattr(self, key) for key in keys}
+
     def _stops_early(self):
         """Whether training holds out rows for early stopping."""
         if isinstance(self.early_stopping, str):  # "auto": when forecasting a series
@@ -451,7 +468,14 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
         """Set data-dependent starting values of a new module (none here)."""
 
     def _build_net(
-        self, n_features, n_outputs, device, partial, generator=None, **net_params
+        self,
+        n_features,
+        n_outputs,
+        device,
+        partial,
+        generator=None,
+        settings=None,
+        **net_params,
     ):
         module, module_params = self._module_and_params(n_features, n_outputs)
         amp = self.amp and torch.device(device).type == "cuda"
@@ -463,14 +487,16 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
                 stacklevel=5,
             )
         validation = self._stops_early() and not partial
+        if settings is None:
+            settings = self._training_settings(partial)
         return self._make_net(
             amp=amp,
             module=module,
             **{f"module__{key}": value for key, value in module_params.items()},
             **optimizer_settings(self),
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            lr=settings["lr"],
+            max_epochs=settings["max_epochs"],
+            batch_size=settings["batch_size"],
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
@@ -481,7 +507,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             iterator_valid__device=device,
             dataset=SequenceDataset,
             train_split=self._validation_split() if validation else None,
-            callbacks=build_callbacks(self, partial, device),
+            callbacks=build_callbacks(self, partial, settings, device),
             device=device,
             # verbose=1 draws a progress bar; 2 prints skorch's table. Without
             # it, PrintLog would still format the table each epoch (0.5 ms).
@@ -522,7 +548,7 @@ class BaseLSTM(InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
             )
         elif stopper is not None and not partial and self.best_epoch_ == self.n_iter_:
             warnings.warn(
-                f"max_epochs={self.max_epochs} ended while the validation loss was "
+                f"max_epochs={epochs_asked} ended while the validation loss was "
                 "still improving (the last epoch was the best). Raise max_epochs, "
                 "or lr, for a better fit.",
                 ConvergenceWarning,

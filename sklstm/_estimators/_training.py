@@ -49,38 +49,51 @@ def optimizer_settings(estimator):
     return settings
 
 
-# Named schedules: the torch class and its defaults, given the estimator.
+# Named schedules: the torch class and its defaults, given the training
+# settings (``max_epochs``, ``lr``, ... as resolved for this fit).
 SCHEDULERS = {
     "plateau": (
         lr_scheduler.ReduceLROnPlateau,
-        lambda estimator: {"factor": 0.5, "patience": 5},
+        lambda settings: {"factor": 0.5, "patience": 5},
     ),
     "cosine": (
         lr_scheduler.CosineAnnealingLR,
-        lambda estimator: {"T_max": estimator.max_epochs},
+        lambda settings: {"T_max": settings["max_epochs"]},
     ),
     "step": (
         lr_scheduler.StepLR,
-        lambda estimator: {
-            "step_size": max(1, estimator.max_epochs // 3),
+        lambda settings: {
+            "step_size": max(1, settings["max_epochs"] // 3),
             "gamma": 0.1,
+        },
+    ),
+    # One cycle per fit (Smith & Topin, 2019): up from lr / 25 to lr over the
+    # first 30 % of the epochs, then down to lr / 1e4; a continued fit
+    # (warm_start) runs a new cycle.
+    "onecycle": (
+        lr_scheduler.OneCycleLR,
+        lambda settings: {
+            "max_lr": settings["lr"],
+            "total_steps": settings["max_epochs"],
+            "last_epoch": -1,
         },
     ),
 }
 _SCHEDULER_BASES = (lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau)
 
 
-def _scheduler(estimator):
-    choice, params = estimator.lr_scheduler, dict(estimator.lr_scheduler_params or {})
+def _scheduler(estimator, settings):
+    choice = settings["lr_scheduler"]
+    params = dict(estimator.lr_scheduler_params or {})
     if isinstance(choice, str):
         policy, defaults = SCHEDULERS[choice]
-        params = {**defaults(estimator), **params}
+        params = {**defaults(settings), **params}
     elif issubclass(choice, _SCHEDULER_BASES):
         policy = choice
     else:
         raise TypeError(
-            f"lr_scheduler must be 'plateau', 'cosine', 'step', None or a torch "
-            f"learning-rate scheduler class; got {choice!r}."
+            f"lr_scheduler must be 'plateau', 'cosine', 'step', 'onecycle', None "
+            f"or a torch learning-rate scheduler class; got {choice!r}."
         )
     # ReduceLROnPlateau watches a loss: the validation loss when there is one.
     monitor = "valid_loss" if estimator._stops_early() else "train_loss"
@@ -101,8 +114,11 @@ def _user_callbacks(callbacks):
     return named
 
 
-def build_callbacks(estimator, partial, device="cpu"):
+def build_callbacks(estimator, partial, settings, device="cpu"):
     """The skorch callbacks for ``estimator``'s options, in the order they must run.
+
+    ``settings`` are ``max_epochs``, ``lr`` and ``lr_scheduler`` as the
+    estimator resolves them for this fit (``_training_settings``).
 
     The weight guard snapshots an epoch before early stopping may end it, and
     the progress bar updates before it too.
@@ -115,14 +131,14 @@ def build_callbacks(estimator, partial, device="cpu"):
     if estimator.n_threads == "auto" and torch.device(device).type == "cpu":
         callbacks.append(("thread_tuner", ThreadTuner(cap=thread_cap())))
     if estimator.verbose == 1:
-        total = 1 if partial else estimator.max_epochs
+        total = 1 if partial else settings["max_epochs"]
         bar = EpochProgressBar(total, desc=type(estimator).__name__)
         callbacks.append(("progress_bar", bar))
     if estimator.clip_grad_norm is not None:
         clipping = GradientNormClipping(gradient_clip_value=estimator.clip_grad_norm)
         callbacks.append(("clip_grad_norm", clipping))
-    if estimator.lr_scheduler is not None:
-        callbacks.append(("lr_scheduler", _scheduler(estimator)))
+    if settings["lr_scheduler"] is not None:
+        callbacks.append(("lr_scheduler", _scheduler(estimator, settings)))
     if early:
         stopper = EarlyStopping(
             monitor="valid_loss",
