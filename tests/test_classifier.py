@@ -8,6 +8,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.class_weight import compute_class_weight
 from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback
 
 from sklstm import LSTMClassifier
 from sklstm._estimators._data import SequenceDataset
@@ -241,3 +242,45 @@ def test_classifier_unit_weights_fit_as_no_weights_and_partial_fit_takes_them():
     assert weighted.n_iter_ == 3
     with pytest.raises(ValueError, match="invalid sample_weight"):
         weighted.partial_fit(X, y, sample_weight=-weight)
+
+
+class StopAfterOneEpoch(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        raise KeyboardInterrupt  # skorch ends training: the settings are what count
+
+
+def test_auto_training_settings_are_the_old_ones_without_batch_norm():
+    """A plain LSTM trains as before 0.2: 100 epochs, batches of 32, lr 1e-3."""
+    X, y = trend_task(40)
+    clf = LSTMClassifier(hidden_size=4, callbacks=[StopAfterOneEpoch()])
+    with pytest.warns(UserWarning, match="interrupted after 1 of 100 epochs"):
+        clf.fit(X, y)
+    assert (clf.net_.max_epochs, clf.net_.batch_size, clf.net_.lr) == (100, 32, 1e-3)
+    assert "lr_scheduler" not in dict(clf.net_.callbacks_)
+
+
+def test_auto_training_settings_with_batch_normalised_convolutions():
+    X, y = trend_task(40)
+    fcn = dict(conv_channels=(4,), conv_path="beside", hidden_size=2, random_state=0)
+    clf = LSTMClassifier(**fcn).fit(X, y)
+    rates = clf.history_["lr"].to_numpy()
+    # 40 rows in batches of 16, 16 and 8: 67 epochs make 200 updates
+    assert clf.n_iter_ == 67 and clf.net_.batch_size == 16
+    assert rates.max() == pytest.approx(3e-3, rel=1e-3)
+    assert rates[0] == pytest.approx(3e-3 / 25)
+    assert 18 <= rates.argmax() <= 20 and rates[-1] < 1e-4  # one cycle, peak at 30 %
+    fewer = LSTMClassifier(**fcn, batch_size=4).fit(X[:, :2], y)
+    assert fewer.n_iter_ == 20, "10 batches an epoch: at least 20 epochs"
+    assert clf.get_params()["lr"] == "auto"
+    # partial_fit has no schedule; the old settings stay reachable
+    stepped = LSTMClassifier(**fcn).partial_fit(X, y).partial_fit(X, y)
+    np.testing.assert_array_equal(stepped.history_["lr"], 3e-3)
+    old = LSTMClassifier(**fcn, max_epochs=2, lr=1e-3, lr_scheduler=None).fit(X, y)
+    np.testing.assert_array_equal(old.history_["lr"], 1e-3)
+
+
+@pytest.mark.parametrize("name", ["max_epochs", "batch_size", "lr", "lr_scheduler"])
+def test_auto_is_refused_where_it_means_nothing(name):
+    X, y = trend_task(40)
+    with pytest.raises(ValueError, match=name):
+        LSTMClassifier(**{name: "fast"}).fit(X, y)

@@ -350,9 +350,9 @@ def test_phases_improve_forecasts_of_a_seasonal_pattern(monkeypatch):
     errors = {}
     values = _seasonal(n=160, seed=3)
     X = _windows(values[:-1], 24)
+    original = _regressor.find_target_frame
     for phases in (True, False):
         if not phases:
-            original = _regressor.find_target_frame
             monkeypatch.setattr(
                 _regressor,
                 "find_target_frame",

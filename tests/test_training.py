@@ -151,6 +151,27 @@ def test_optimizer_arguments_are_parameters_of_their_own(tmp_path):
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
+def test_onecycle_schedule_rises_to_lr_then_anneals():
+    X, y = task()
+    model = LSTMRegressor(**FAST, max_epochs=10, lr_scheduler="onecycle").fit(X, y)
+    expected = [
+        torch.optim.lr_scheduler.OneCycleLR(
+            torch.optim.SGD([torch.zeros(1)], lr=1e-2), max_lr=1e-2, total_steps=10
+        )
+    ]
+    rates = []
+    for _ in range(10):
+        rates.append(expected[0].optimizer.param_groups[0]["lr"])
+        expected[0].optimizer.step()
+        expected[0].step()
+    np.testing.assert_allclose(learning_rates(model), rates, rtol=1e-9)
+    assert learning_rates(model)[0] == pytest.approx(1e-2 / 25)
+    assert learning_rates(model).max() == pytest.approx(1e-2)
+    # warm_start runs a new cycle over the next max_epochs
+    model.set_params(warm_start=True).fit(X, y)
+    np.testing.assert_allclose(learning_rates(model)[10:], rates, rtol=1e-9)
+
+
 def test_not_a_scheduler_is_rejected_before_training():
     X, y = task()
     with pytest.raises(TypeError, match="lr_scheduler must be"):

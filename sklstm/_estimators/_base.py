@@ -308,11 +308,13 @@ class BaseLSTM(
             )
         if group is not None:  # shuffle alike: random_state=None differs by process
             generator.set_state(group.from_rank_0(generator.get_state()))
+        settings = self._training_settings(partial, n_samples=len(dataset))
         net = self._build_net(
             device=device,
             partial=partial,
             generator=generator,
             group=group,
+            settings=settings,
             **net_params,
         )
         # One count for the whole fit, initialisation included, restored
@@ -356,7 +358,7 @@ class BaseLSTM(
         self, net, dataset, generator, device, partial, continuing, n_threads, group
     ):
         n_before = self.n_iter_ if continuing else 0
-        epochs = 1 if partial else self.max_epochs
+        epochs = 1 if partial else net.max_epochs
         diverged = None
         # Dropout draws from torch's global generator, which a fit may only
         # use under a lock (threads share it); the shuffle has its own.
@@ -447,6 +449,16 @@ class BaseLSTM(
         """The target frame of a forecasting regressor (see LSTMRegressor), or None."""
         return None
 
+    def _training_settings(self, partial, n_samples=None):
+        """``max_epochs``, ``batch_size``, ``lr`` and ``lr_scheduler`` for this fit.
+
+        As set here; LSTMClassifier resolves its ``"auto"`` values, some
+        from ``n_samples``, the rows passed to fit (None: not known, as when
+        a saved model is loaded).
+        """
+        keys = ("max_epochs", "batch_size", "lr", "lr_scheduler")
+        return {key: getattr(self, key) for key in keys}
+
     def _stops_early(self):
         """Whether training holds out rows for early stopping."""
         if isinstance(self.early_stopping, str):  # "auto": when forecasting a series
@@ -492,6 +504,7 @@ class BaseLSTM(
         partial,
         generator=None,
         group=None,
+        settings=None,
         **net_params,
     ):
         module, module_params = self._module_and_params(n_features, n_outputs)
@@ -510,14 +523,16 @@ class BaseLSTM(
                 stacklevel=5,
             )
         validation = self._stops_early() and not partial
+        if settings is None:
+            settings = self._training_settings(partial)
         return self._make_net(
             amp=amp,
             module=module,
             **{f"module__{key}": value for key, value in module_params.items()},
             **optimizer_settings(self),
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            lr=settings["lr"],
+            max_epochs=settings["max_epochs"],
+            batch_size=settings["batch_size"],
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
@@ -530,7 +545,7 @@ class BaseLSTM(
             **{f"iterator_valid__{key}": value for key, value in shards.items()},
             dataset=SequenceDataset,
             train_split=self._validation_split() if validation else None,
-            callbacks=build_callbacks(self, partial, device, verbose),
+            callbacks=build_callbacks(self, partial, settings, device, verbose),
             device=device,
             # verbose=1 draws a progress bar; 2 prints skorch's table. Without
             # it, PrintLog would still format the table each epoch (0.5 ms).
@@ -594,7 +609,7 @@ class BaseLSTM(
             )
         elif stopper is not None and not partial and self.best_epoch_ == self.n_iter_:
             warnings.warn(
-                f"max_epochs={self.max_epochs} ended while the validation loss was "
+                f"max_epochs={epochs_asked} ended while the validation loss was "
                 "still improving (the last epoch was the best). Raise max_epochs, "
                 "or lr, for a better fit.",
                 ConvergenceWarning,

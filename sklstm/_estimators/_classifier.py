@@ -9,6 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from ..nn._heads import ClassificationHead
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import BaseLSTM
+from ._classifier_auto import AUTO_SETTINGS_DOC, auto_constraints, resolve_auto
 from ._data import StratifiedSplit
 from ._docstrings import fill_shared_doc
 from ._net import AmpNeuralNetClassifier, SequenceNetClassifier
@@ -121,10 +122,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     array([1., 1.])
     """
 
+    _doc_overrides = AUTO_SETTINGS_DOC
+
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "validation_split": [StrOptions({"stratified", "last"})],
+        **auto_constraints(BaseLSTM._parameter_constraints),
     }
     _y_checks = {"multi_output": False}
 
@@ -148,16 +152,16 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         embedding_dim: int = 32,
         module: type | None = None,
         module_params: dict | None = None,
-        max_epochs: int = 100,
-        batch_size: int = 32,
-        lr: float = 1e-3,
+        max_epochs: int | str = "auto",
+        batch_size: int | str = "auto",
+        lr: float | str = "auto",
         optimizer: str = "adam",
         weight_decay: float = 0.0,
         early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
-        lr_scheduler: str | type | None = None,
+        lr_scheduler: str | type | None = "auto",
         lr_scheduler_params: dict | None = None,
         clip_grad_norm: float | None = None,
         amp: bool = False,
@@ -316,6 +320,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             # then come with their weights; sklstm reads the validation loss.
             net_params["callbacks__valid_acc"] = None
         return torch.from_numpy(codes), self._module_output_size(), net_params
+
+    def _training_settings(self, partial, n_samples=None):
+        return resolve_auto(
+            super()._training_settings(partial),
+            batch_norm=self._has_batch_norm(),
+            partial=partial,
+            n_samples=n_samples,
+        )
 
     def _validation_split(self):
         if self.validation_split == "last":

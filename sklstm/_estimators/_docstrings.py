@@ -128,18 +128,24 @@ SHARED_PARAMETERS = """\
     tol : float, default=1e-4
         Minimum decrease of the validation loss that counts as improvement.
 
-    lr_scheduler : {"plateau", "cosine", "step"}, torch scheduler class or None, \
-            default=None
+    lr_scheduler : {"plateau", "cosine", "step", "onecycle"}, torch scheduler \
+            class or None, default=None
         Learning-rate schedule, stepped once per epoch (skorch's
         ``LRScheduler``): ``"plateau"`` halves the rate when the loss (the
         validation loss with early stopping, else the training loss) has not
         improved for 5 epochs (``ReduceLROnPlateau(factor=0.5, patience=5)``);
         ``"cosine"`` anneals it to 0 over ``max_epochs``
         (``CosineAnnealingLR(T_max=max_epochs)``); ``"step"`` divides it by 10
-        every third of ``max_epochs`` (``StepLR``). A class from
-        ``torch.optim.lr_scheduler`` is built with its
+        every third of ``max_epochs`` (``StepLR``); ``"onecycle"`` raises it
+        from ``lr / 25`` to ``lr`` over the first 30 % of ``max_epochs`` and
+        anneals it to ``lr / 1e4`` by the last (``OneCycleLR(max_lr=lr,
+        total_steps=max_epochs)``; a continued fit runs a new cycle). A class
+        from ``torch.optim.lr_scheduler`` is built with its
         ``lr_scheduler__<name>`` arguments, which also override the defaults
         of a named schedule.
+
+        .. versionadded:: 0.2
+           ``"onecycle"``.
 
     lr_scheduler_params : dict or None, default=None
         Keyword arguments of the scheduler, as ``lr_scheduler__<name>``.
@@ -236,9 +242,27 @@ SHARED_PARAMETERS = """\
 """
 
 
+def _replace_entry(text, name, entry):
+    """``text`` with the parameter entry ``name`` (up to the next one) replaced."""
+    start = text.index(f"    {name} : ")
+    end = text.find("\n\n    ", start)
+    end = len(text) if end == -1 else end
+    while text[end + 6] == " ":  # a blank line inside the entry, not the next one
+        end = text.find("\n\n    ", end + 2)
+    return text[:start] + entry.rstrip("\n") + text[end:]
+
+
 def fill_shared_doc(cls):
-    """Class decorator: put the shared parameter descriptions in ``cls.__doc__``."""
+    """Class decorator: put the shared parameter descriptions in ``cls.__doc__``.
+
+    Entries named in the class attribute ``_doc_overrides`` (parameter name
+    -> its whole entry) replace the shared ones: an estimator whose default
+    differs says so where its users read it.
+    """
     if _MARKER not in cls.__doc__:
         raise ValueError(f"{cls.__name__}'s docstring lacks the shared marker.")
-    cls.__doc__ = cls.__doc__.replace(_MARKER, SHARED_PARAMETERS)
+    shared = SHARED_PARAMETERS
+    for name, entry in getattr(cls, "_doc_overrides", {}).items():
+        shared = _replace_entry(shared, name, entry)
+    cls.__doc__ = cls.__doc__.replace(_MARKER, shared)
     return cls

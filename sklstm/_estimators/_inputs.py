@@ -211,7 +211,8 @@ class InputMixin:
                 f"{self.module!r}."
             )
         _check_optimizer(self, name)
-        check_routed_params(self, optimizer_class(self), scheduler_class(self))
+        schedule = self._training_settings(partial, n_samples)["lr_scheduler"]
+        check_routed_params(self, optimizer_class(self), scheduler_class(schedule))
         warn_dict_parameters(self)
         if self._stops_early() and not partial:
             n_valid = TailSplit(self.validation_fraction).n_valid(n_samples)

@@ -58,51 +58,63 @@ def optimizer_class(estimator):
     return OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer
 
 
-# Named schedules: the torch class and its defaults, given the estimator.
+# Named schedules: the torch class and its defaults, given the training
+# settings (``max_epochs``, ``lr``, ... as resolved for this fit).
 SCHEDULERS = {
     "plateau": (
         lr_scheduler.ReduceLROnPlateau,
-        lambda estimator: {"factor": 0.5, "patience": 5},
+        lambda settings: {"factor": 0.5, "patience": 5},
     ),
     "cosine": (
         lr_scheduler.CosineAnnealingLR,
-        lambda estimator: {"T_max": estimator.max_epochs},
+        lambda settings: {"T_max": settings["max_epochs"]},
     ),
     "step": (
         lr_scheduler.StepLR,
-        lambda estimator: {
-            "step_size": max(1, estimator.max_epochs // 3),
+        lambda settings: {
+            "step_size": max(1, settings["max_epochs"] // 3),
             "gamma": 0.1,
+        },
+    ),
+    # One cycle per fit (Smith & Topin, 2019): up from lr / 25 to lr over the
+    # first 30 % of the epochs, then down to lr / 1e4; a continued fit
+    # (warm_start) runs a new cycle.
+    "onecycle": (
+        lr_scheduler.OneCycleLR,
+        lambda settings: {
+            "max_lr": settings["lr"],
+            "total_steps": settings["max_epochs"],
+            "last_epoch": -1,
         },
     ),
 }
 _SCHEDULER_BASES = (lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau)
 
 
-def _scheduler(estimator):
-    policy = scheduler_class(estimator)
+def _scheduler(estimator, settings):
+    choice = settings["lr_scheduler"]
+    policy = scheduler_class(choice)
     params = estimator._routed_arguments("lr_scheduler__")
-    if isinstance(estimator.lr_scheduler, str):
-        params = {**SCHEDULERS[estimator.lr_scheduler][1](estimator), **params}
+    if isinstance(choice, str):
+        params = {**SCHEDULERS[choice][1](settings), **params}
     # ReduceLROnPlateau watches a loss: the validation loss when there is one.
     monitor = "valid_loss" if estimator._stops_early() else "train_loss"
     return LRScheduler(policy=policy, monitor=monitor, **params)
 
 
-def scheduler_class(estimator):
-    """The scheduler class ``estimator.lr_scheduler`` names, or None.
+def scheduler_class(choice):
+    """The scheduler class that ``choice`` (an ``lr_scheduler`` value) names, or None.
 
     Raises a TypeError for a class that is not a torch learning-rate scheduler.
     """
-    choice = estimator.lr_scheduler
     if choice is None:
         return None
     if isinstance(choice, str):
         return SCHEDULERS[choice][0]
     if not issubclass(choice, _SCHEDULER_BASES):
         raise TypeError(
-            f"lr_scheduler must be 'plateau', 'cosine', 'step', None or a torch "
-            f"learning-rate scheduler class; got {choice!r}."
+            f"lr_scheduler must be 'plateau', 'cosine', 'step', 'onecycle', None "
+            f"or a torch learning-rate scheduler class; got {choice!r}."
         )
     return choice
 
@@ -121,8 +133,11 @@ def _user_callbacks(callbacks):
     return named
 
 
-def build_callbacks(estimator, partial, device="cpu", verbose=None):
+def build_callbacks(estimator, partial, settings, device="cpu", verbose=None):
     """The skorch callbacks for ``estimator``'s options, in the order they must run.
+
+    ``settings`` are ``max_epochs``, ``lr`` and ``lr_scheduler`` as the
+    estimator resolves them for this fit (``_training_settings``).
 
     The weight guard snapshots an epoch before early stopping may end it, and
     the progress bar updates before it too. ``verbose`` replaces the
@@ -137,14 +152,14 @@ def build_callbacks(estimator, partial, device="cpu", verbose=None):
     if estimator.n_threads == "auto" and torch.device(device).type == "cpu":
         callbacks.append(("thread_tuner", ThreadTuner(cap=thread_cap())))
     if verbose == 1:
-        total = 1 if partial else estimator.max_epochs
+        total = 1 if partial else settings["max_epochs"]
         bar = EpochProgressBar(total, desc=type(estimator).__name__)
         callbacks.append(("progress_bar", bar))
     if estimator.clip_grad_norm is not None:
         clipping = GradientNormClipping(gradient_clip_value=estimator.clip_grad_norm)
         callbacks.append(("clip_grad_norm", clipping))
-    if estimator.lr_scheduler is not None:
-        callbacks.append(("lr_scheduler", _scheduler(estimator)))
+    if settings["lr_scheduler"] is not None:
+        callbacks.append(("lr_scheduler", _scheduler(estimator, settings)))
     if early:
         stopper = EarlyStopping(
             monitor="valid_loss",
