@@ -92,8 +92,14 @@ class TargetFrame(NamedTuple):
         """
         column = _as_windows(X)[..., self.column]
         params = {**self.module_params(), "target_column": 0}
-        parts = [frame_series(_tensor(chunk), **params) for chunk in _chunks(column)]
-        last, scale = (np.concatenate([p[k].numpy() for p in parts]) for k in (1, 2))
+        last, scale = np.empty(len(column)), np.empty(len(column))
+        for start, chunk in zip(
+            range(0, len(column), _CHUNK_ROWS), _chunks(column), strict=True
+        ):
+            # Only the two (rows,) results are kept, not each chunk's values.
+            parts = frame_series(_tensor(chunk), **params)
+            last[start : start + len(chunk)] = parts[1].numpy()
+            scale[start : start + len(chunk)] = parts[2].numpy()
         return last, scale
 
     def encode(self, X, Y):
@@ -131,24 +137,60 @@ def _following_rows(X):
     """Rows ``i`` whose next row is the same window shifted by one step.
 
     Checked on the last two steps (row ``i``'s last step is row ``i + 1``'s
-    one before last), which reads ``2 * n_features`` values a row.
+    one before last), which reads ``2 * n_features`` values a row, a chunk
+    of rows at a time.
     """
     if X.shape[1] == 1:
         return np.arange(len(X) - 1)
-    before = X[:-1, -1].astype(np.float64)
-    after = X[1:, -2].astype(np.float64)
-    tolerance = _EXACT * (np.abs(before).max(axis=1) + 1e-300)
-    return np.flatnonzero(np.abs(before - after).max(axis=1) <= tolerance)
+    found = [np.empty(0, dtype=np.intp)]
+    for start in range(0, len(X) - 1, _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, len(X) - 1)
+        before = X[start:stop, -1].astype(np.float64)
+        after = X[start + 1 : stop + 1, -2].astype(np.float64)
+        tolerance = _EXACT * (np.abs(before).max(axis=1) + 1e-300)
+        same = np.abs(before - after).max(axis=1) <= tolerance
+        found.append(start + np.flatnonzero(same))
+    return np.concatenate(found)
 
 
-def _affine_fit(source, target):
-    """Least squares ``target ~ slope * source + intercept`` and its exactness."""
-    design = np.column_stack([source, np.ones_like(source)])
-    (slope, intercept), *_ = np.linalg.lstsq(design, target, rcond=None)
-    residual = target - design @ [slope, intercept]
-    spread = np.abs(target - target.mean()).max()
-    exact = np.abs(residual) <= _EXACT * max(spread, np.abs(target).max() * 1e-6)
-    return slope, intercept, exact
+def _affine_fit(source, target, rows, ahead):
+    """Least squares ``target[rows] ~ slope * source[rows + ahead] + intercept``.
+
+    Returns the slope, the intercept and the share of the rows where the
+    fit is exact. Made a chunk of rows at a time from sums of centred
+    values: no (rows, 2) design matrix, no copy of every row.
+    """
+
+    def pairs():  # (x, y) a chunk of rows at a time, read again by each pass
+        for start in range(0, len(rows), _CHUNK_ROWS):
+            part = rows[start : start + _CHUNK_ROWS]
+            x = np.asarray(source[part + ahead], dtype=np.float64)
+            yield x, np.asarray(target[part], dtype=np.float64)
+
+    centre_x, centre_y = (float(values[0]) for values in next(pairs()))
+    sums = np.zeros(4)  # of x, y, x * x and x * y, centred
+    for x, y in pairs():
+        dx, dy = x - centre_x, y - centre_y
+        sums += [dx.sum(), dy.sum(), dx @ dx, dx @ dy]
+    n_rows = len(rows)
+    mean_x, mean_y = sums[:2] / n_rows
+    variance = sums[2] - n_rows * mean_x**2
+    if variance > 0:
+        slope = (sums[3] - n_rows * mean_x * mean_y) / variance
+        intercept = centre_y + mean_y - slope * (centre_x + mean_x)
+    else:  # a constant source: lstsq's minimum-norm solution
+        level = centre_x + mean_x
+        intercept = (centre_y + mean_y) / (level**2 + 1)
+        slope = level * intercept
+    spread = largest = 0.0
+    for _, y in pairs():
+        spread = max(spread, np.abs(y - (centre_y + mean_y)).max())
+        largest = max(largest, np.abs(y).max())
+    bound = _EXACT * max(spread, largest * 1e-6)
+    n_exact = 0
+    for x, y in pairs():
+        n_exact += int(np.count_nonzero(np.abs(y - (slope * x + intercept)) <= bound))
+    return slope, intercept, n_exact / n_rows
 
 
 def find_target_frame(X, Y):
@@ -175,7 +217,7 @@ def find_target_frame(X, Y):
         return None
     candidates = []
     for column in range(X.shape[2]):
-        last = X[:, -1, column].astype(np.float64)
+        last = X[:, -1, column]  # a view: _affine_fit reads it a chunk at a time
         fits = []
         for j in range(Y.shape[1]):
             # rows i .. i + j + 1 follow each other
@@ -185,10 +227,10 @@ def find_target_frame(X, Y):
             rows = rows[rows + j + 1 < len(X)]
             if len(rows) < 3:
                 break
-            slope, intercept, exact = _affine_fit(last[rows + j + 1], Y[rows, j])
-            if slope <= 0 or exact.mean() < _MIN_SHARE:
+            slope, intercept, share = _affine_fit(last, Y[:, j], rows, j + 1)
+            if slope <= 0 or share < _MIN_SHARE:
                 break
-            fits.append((slope, intercept, exact.mean()))
+            fits.append((slope, intercept, share))
         if len(fits) == Y.shape[1]:
             slope, intercept, share = fits[0]
             candidates.append((share, column, slope, intercept))

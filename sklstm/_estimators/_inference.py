@@ -15,7 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn._heads import NetworkWithHead
-from ._data import BatchIterator, SequenceDataset
+from ._data import BatchIterator, SequenceDataset, eval_batch_size
 from ._device import torch_threads
 from ._net import set_mode
 from ._threads import predict_threads
@@ -42,10 +42,6 @@ def call_module(module, X, **forward_params):
     return module(X, **forward_params)
 
 
-# Large batches at predict time: no gradients are kept, so memory stays small.
-_PREDICT_BATCH_SIZE = 4096
-
-
 def _has_attention(estimator):
     return estimator.module is None and estimator.pooling == "attention"
 
@@ -68,6 +64,23 @@ class InferenceMixin:
         self._inference_module = NetworkWithHead(
             network, head, head_dtype=torch.float64
         ).eval()
+
+    def _eval_batch_size(self, n_steps):
+        """Rows per batch of ``predict`` (and other passes without gradients).
+
+        Sized by the widest activation per step of the built-in network (an
+        LSTM's gates), so that memory stays bounded for long windows and
+        large networks alike; a custom module is taken as 256 values wide.
+        """
+        width = 256
+        if self.module is None:
+            channels = self.conv_channels or 0
+            if isinstance(channels, tuple | list):
+                channels = max(channels)
+            gates = (4 if self.cell == "lstm" else 3) * self.hidden_size
+            width = max(gates, channels, self.embedding_dim or 0)
+            width *= 2 if self.bidirectional else 1
+        return eval_batch_size(n_steps, width)
 
     def _input_dtype(self):
         return np.int64 if self._tokens else np.float32
@@ -93,7 +106,8 @@ class InferenceMixin:
         outputs = []
         n_threads = predict_threads(self.n_threads, getattr(self, "n_threads_", None))
         with torch_threads(n_threads), torch.inference_mode():
-            batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
+            batch_size = self._eval_batch_size(X.shape[1])
+            batches = BatchIterator(dataset, batch_size, device=self.device_)
             for X_batch, _ in batches:
                 out = call_module(module, X_batch, **forward_params)
                 outputs.append([part.cpu().numpy() for part in out])

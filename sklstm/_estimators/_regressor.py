@@ -13,7 +13,7 @@ from ..nn._heads import REGRESSION_LOSSES, RegressionHead
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import BaseLSTM
 from ._calibration import calibrate_intervals
-from ._data import TailSplit
+from ._data import TailSplit, eval_batches
 from ._docstrings import fill_shared_doc
 from ._frame import TargetFrame, clip_outlying, find_target_frame
 from ._level import init_level_module
@@ -38,7 +38,7 @@ def _has_quantiles(estimator):
 
 
 @torch.no_grad()
-def _keep_if_better(net, valid):
+def _keep_if_better(net, valid, batch_size):
     """Switch the recurrent part off unless it lowers the validation loss.
 
     In a target's frame the network's output is the ridge autoregression plus
@@ -49,15 +49,25 @@ def _keep_if_better(net, valid):
     ``benchmarks/bench_accuracy.py``).
     """
     module = net.module_
-    X, y = valid.batch(torch.arange(len(valid)))
-    X, y = X.to(net.device), y.to(net.device)
-    trained = net.criterion_(module(X), y)
+    trained = _validation_loss(net, valid, batch_size)
     saved = [tensor.clone() for tensor in (module.head.weight, module.head.bias)]
     module.head.weight.zero_()
     module.head.bias.zero_()
-    if net.criterion_(module(X), y) > trained:
+    if _validation_loss(net, valid, batch_size) > trained:
         module.head.weight.copy_(saved[0])
         module.head.bias.copy_(saved[1])
+
+
+def _validation_loss(net, valid, batch_size):
+    """The criterion's mean over ``valid``, a batch at a time.
+
+    Each batch's mean weighs by its rows, as skorch's validation loss does;
+    memory stays that of a batch however many rows are held out.
+    """
+    total = 0.0
+    for X, y in eval_batches(valid, batch_size, net.device):
+        total += float(net.criterion_(net.module_(X), y)) * len(y)
+    return total / len(valid)
 
 
 @fill_shared_doc
@@ -635,7 +645,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         valid = dataset.split(len(dataset) - n_valid)[1]
         set_mode(net.module_, training=False)
         if self._frame() is not None:
-            _keep_if_better(net, valid)
+            _keep_if_better(net, valid, self._eval_batch_size(self.input_shape_[0]))
         self._calibrate(net, valid)
 
     def _calibrate(self, net, valid):
@@ -646,7 +656,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             return
         quantiles = self._quantile_levels() if loss == "quantile" else None
         calibration = calibrate_intervals(
-            net.module_, valid, loss, self.n_outputs_, quantiles
+            net.module_,
+            valid,
+            loss,
+            self.n_outputs_,
+            quantiles,
+            batch_size=self._eval_batch_size(self.input_shape_[0]),
         )
         self._interval_calibration = {
             name: np.asarray(values, dtype=np.float64).tolist()
