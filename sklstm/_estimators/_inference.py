@@ -103,24 +103,33 @@ class InferenceMixin:
         set_mode(module, training=False)  # the module is shared with training
         X, lengths = X if isinstance(X, tuple) else (X, None)
         dataset = SequenceDataset(X, dtype=self._input_dtype(), lengths=lengths)
-        outputs = []
+        # Batches of ragged sequences are cut to their longest one: attention
+        # weights of the steps beyond it stay 0.
+        cut = bool(forward_params.get("return_attention")) and lengths is not None
+        outputs = None
         n_threads = predict_threads(self.n_threads, getattr(self, "n_threads_", None))
         with torch_threads(n_threads), torch.inference_mode():
             batch_size = self._eval_batch_size(X.shape[1])
             batches = BatchIterator(dataset, batch_size, device=self.device_)
-            for X_batch, _ in batches:
+            for start, (X_batch, _) in zip(
+                range(0, len(X), batch_size), batches, strict=True
+            ):
                 out = call_module(module, X_batch, **forward_params)
-                outputs.append([part.cpu().numpy() for part in out])
-        if forward_params.get("return_attention") and lengths is not None:
-            # Batches are cut to their longest sequence: pad the weights back.
-            for batch in outputs:
-                batch[-1] = np.pad(
-                    batch[-1], [(0, 0), (0, X.shape[1] - batch[-1].shape[1])]
-                )
-        return tuple(
-            np.concatenate(column).astype(np.float64, copy=False)
-            for column in zip(*outputs, strict=True)
-        )
+                if outputs is None:  # float64 arrays of every row, filled in
+                    shapes = [(len(X), *part.shape[1:]) for part in out]
+                    if cut:
+                        shapes[-1] = X.shape[:2]
+                    outputs = tuple(np.zeros(shape) for shape in shapes)
+                parts = [part.cpu().numpy() for part in out]
+                if cut:
+                    weights = parts.pop()
+                    outputs[-1][start : start + len(weights), : weights.shape[1]] = (
+                        weights
+                    )
+                # With the attention weights written, parts is one shorter.
+                for output, part in zip(outputs, parts, strict=False):
+                    output[start : start + len(part)] = part
+        return outputs or ()
 
     @available_if(_has_attention)
     def attention_weights(self, X):
