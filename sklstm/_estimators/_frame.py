@@ -93,13 +93,10 @@ class TargetFrame(NamedTuple):
         column = _as_windows(X)[..., self.column]
         params = {**self.module_params(), "target_column": 0}
         last, scale = np.empty(len(column)), np.empty(len(column))
-        for start, chunk in zip(
-            range(0, len(column), _CHUNK_ROWS), _chunks(column), strict=True
-        ):
+        for rows, chunk in _placed_chunks(column):
             # Only the two (rows,) results are kept, not each chunk's values.
             parts = frame_series(_tensor(chunk), **params)
-            last[start : start + len(chunk)] = parts[1].numpy()
-            scale[start : start + len(chunk)] = parts[2].numpy()
+            last[rows], scale[rows] = parts[1].numpy(), parts[2].numpy()
         return last, scale
 
     def encode(self, X, Y):
@@ -115,7 +112,9 @@ class TargetFrame(NamedTuple):
             )
         shape = (-1,) + (1,) * (Y.ndim - 1)
         values = np.log(Y) if self.log else (Y - self.intercept) / self.slope
-        return (values - last.reshape(shape)) / scale.reshape(shape)
+        values -= last.reshape(shape)  # in place: a copy of y is made once
+        values /= scale.reshape(shape)
+        return values
 
 
 # Rows per chunk when the windows' steps are read (memory stays a chunk's).
@@ -129,8 +128,15 @@ def _as_windows(X):
 
 
 def _chunks(values):
+    for _, chunk in _placed_chunks(values):
+        yield chunk
+
+
+def _placed_chunks(values):
+    """``(rows, values[rows])`` for slices ``rows`` of ``_CHUNK_ROWS`` rows."""
     for start in range(0, len(values), _CHUNK_ROWS):
-        yield values[start : start + _CHUNK_ROWS]
+        rows = slice(start, start + _CHUNK_ROWS)
+        yield rows, values[rows]
 
 
 def _following_rows(X):
@@ -253,32 +259,30 @@ def _window_scales(values):
     if values.shape[1] < 2:  # windows of one step: the steps between rows
         return np.abs(np.diff(values[:, 0].astype(np.float64)))
     params = {"per_window_scale": True, "scale_floor": 0.0}
-    return np.concatenate(
-        [
-            frame_series(_tensor(chunk), 0, **params)[2].numpy()
-            for chunk in _chunks(values)
-        ]
-    )
+    scales = np.empty(len(values))
+    for rows, chunk in _placed_chunks(values):
+        scales[rows] = frame_series(_tensor(chunk), 0, **params)[2].numpy()
+    return scales
 
 
 def _scale_rule(values, column, slope, intercept, positive_target):
     """Choose the frame's scale (and logarithms) from the training windows."""
     frame = dict(column=column, slope=float(slope), intercept=float(intercept))
-    scales = _window_scales(values)
-    positive = scales[scales > 0]
+    positive = _window_scales(values)
+    positive = positive[positive > 0]  # the scales of every row, not kept twice
     if len(positive) == 0:
         return TargetFrame(**frame, log=False, per_window=False, scale=1.0, floor=1.0)
     low, high = np.percentile(positive, [10, 90])
     mixed = values.shape[1] > 1 and high > _MIXED_SCALES * low
     log = bool(mixed and positive_target and _all_positive(values, slope, intercept))
     if log:  # growth rates: compare their spread again
-        scales = np.concatenate(
+        positive = np.concatenate(
             [
                 _window_scales(np.log(chunk * slope + intercept))
                 for chunk in _chunks(values)
             ]
         )
-        positive = scales[scales > 0]
+        positive = positive[positive > 0]
         if len(positive) == 0:
             positive = np.ones(1)
         low, high = np.percentile(positive, [10, 90])
@@ -304,9 +308,9 @@ def _season(last_values, following, n_steps):
     starts = np.r_[0, breaks + 1]
     ends = np.r_[breaks, len(following) - 1]
     longest = np.argmax(ends - starts)
-    rows = np.arange(following[starts[longest]], following[ends[longest]] + 2)
+    rows = slice(following[starts[longest]], following[ends[longest]] + 2)
     steps = np.diff(np.asarray(last_values[rows], dtype=np.float64))
-    steps = steps - steps.mean()
+    steps -= steps.mean()  # in place: the run may be every row of a long series
     max_lag = min(n_steps - 1, len(steps) // 3)
     variance = float(steps @ steps)
     if max_lag < 2 or variance == 0:
