@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from sklstm import LSTMRegressor, SlidingWindow
+from sklstm._estimators import _data, _level
 from sklstm._estimators._data import (
     BatchIterator,
     SequenceDataset,
@@ -173,3 +174,84 @@ def test_cuda_fit_and_predict_send_every_batch_from_pinned_memory(monkeypatch):
     pinned.clear()
     model.predict(X)
     assert pinned == [40]
+
+
+def _next_value_windows(n_rows=3000, window=32):
+    """Windows of a random walk and noise, and the walk's next value."""
+    rng = np.random.RandomState(0)
+    rows = rng.normal(size=(n_rows + 1, 3)).astype(np.float32)
+    rows[:, 0] = np.cumsum(rows[:, 0])
+    return rows[:-1], rows[1:, 0].astype(np.float64), window
+
+
+def test_forecasting_fit_gathers_no_more_rows_at_once_than_a_batch(monkeypatch):
+    """The frame, the ridge start, the check of the recurrent part and the
+    calibration on held-out rows each read the windows a batch at a time."""
+    rows, y, window = _next_value_windows()
+    X = SlidingWindow(window=window).fit_transform(rows)
+    model = LSTMRegressor(
+        hidden_size=8, max_epochs=1, batch_size=64, loss="gaussian", random_state=0
+    )
+    # Limits that make 3,000 windows many batches: 50 rows without
+    # gradients (4 x 8 gates, 32 steps), 40 rows in a chunk of the ridge.
+    monkeypatch.setattr(_data, "_EVAL_VALUES", 50 * window * 32)
+    monkeypatch.setattr(_level, "_CHUNK_VALUES", 40 * window * 3)
+    largest = []
+    batch = SequenceDataset.batch
+    monkeypatch.setattr(
+        SequenceDataset,
+        "batch",
+        lambda self, rows: largest.append(len(rows)) or batch(self, rows),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one epoch: "still improving"
+        model.fit(X, y)
+    model.predict(X)
+    assert model._frame() is not None and model._interval_calibration
+    n_valid = TailSplit(model.validation_fraction).n_valid(len(X))
+    assert model._eval_batch_size(window) == 50
+    assert max(largest) == model.batch_size < n_valid
+
+
+def test_fit_on_a_read_only_memmap_predicts_as_on_the_array(tmp_path):
+    rows, y, window = _next_value_windows(n_rows=600, window=16)
+    np.save(tmp_path / "rows.npy", rows)
+    mapped = np.load(tmp_path / "rows.npy", mmap_mode="r")
+    params = dict(hidden_size=4, max_epochs=2, random_state=0)
+    predictions = []
+    for source in (rows, mapped):
+        X = SlidingWindow(window=window).fit_transform(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = LSTMRegressor(**params).fit(X, y)
+        predictions.append(model.predict(X))
+    np.testing.assert_allclose(predictions[1], predictions[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(np.load(tmp_path / "rows.npy"), rows)
+
+
+def test_validation_passes_the_window_view_without_copying():
+    rows, y, window = _next_value_windows(n_rows=200, window=8)
+    X = SlidingWindow(window=window).fit_transform(rows)
+    model = LSTMRegressor()
+    validated, _ = model._validate_input(X, y, reset=True)
+    assert np.shares_memory(validated, X)
+    assert np.shares_memory(model._validate_input(X, reset=False), X)
+
+
+def test_forecasting_fit_allocates_no_windows_through_numpy():
+    """As test_fit_on_windows_does_not_materialise_them, with the target
+    framed: the frame's scales and affine fit read the windows in chunks."""
+    rows, y, window = _next_value_windows(n_rows=20_000, window=64)
+    X = SlidingWindow(window=window).fit_transform(rows)  # 15 MB of windows
+    model = LSTMRegressor(hidden_size=2, max_epochs=1, batch_size=2000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X[:100], y[:100])
+        tracemalloc.start()
+        try:
+            model.fit(X, y)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert model._frame() is not None
+    assert peak < 4e6, f"fit allocated {peak / 1e6:.1f} MB through numpy"

@@ -387,3 +387,20 @@ def test_sample_weight_through_pipeline_and_grid_search(series):
     # A zero weight leaves the rows out of the loss: the fit changes.
     zeroed = forecaster(max_epochs=2).fit(X, y, lstm__sample_weight=weight - 0.5)
     assert not np.allclose(zeroed.predict(X[-50:]), pipe.predict(X[-50:]))
+
+
+def test_weighted_forecasting_fit_checks_and_calibrates_in_batches():
+    """A framed fit with weights and intervals: the validation check of the
+    recurrent part and the interval calibration read weighted batches."""
+    from sklstm import SlidingWindow
+
+    rng = np.random.RandomState(0)
+    values = np.cumsum(rng.normal(size=300)) + 10 * np.sin(np.arange(300) / 4)
+    X = SlidingWindow(12).fit_transform(values[:-1, None])
+    weight = rng.uniform(0.5, 2.0, size=len(X))
+    model = LSTMRegressor(
+        loss="gaussian", hidden_size=4, max_epochs=3, n_threads=1, random_state=0
+    )
+    model.fit(X, values[1:], sample_weight=weight)
+    mean, std = model.predict(X, return_std=True)
+    assert np.all(np.isfinite(mean)) and np.all(std > 0)

@@ -30,6 +30,8 @@ import torch
 from scipy.stats import norm
 
 from ..nn._losses import gaussian_mean_var, monotone_quantiles
+from ._data import eval_batches
+from ._inference import call_module
 
 __all__ = ["CALIBRATED_COVERAGE", "calibrate_intervals"]
 
@@ -45,25 +47,30 @@ def _conformal_quantile(scores, level):
 
 
 @torch.no_grad()
-def _raw_outputs(module, dataset):
+def _raw_outputs(module, dataset, batch_size):
     """The network's raw outputs, targets and volatilities over ``dataset``.
 
     The volatility (see :func:`~sklstm.nn._modules.frame_series`) widens each
-    row's interval; 1 without a frame.
+    row's interval; 1 without a frame. Computed a batch of rows at a time.
     """
     device = next(module.parameters()).device
-    X, y = dataset.batch(torch.arange(len(dataset)))
-    if isinstance(X, dict):
-        raw = module(**{key: value.to(device) for key, value in X.items()})
-    else:
-        raw = module(X.to(device))
-    volatility = torch.ones(len(y), dtype=torch.float64)
-    if getattr(module, "target_column", None) is not None:
-        volatility = module.target_location_scale(X.to(device))[2].double().cpu()
-    return raw.double().cpu(), y.double().reshape(len(y), -1), volatility[:, None]
+    framed = getattr(module, "target_column", None) is not None
+    raw, targets, volatility = [], [], []
+    for X, target in eval_batches(dataset, batch_size, device):
+        # (y, weight) when fit was weighted: calibration reads rows, not weights.
+        y = target[0] if isinstance(target, tuple) else target
+        raw.append(call_module(module, X).double().cpu())
+        targets.append(y.double().reshape(len(y), -1).cpu())
+        if framed:
+            volatility.append(module.target_location_scale(X)[2].double().cpu())
+    y = torch.cat(targets)
+    volatility = torch.cat(volatility) if framed else torch.ones(len(y)).double()
+    return torch.cat(raw), y, volatility[:, None]
 
 
-def calibrate_intervals(module, dataset, loss, n_targets, quantiles=None):
+def calibrate_intervals(
+    module, dataset, loss, n_targets, quantiles=None, batch_size=4096
+):
     """Calibration of an interval head from held-out rows.
 
     Parameters
@@ -75,6 +82,8 @@ def calibrate_intervals(module, dataset, loss, n_targets, quantiles=None):
     loss : {"gaussian", "quantile"}
     n_targets : int
     quantiles : tuple of float, for ``loss="quantile"``
+    batch_size : int, default=4096
+        Rows the network reads at a time.
 
     Returns
     -------
@@ -84,7 +93,7 @@ def calibrate_intervals(module, dataset, loss, n_targets, quantiles=None):
     """
     if len(dataset) < 2:
         return {}
-    raw, y, volatility = _raw_outputs(module, dataset)
+    raw, y, volatility = _raw_outputs(module, dataset, batch_size)
     if loss == "gaussian":
         mean, var = gaussian_mean_var(raw, n_targets)
         scores = ((y - mean).abs() / (var.sqrt() * volatility)).numpy()

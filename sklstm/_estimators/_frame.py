@@ -95,8 +95,11 @@ class TargetFrame(NamedTuple):
         """
         column = _as_windows(X)[..., self.column]
         params = {**self.module_params(), "target_column": 0}
-        parts = [frame_series(_tensor(chunk), **params) for chunk in _chunks(column)]
-        last, scale = (np.concatenate([p[k].numpy() for p in parts]) for k in (1, 2))
+        last, scale = np.empty(len(column)), np.empty(len(column))
+        for rows, chunk in _placed_chunks(column):
+            # Only the two (rows,) results are kept, not each chunk's values.
+            parts = frame_series(_tensor(chunk), **params)
+            last[rows], scale[rows] = parts[1].numpy(), parts[2].numpy()
         return last, scale
 
     def encode(self, X, Y):
@@ -112,7 +115,9 @@ class TargetFrame(NamedTuple):
             )
         shape = (-1,) + (1,) * (Y.ndim - 1)
         values = np.log(Y) if self.log else (Y - self.intercept) / self.slope
-        return (values - last.reshape(shape)) / scale.reshape(shape)
+        values -= last.reshape(shape)  # in place: a copy of y is made once
+        values /= scale.reshape(shape)
+        return values
 
 
 # Rows per chunk when the windows' steps are read (memory stays a chunk's).
@@ -126,32 +131,75 @@ def _as_windows(X):
 
 
 def _chunks(values):
+    for _, chunk in _placed_chunks(values):
+        yield chunk
+
+
+def _placed_chunks(values):
+    """``(rows, values[rows])`` for slices ``rows`` of ``_CHUNK_ROWS`` rows."""
     for start in range(0, len(values), _CHUNK_ROWS):
-        yield values[start : start + _CHUNK_ROWS]
+        rows = slice(start, start + _CHUNK_ROWS)
+        yield rows, values[rows]
 
 
 def _following_rows(X):
     """Rows ``i`` whose next row is the same window shifted by one step.
 
     Checked on the last two steps (row ``i``'s last step is row ``i + 1``'s
-    one before last), which reads ``2 * n_features`` values a row.
+    one before last), which reads ``2 * n_features`` values a row, a chunk
+    of rows at a time.
     """
     if X.shape[1] == 1:
         return np.arange(len(X) - 1)
-    before = X[:-1, -1].astype(np.float64)
-    after = X[1:, -2].astype(np.float64)
-    tolerance = _EXACT * (np.abs(before).max(axis=1) + 1e-300)
-    return np.flatnonzero(np.abs(before - after).max(axis=1) <= tolerance)
+    found = [np.empty(0, dtype=np.intp)]
+    for start in range(0, len(X) - 1, _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, len(X) - 1)
+        before = X[start:stop, -1].astype(np.float64)
+        after = X[start + 1 : stop + 1, -2].astype(np.float64)
+        tolerance = _EXACT * (np.abs(before).max(axis=1) + 1e-300)
+        same = np.abs(before - after).max(axis=1) <= tolerance
+        found.append(start + np.flatnonzero(same))
+    return np.concatenate(found)
 
 
-def _affine_fit(source, target):
-    """Least squares ``target ~ slope * source + intercept`` and its exactness."""
-    design = np.column_stack([source, np.ones_like(source)])
-    (slope, intercept), *_ = np.linalg.lstsq(design, target, rcond=None)
-    residual = target - design @ [slope, intercept]
-    spread = np.abs(target - target.mean()).max()
-    exact = np.abs(residual) <= _EXACT * max(spread, np.abs(target).max() * 1e-6)
-    return slope, intercept, exact
+def _affine_fit(source, target, rows, ahead):
+    """Least squares ``target[rows] ~ slope * source[rows + ahead] + intercept``.
+
+    Returns the slope, the intercept and the share of the rows where the
+    fit is exact. Made a chunk of rows at a time from sums of centred
+    values: no (rows, 2) design matrix, no copy of every row.
+    """
+
+    def pairs():  # (x, y) a chunk of rows at a time, read again by each pass
+        for start in range(0, len(rows), _CHUNK_ROWS):
+            part = rows[start : start + _CHUNK_ROWS]
+            x = np.asarray(source[part + ahead], dtype=np.float64)
+            yield x, np.asarray(target[part], dtype=np.float64)
+
+    centre_x, centre_y = (float(values[0]) for values in next(pairs()))
+    sums = np.zeros(4)  # of x, y, x * x and x * y, centred
+    for x, y in pairs():
+        dx, dy = x - centre_x, y - centre_y
+        sums += [dx.sum(), dy.sum(), dx @ dx, dx @ dy]
+    n_rows = len(rows)
+    mean_x, mean_y = sums[:2] / n_rows
+    variance = sums[2] - n_rows * mean_x**2
+    if variance > 0:
+        slope = (sums[3] - n_rows * mean_x * mean_y) / variance
+        intercept = centre_y + mean_y - slope * (centre_x + mean_x)
+    else:  # a constant source: lstsq's minimum-norm solution
+        level = centre_x + mean_x
+        intercept = (centre_y + mean_y) / (level**2 + 1)
+        slope = level * intercept
+    spread = largest = 0.0
+    for _, y in pairs():
+        spread = max(spread, np.abs(y - (centre_y + mean_y)).max())
+        largest = max(largest, np.abs(y).max())
+    bound = _EXACT * max(spread, largest * 1e-6)
+    n_exact = 0
+    for x, y in pairs():
+        n_exact += int(np.count_nonzero(np.abs(y - (slope * x + intercept)) <= bound))
+    return slope, intercept, n_exact / n_rows
 
 
 def find_target_frame(X, Y):
@@ -178,7 +226,7 @@ def find_target_frame(X, Y):
         return None
     candidates = []
     for column in range(X.shape[2]):
-        last = X[:, -1, column].astype(np.float64)
+        last = X[:, -1, column]  # a view: _affine_fit reads it a chunk at a time
         fits = []
         for j in range(Y.shape[1]):
             # rows i .. i + j + 1 follow each other
@@ -188,10 +236,10 @@ def find_target_frame(X, Y):
             rows = rows[rows + j + 1 < len(X)]
             if len(rows) < 3:
                 break
-            slope, intercept, exact = _affine_fit(last[rows + j + 1], Y[rows, j])
-            if slope <= 0 or exact.mean() < _MIN_SHARE:
+            slope, intercept, share = _affine_fit(last, Y[:, j], rows, j + 1)
+            if slope <= 0 or share < _MIN_SHARE:
                 break
-            fits.append((slope, intercept, exact.mean()))
+            fits.append((slope, intercept, share))
         if len(fits) == Y.shape[1]:
             slope, intercept, share = fits[0]
             candidates.append((share, column, slope, intercept))
@@ -221,32 +269,30 @@ def _window_scales(values):
     if values.shape[1] < 2:  # windows of one step: the steps between rows
         return np.abs(np.diff(values[:, 0].astype(np.float64)))
     params = {"per_window_scale": True, "scale_floor": 0.0}
-    return np.concatenate(
-        [
-            frame_series(_tensor(chunk), 0, **params)[2].numpy()
-            for chunk in _chunks(values)
-        ]
-    )
+    scales = np.empty(len(values))
+    for rows, chunk in _placed_chunks(values):
+        scales[rows] = frame_series(_tensor(chunk), 0, **params)[2].numpy()
+    return scales
 
 
 def _scale_rule(values, column, slope, intercept, positive_target):
     """Choose the frame's scale (and logarithms) from the training windows."""
     frame = dict(column=column, slope=float(slope), intercept=float(intercept))
-    scales = _window_scales(values)
-    positive = scales[scales > 0]
+    positive = _window_scales(values)
+    positive = positive[positive > 0]  # the scales of every row, not kept twice
     if len(positive) == 0:
         return TargetFrame(**frame, log=False, per_window=False, scale=1.0, floor=1.0)
     low, high = np.percentile(positive, [10, 90])
     mixed = values.shape[1] > 1 and high > _MIXED_SCALES * low
     log = bool(mixed and positive_target and _all_positive(values, slope, intercept))
     if log:  # growth rates: compare their spread again
-        scales = np.concatenate(
+        positive = np.concatenate(
             [
                 _window_scales(np.log(chunk * slope + intercept))
                 for chunk in _chunks(values)
             ]
         )
-        positive = scales[scales > 0]
+        positive = positive[positive > 0]
         if len(positive) == 0:
             positive = np.ones(1)
         low, high = np.percentile(positive, [10, 90])
@@ -272,9 +318,9 @@ def _season(last_values, following, n_steps):
     starts = np.r_[0, breaks + 1]
     ends = np.r_[breaks, len(following) - 1]
     longest = np.argmax(ends - starts)
-    rows = np.arange(following[starts[longest]], following[ends[longest]] + 2)
+    rows = slice(following[starts[longest]], following[ends[longest]] + 2)
     steps = np.diff(np.asarray(last_values[rows], dtype=np.float64))
-    steps = steps - steps.mean()
+    steps -= steps.mean()  # in place: the run may be every row of a long series
     max_lag = min(n_steps - 1, len(steps) // 3)
     variance = float(steps @ steps)
     if max_lag < 2 or variance == 0:

@@ -15,7 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn._heads import NetworkWithHead
-from ._data import BatchIterator, SequenceDataset
+from ._data import BatchIterator, SequenceDataset, eval_batch_size
 from ._device import torch_threads
 from ._net import set_mode
 from ._threads import predict_threads
@@ -42,10 +42,6 @@ def call_module(module, X, **forward_params):
     return module(X, **forward_params)
 
 
-# Large batches at predict time: no gradients are kept, so memory stays small.
-_PREDICT_BATCH_SIZE = 4096
-
-
 def _has_attention(estimator):
     return estimator.module is None and estimator.pooling == "attention"
 
@@ -69,6 +65,23 @@ class InferenceMixin:
             network, head, head_dtype=torch.float64
         ).eval()
 
+    def _eval_batch_size(self, n_steps):
+        """Rows per batch of ``predict`` (and other passes without gradients).
+
+        Sized by the widest activation per step of the built-in network (an
+        LSTM's gates), so that memory stays bounded for long windows and
+        large networks alike; a custom module is taken as 256 values wide.
+        """
+        width = 256
+        if self.module is None:
+            channels = self.conv_channels or 0
+            if isinstance(channels, tuple | list):
+                channels = max(channels)
+            gates = (4 if self.cell == "lstm" else 3) * self.hidden_size
+            width = max(gates, channels, self.embedding_dim or 0)
+            width *= 2 if self.bidirectional else 1
+        return eval_batch_size(n_steps, width)
+
     def _input_dtype(self):
         return np.int64 if self._tokens else np.float32
 
@@ -90,23 +103,33 @@ class InferenceMixin:
         set_mode(module, training=False)  # the module is shared with training
         X, lengths = X if isinstance(X, tuple) else (X, None)
         dataset = SequenceDataset(X, dtype=self._input_dtype(), lengths=lengths)
-        outputs = []
+        # Batches of ragged sequences are cut to their longest one: attention
+        # weights of the steps beyond it stay 0.
+        cut = bool(forward_params.get("return_attention")) and lengths is not None
+        outputs = None
         n_threads = predict_threads(self.n_threads, getattr(self, "n_threads_", None))
         with torch_threads(n_threads), torch.inference_mode():
-            batches = BatchIterator(dataset, _PREDICT_BATCH_SIZE, device=self.device_)
-            for X_batch, _ in batches:
+            batch_size = self._eval_batch_size(X.shape[1])
+            batches = BatchIterator(dataset, batch_size, device=self.device_)
+            for start, (X_batch, _) in zip(
+                range(0, len(X), batch_size), batches, strict=True
+            ):
                 out = call_module(module, X_batch, **forward_params)
-                outputs.append([part.cpu().numpy() for part in out])
-        if forward_params.get("return_attention") and lengths is not None:
-            # Batches are cut to their longest sequence: pad the weights back.
-            for batch in outputs:
-                batch[-1] = np.pad(
-                    batch[-1], [(0, 0), (0, X.shape[1] - batch[-1].shape[1])]
-                )
-        return tuple(
-            np.concatenate(column).astype(np.float64, copy=False)
-            for column in zip(*outputs, strict=True)
-        )
+                if outputs is None:  # float64 arrays of every row, filled in
+                    shapes = [(len(X), *part.shape[1:]) for part in out]
+                    if cut:
+                        shapes[-1] = X.shape[:2]
+                    outputs = tuple(np.zeros(shape) for shape in shapes)
+                parts = [part.cpu().numpy() for part in out]
+                if cut:
+                    weights = parts.pop()
+                    outputs[-1][start : start + len(weights), : weights.shape[1]] = (
+                        weights
+                    )
+                # With the attention weights written, parts is one shorter.
+                for output, part in zip(outputs, parts, strict=False):
+                    output[start : start + len(part)] = part
+        return outputs or ()
 
     @available_if(_has_attention)
     def attention_weights(self, X):

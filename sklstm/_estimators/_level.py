@@ -19,7 +19,10 @@ from ._phases import fit_phase_templates
 
 __all__ = ["init_level_module"]
 
-_CHUNK_ROWS = 4096
+# Values (rows x steps x features) per chunk: a chunk's float64 copies and
+# design matrix stay a few MB each (measured: 4096 windows of 128 steps x 4
+# features, a fixed chunk of rows, peaked at 170 MB).
+_CHUNK_VALUES = 2**19
 # Ridge penalty per training row on the standardised lags: small enough to
 # leave a well-posed least-squares fit unchanged, large enough to make the
 # nearly collinear lags of a smooth series solvable.
@@ -33,8 +36,9 @@ def _chunks(dataset):
     sequences of different lengths after their ends. ``weight`` holds the
     rows' sample weights (ones without).
     """
-    for start in range(0, len(dataset), _CHUNK_ROWS):
-        rows = torch.arange(start, min(start + _CHUNK_ROWS, len(dataset)))
+    chunk_rows = max(1, _CHUNK_VALUES // int(np.prod(dataset.X.shape[1:])))
+    for start in range(0, len(dataset), chunk_rows):
+        rows = torch.arange(start, min(start + chunk_rows, len(dataset)))
         X, y = dataset.batch(rows)
         X, lengths = (X["X"], X["lengths"]) if isinstance(X, dict) else (X, None)
         y = y.to(torch.float64).reshape(len(rows), -1)

@@ -13,7 +13,7 @@ from ..nn._heads import REGRESSION_LOSSES, RegressionHead
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import BaseLSTM
 from ._calibration import calibrate_intervals
-from ._data import TailSplit
+from ._data import TailSplit, eval_batches
 from ._docstrings import fill_shared_doc
 from ._frame import TargetFrame, clip_outlying, find_target_frame
 from ._level import init_level_module
@@ -38,7 +38,7 @@ def _has_quantiles(estimator):
 
 
 @torch.no_grad()
-def _keep_if_better(net, valid):
+def _keep_if_better(net, valid, batch_size):
     """Switch the recurrent part off unless it lowers the validation loss.
 
     In a target's frame the network's output is the ridge autoregression plus
@@ -49,15 +49,29 @@ def _keep_if_better(net, valid):
     ``benchmarks/bench_accuracy.py``).
     """
     module = net.module_
-    X, y = valid.training_batch(torch.arange(len(valid)))  # weighted if fit was
-    X = X.to(net.device)
-    trained = net.get_loss(module(X), y)
+    trained = _validation_loss(net, valid, batch_size)
     saved = [tensor.clone() for tensor in (module.head.weight, module.head.bias)]
     module.head.weight.zero_()
     module.head.bias.zero_()
-    if net.get_loss(module(X), y) > trained:
+    if _validation_loss(net, valid, batch_size) > trained:
         module.head.weight.copy_(saved[0])
         module.head.bias.copy_(saved[1])
+
+
+def _validation_loss(net, valid, batch_size):
+    """The loss's mean over ``valid`` (weighted if fit was), a batch at a time.
+
+    Each batch's mean weighs by its rows (or their weights);
+    memory stays that of a batch however many rows are held out.
+    """
+    total = rows = 0.0
+    for X, y in eval_batches(valid, batch_size, net.device):
+        # (y, weight) when fit was weighted: get_loss gives the batch's
+        # weighted mean, which then counts by the batch's total weight.
+        weight = float(y[1].sum()) if isinstance(y, tuple) else len(y)
+        total += float(net.get_loss(net.module_(X), y)) * weight
+        rows += weight
+    return total / rows if rows > 0 else 0.0
 
 
 @fill_shared_doc
@@ -659,7 +673,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         valid = dataset.split(len(dataset) - n_valid)[1]
         set_mode(net.module_, training=False)
         if self._frame() is not None:
-            _keep_if_better(net, valid)
+            _keep_if_better(net, valid, self._eval_batch_size(self.input_shape_[0]))
         self._calibrate(net, valid)
 
     def _calibrate(self, net, valid):
@@ -670,7 +684,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             return
         quantiles = self._quantile_levels() if loss == "quantile" else None
         calibration = calibrate_intervals(
-            net.module_, valid, loss, self.n_outputs_, quantiles
+            net.module_,
+            valid,
+            loss,
+            self.n_outputs_,
+            quantiles,
+            batch_size=self._eval_batch_size(self.input_shape_[0]),
         )
         self._interval_calibration = {
             name: np.asarray(values, dtype=np.float64).tolist()
