@@ -345,16 +345,16 @@ def test_phases_improve_forecasts_of_a_seasonal_pattern(monkeypatch):
     """With a short series, the season's pattern learned over every window
     beats the two seasons a window holds: lower one-step error than the
     same model without phase inputs."""
-    from sklstm._estimators import _regressor
+    from sklstm._estimators import _forecasting
 
     errors = {}
     values = _seasonal(n=160, seed=3)
     X = _windows(values[:-1], 24)
-    original = _regressor.find_target_frame
+    original = _forecasting.find_target_frame
     for phases in (True, False):
         if not phases:
             monkeypatch.setattr(
-                _regressor,
+                _forecasting,
                 "find_target_frame",
                 lambda *args: original(*args)._replace(phases=0),
             )
@@ -381,11 +381,11 @@ def test_a_model_with_phases_exports_and_persists(tmp_path):
 
 def test_a_file_saved_before_phases_loads_without_them(tmp_path, monkeypatch):
     """Files of 0.1 hold a frame without "phases": a model without them."""
-    from sklstm._estimators import _regressor
+    from sklstm._estimators import _forecasting
 
-    original = _regressor.find_target_frame
+    original = _forecasting.find_target_frame
     monkeypatch.setattr(
-        _regressor,
+        _forecasting,
         "find_target_frame",
         lambda *args: original(*args)._replace(phases=0),
     )

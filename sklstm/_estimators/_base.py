@@ -4,8 +4,6 @@ Input checks are in ``_inputs`` (InputMixin), prediction in ``_inference``
 (InferenceMixin); the regressor and classifier add their targets and heads.
 """
 
-import contextlib
-import copy
 import inspect
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -14,17 +12,16 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from skorch.history import History
 
 from ..exceptions import TrainingDivergedError
 from ..io._persistence import plain_state, restore_state
 from ..nn._modules import RecurrentNet
 from ..utils._sklearn_compat import Interval, StrOptions, check_sample_weight
-from ._data import BatchIterator, SequenceDataset, TailSplit
+from ._data import SequenceDataset
 from ._device import global_torch_seed, resolve_device, torch_threads
 from ._distributed import data_parallel
+from ._fitting import NetTrainingMixin, draw_seed
 from ._inference import InferenceMixin
 from ._inputs import InputMixin
 from ._routing import RoutedParamsMixin
@@ -32,9 +29,6 @@ from ._threads import fit_threads
 from ._training import (
     OPTIMIZERS,
     SCHEDULERS,
-    build_callbacks,
-    history_frame,
-    optimizer_settings,
 )
 
 # The parameters of RecurrentNet that the estimators expose under the same name.
@@ -56,11 +50,6 @@ _ARCHITECTURE = (
 _MISSING = object()
 
 
-def _draw_seed(generator):
-    """A seed for torch's global generator, drawn from a fit's own generator."""
-    return int(torch.randint(2**62, (1,), generator=generator))
-
-
 def _positive_int():
     return [Interval(Integral, 1, None, closed="left")]
 
@@ -71,7 +60,12 @@ def _conv_argument(value):
 
 
 class BaseLSTM(
-    RoutedParamsMixin, InputMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta
+    RoutedParamsMixin,
+    InputMixin,
+    InferenceMixin,
+    NetTrainingMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
 ):
     """Parameters, validation, training and inference common to all estimators.
 
@@ -323,7 +317,7 @@ class BaseLSTM(
         with torch_threads(n_threads):
             # Weight initialisation draws from torch's global generator; a
             # continued fit overwrites the weights, so it draws nothing of its own.
-            with global_torch_seed(0 if continuing else _draw_seed(generator), device):
+            with global_torch_seed(0 if continuing else draw_seed(generator), device):
                 net.initialize()
             if continuing:
                 self._continue_from(net)
@@ -354,45 +348,6 @@ class BaseLSTM(
             ) from None
         return None if np.all(weights == 1) else weights
 
-    def _train(
-        self, net, dataset, generator, device, partial, continuing, n_threads, group
-    ):
-        n_before = self.n_iter_ if continuing else 0
-        epochs = 1 if partial else net.max_epochs
-        diverged = None
-        # Dropout draws from torch's global generator, which a fit may only
-        # use under a lock (threads share it); the shuffle has its own.
-        needs_global = self.module is not None or self.dropout > 0
-        seeded = contextlib.nullcontext()
-        if needs_global:
-            # A continued fit picks up the global stream where the last one
-            # left it: k partial_fit calls draw what one k-epoch fit draws.
-            saved = getattr(self, "_global_rng_state", None) if continuing else None
-            seeded = global_torch_seed(
-                _draw_seed(generator) if saved is None else saved, device
-            )
-        with seeded as global_generator:
-            try:
-                net.partial_fit(dataset, epochs=epochs)  # targets are in the dataset
-            except TrainingDivergedError as error:
-                diverged = error
-        if group is not None:
-            group.unwrap(net)
-        self._torch_rng_state = generator.get_state()
-        if needs_global:
-            self._global_rng_state = global_generator.state
-        self.net_, self.device_ = net, device
-        tuner = dict(net.callbacks_).get("thread_tuner")
-        # predict uses this count again, in this process or after loading.
-        self.n_threads_ = n_threads if tuner is None else tuner.n_threads_
-        self._record_history(net)
-        self._after_training(net, dataset, partial)
-        self._prepare_inference()
-        if diverged is not None:
-            raise diverged
-        self._report_early_end(net, self.n_iter_ - n_before, epochs, partial)
-        return self
-
     def _has_batch_norm(self):
         """Whether the built-in network has batch-normalised convolutions."""
         return self.module is None and isinstance(self.conv_channels, tuple | list)
@@ -408,39 +363,6 @@ class BaseLSTM(
             *self._level_params(),
         )
         return {key: getattr(self, key) for key in keys if hasattr(self, key)}
-
-    def _continue_from(self, net):
-        """Carry the fitted weights, optimizer state and history into ``net``.
-
-        ``net`` is built from the current parameters, so a continued fit uses
-        the current learning rate, batch size, callbacks and validation rule;
-        only the architecture must not change.
-        """
-        old = self.net_
-        old_shapes = {k: v.shape for k, v in old.module_.state_dict().items()}
-        new_shapes = {k: v.shape for k, v in net.module_.state_dict().items()}
-        if old_shapes != new_shapes or type(old.module_) is not type(net.module_):
-            fitted = getattr(self, "_architecture_fitted", {})
-            current = self._architecture()
-            changed = [
-                f"{k} (fitted with {fitted[k]!r}, now {current[k]!r})"
-                for k in sorted(current)
-                if fitted.get(k, current[k]) != current[k]
-            ]
-            raise ValueError(
-                f"{type(self).__name__} cannot continue training (warm_start=True "
-                "or partial_fit) with another architecture: "
-                f"{', '.join(changed) or 'the network'} changed since the last fit. "
-                "Set them back, or fit from scratch (warm_start=False)."
-            )
-        net.module_.load_state_dict(old.module_.state_dict())
-        if type(old.optimizer_) is type(net.optimizer_):
-            state = copy.deepcopy(old.optimizer_.state_dict())
-            current = net.optimizer_.state_dict()["param_groups"]
-            for group, settings in zip(state["param_groups"], current, strict=True):
-                group.update({k: v for k, v in settings.items() if k != "params"})
-            net.optimizer_.load_state_dict(state)
-        net.history = History(copy.deepcopy(list(old.history)))
 
     def _after_training(self, net, dataset, partial):
         """Use the held-out rows once trained (nothing here; see LSTMRegressor)."""
@@ -496,81 +418,6 @@ class BaseLSTM(
     def _init_module(self, module, dataset):
         """Set data-dependent starting values of a new module (none here)."""
 
-    def _build_net(
-        self,
-        n_features,
-        n_outputs,
-        device,
-        partial,
-        generator=None,
-        group=None,
-        settings=None,
-        **net_params,
-    ):
-        module, module_params = self._module_and_params(n_features, n_outputs)
-        # Each process of a data-parallel fit serves its share of each batch;
-        # only rank 0 shows progress.
-        shards = (
-            {} if group is None else {"rank": group.rank, "n_shards": group.world_size}
-        )
-        verbose = self.verbose if group is None or group.rank == 0 else 0
-        amp = self.amp and torch.device(device).type == "cuda"
-        if self.amp and not amp:
-            warnings.warn(
-                f"amp=True has no effect on device={device!r}: mixed precision is "
-                "used on CUDA GPUs only. Training runs in float32.",
-                UserWarning,
-                stacklevel=5,
-            )
-        validation = self._stops_early() and not partial
-        if settings is None:
-            settings = self._training_settings(partial)
-        return self._make_net(
-            amp=amp,
-            module=module,
-            **{f"module__{key}": value for key, value in module_params.items()},
-            **optimizer_settings(self),
-            lr=settings["lr"],
-            max_epochs=settings["max_epochs"],
-            batch_size=settings["batch_size"],
-            iterator_train=BatchIterator,
-            iterator_train__shuffle=True,
-            iterator_train__generator=generator,
-            iterator_train__merge_small_last=self._has_batch_norm(),
-            # CUDA batches go through pinned memory, copied without blocking.
-            iterator_train__device=device,
-            **{f"iterator_train__{key}": value for key, value in shards.items()},
-            iterator_valid=BatchIterator,
-            iterator_valid__device=device,
-            **{f"iterator_valid__{key}": value for key, value in shards.items()},
-            dataset=SequenceDataset,
-            train_split=self._validation_split() if validation else None,
-            callbacks=build_callbacks(self, partial, settings, device, verbose),
-            device=device,
-            # verbose=1 draws a progress bar; 2 prints skorch's table. Without
-            # it, PrintLog would still format the table each epoch (0.5 ms).
-            verbose=int(verbose >= 2),
-            **({} if verbose >= 2 else {"callbacks__print_log": None}),
-            **net_params,
-        )
-
-    def _validation_split(self):
-        """The skorch ``train_split`` of early stopping: the last rows, in order."""
-        return TailSplit(self.validation_fraction)
-
-    def _record_history(self, net):
-        rows = [row for row in net.history if "train_loss" in row]
-        self.history_ = history_frame(rows)
-        self.n_iter_ = len(rows)
-        self.loss_curve_ = [row["train_loss"] for row in rows]
-        self.validation_loss_ = None
-        self.best_epoch_ = self.n_iter_
-        if "valid_loss" in self.history_:
-            self.validation_loss_ = self.history_["valid_loss"].tolist()
-            stopper = dict(net.callbacks_).get("early_stopping")
-            if stopper is not None and stopper.best_epoch_:
-                self.best_epoch_ = int(stopper.best_epoch_)
-
     @property
     def validation_scores_(self):
         """Deprecated alias of ``validation_loss_`` (losses, not scores).
@@ -593,28 +440,6 @@ class BaseLSTM(
             stacklevel=2,
         )
         return losses
-
-    def _report_early_end(self, net, epochs_run, epochs_asked, partial):
-        """Warn when training ended by an interruption, or before converging."""
-        stopper = dict(net.callbacks_).get("early_stopping")
-        stopped_early = stopper is not None and stopper.misses_ >= stopper.patience
-        if epochs_run < epochs_asked and not stopped_early:
-            warnings.warn(
-                f"Training was interrupted after {epochs_run} of {epochs_asked} "
-                f"epochs; the model keeps the weights of epoch {self.best_epoch_} "
-                "(the best validation loss with early stopping, else the last "
-                "completed epoch) and can predict.",
-                UserWarning,
-                stacklevel=5,
-            )
-        elif stopper is not None and not partial and self.best_epoch_ == self.n_iter_:
-            warnings.warn(
-                f"max_epochs={epochs_asked} ended while the validation loss was "
-                "still improving (the last epoch was the best). Raise max_epochs, "
-                "or lr, for a better fit.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
 
     # -- inference ----------------------------------------------------------
 

@@ -1,30 +1,20 @@
 """LSTMRegressor: a scikit-learn regressor around a skorch-trained LSTM."""
 
-import inspect
 import warnings
-from numbers import Real
 
-import numpy as np
-import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
-from ..nn._heads import REGRESSION_LOSSES, RegressionHead
+from ..nn._heads import REGRESSION_LOSSES
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import BaseLSTM
-from ._calibration import calibrate_intervals
-from ._data import TailSplit, eval_batches
 from ._docstrings import fill_shared_doc
-from ._frame import TargetFrame, clip_outlying, find_target_frame
-from ._level import init_level_module
-from ._net import AmpNeuralNetRegressor, SequenceNetRegressor, set_mode
+from ._forecasting import _DEPRECATED_LOSSES, ForecastingMixin
+from ._net import AmpNeuralNetRegressor, SequenceNetRegressor
 from ._prediction_tuple import PredictionTuple
-from ._validation import check_float32_range
+from ._targets import RegressionTargetMixin
 
 __all__ = ["LSTMRegressor"]
-
-# Names of version 0.1, deprecated in 0.2 for scikit-learn's vocabulary.
-_DEPRECATED_LOSSES = {"mse": "squared_error", "mae": "absolute_error"}
 
 
 def _losses_with(output):
@@ -37,45 +27,8 @@ def _has_quantiles(estimator):
     return estimator.loss in _losses_with("quantiles")
 
 
-@torch.no_grad()
-def _keep_if_better(net, valid, batch_size):
-    """Switch the recurrent part off unless it lowers the validation loss.
-
-    In a target's frame the network's output is the ridge autoregression plus
-    the recurrent head's; with the head at zero it is the autoregression alone,
-    where training started. Early stopping picks the best epoch of training
-    but never that start: on short series, where a few validation rows decide,
-    the recurrent part otherwise added noise (measured on 19 real series,
-    ``benchmarks/bench_accuracy.py``).
-    """
-    module = net.module_
-    trained = _validation_loss(net, valid, batch_size)
-    saved = [tensor.clone() for tensor in (module.head.weight, module.head.bias)]
-    module.head.weight.zero_()
-    module.head.bias.zero_()
-    if _validation_loss(net, valid, batch_size) > trained:
-        module.head.weight.copy_(saved[0])
-        module.head.bias.copy_(saved[1])
-
-
-def _validation_loss(net, valid, batch_size):
-    """The loss's mean over ``valid`` (weighted if fit was), a batch at a time.
-
-    Each batch's mean weighs by its rows (or their weights);
-    memory stays that of a batch however many rows are held out.
-    """
-    total = rows = 0.0
-    for X, y in eval_batches(valid, batch_size, net.device):
-        # (y, weight) when fit was weighted: get_loss gives the batch's
-        # weighted mean, which then counts by the batch's total weight.
-        weight = float(y[1].sum()) if isinstance(y, tuple) else len(y)
-        total += float(net.get_loss(net.module_(X), y)) * weight
-        rows += weight
-    return total / rows if rows > 0 else 0.0
-
-
 @fill_shared_doc
-class LSTMRegressor(RegressorMixin, BaseLSTM):
+class LSTMRegressor(RegressorMixin, RegressionTargetMixin, ForecastingMixin, BaseLSTM):
     """LSTM regressor for sequences, trained with skorch.
 
     A recurrent network (LSTM by default; GRU, stacked, bidirectional,
@@ -412,112 +365,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         """
         return self._fit(X, y, partial=True, sample_weight=sample_weight)
 
-    def _frame(self):
-        """The fitted target frame, or None."""
-        frame = getattr(self, "_target_frame", None)
-        return None if frame is None else TargetFrame(**frame)
-
-    def _frame_target(self, X, lengths, y, continuing):
-        """With ``level="auto"``, ``y`` relative to its series' last value.
-
-        The frame (:mod:`sklstm._estimators._frame`) is found on the first fit
-        and kept by continued fits.
-        """
-        _check_numeric_y(y)
-        if not continuing:
-            frame = None
-            if self.level == "auto" and lengths is None and self.module is None:
-                if not self._tokens and len(X) >= 8:
-                    frame = find_target_frame(X, np.reshape(y, (len(y), -1)))
-            self._target_frame = None if frame is None else frame._asdict()
-        frame = self._frame()
-        if frame is None:
-            return y
-        return clip_outlying(frame.encode(X, y))
-
-    def _encode_target(self, y, continuing, sample_weight=None):
-        check_float32_range(y, "y")
-        _check_numeric_y(y)
-        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        if continuing and (y.ndim, Y.shape[1]) != (self._y_ndim, self.n_outputs_):
-            raise ValueError(
-                f"y has shape {y.shape}, but LSTMRegressor was fitted on "
-                f"{self.n_outputs_} target(s) of {self._y_ndim} dimension(s); a "
-                "continued fit (warm_start or partial_fit) needs the same targets."
-            )
-        if not continuing:
-            self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
-            self._set_target_scale(Y, sample_weight)
-        Y = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
-        return torch.from_numpy(Y), self._module_output_size(), self._criterion_params()
-
-    def _module_output_size(self):
-        return self.n_outputs_ * self._criterion()[1]
-
-    def _criterion_params(self):
-        return self._criterion()[0]
-
-    def _set_target_scale(self, Y, sample_weight=None):
-        self.y_mean_ = np.zeros(Y.shape[1])
-        self.y_scale_ = np.ones(Y.shape[1])
-        if self.normalize_y:
-            self.y_mean_ = Y.mean(axis=0)
-            scale = Y.std(axis=0)
-            if sample_weight is not None:  # frequencies: weight 2 counts twice
-                self.y_mean_ = np.average(Y, axis=0, weights=sample_weight)
-                deviation = (Y - self.y_mean_) ** 2
-                scale = np.sqrt(np.average(deviation, axis=0, weights=sample_weight))
-            self.y_scale_ = np.where(scale > 0, scale, 1.0)  # constant targets
-
-    def _criterion(self):
-        """The skorch criterion parameters and the raw outputs per target."""
-        loss = REGRESSION_LOSSES[_DEPRECATED_LOSSES.get(self.loss, self.loss)]
-        accepted = inspect.signature(loss.criterion).parameters
-        params = {"criterion": loss.criterion}
-        if "n_targets" in accepted:
-            params["criterion__n_targets"] = self.n_outputs_
-        outputs_per_target = loss.outputs_per_target
-        if outputs_per_target is None or "quantiles" in accepted:
-            levels = self._quantile_levels()
-            outputs_per_target = outputs_per_target or len(levels)
-            if "quantiles" in accepted:
-                params["criterion__quantiles"] = levels
-        return params, outputs_per_target
-
-    def _quantile_levels(self):
-        levels = np.asarray(self.quantiles, dtype=float)
-        valid = (
-            levels.ndim == 1
-            and all(isinstance(level, Real) for level in self.quantiles)
-            and np.all((levels > 0) & (levels < 1))
-            and np.all(np.diff(levels) > 0)
-            and 0.5 in levels
-        )
-        if not valid:
-            raise ValueError(
-                "quantiles must be increasing levels in (0, 1) that include 0.5 "
-                f"(the median predict returns); got {self.quantiles!r}."
-            )
-        return tuple(levels)
-
-    def _make_head(self, output_names=None):
-        loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
-        frame = self._frame()
-        quantiles = None
-        if REGRESSION_LOSSES[loss].outputs_per_target is None:
-            quantiles = self._quantile_levels()
-        return RegressionHead(
-            loss,
-            self.n_outputs_,
-            self.y_mean_,
-            self.y_scale_,
-            quantiles=quantiles,
-            squeeze=self._y_ndim == 1,
-            output_names=output_names,
-            frame=None if frame is None else (frame.slope, frame.intercept, frame.log),
-            calibration=getattr(self, "_interval_calibration", None),
-        )
-
     def _check_params(self, n_samples, partial=False):
         super()._check_params(n_samples, partial)
         if self.loss in _DEPRECATED_LOSSES:
@@ -621,81 +468,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 "sequences to one length with sklstm.pad_sequences."
             )
 
-    def _level_params(self):
-        if self.level is None or self.module is not None or self._tokens:
-            return {}
-        params = {
-            "level": "last" if self.level == "auto" else self.level,
-            "n_steps": self.input_shape_[0],
-            "outputs_per_target": self._criterion()[1],
-        }
-        frame = self._frame()
-        if frame is not None:
-            params.update(level="ar", **frame.module_params())
-            if frame.phases:
-                params["n_phases"] = frame.phases
-        return params
-
-    def _init_module(self, module, dataset):
-        """Standardise the input and start the highway at the least-squares fit.
-
-        Statistics come from the rows the network trains on (not the
-        validation rows of early stopping). Starting from the linear
-        autoregression, with the recurrent head at zero, training begins at
-        the linear forecast and learns what it misses.
-
-        A framed target's ridge autoregression, which training does not move,
-        is fitted on every row: the validation rows are the latest of a
-        series, and leaving them out of the linear part cost 2 % in geometric
-        mean RMSE on short seasonal series (``bench_accuracy.py``).
-        """
-        if getattr(module, "level", None) is None:
-            return
-        frame = self._frame()
-        if frame is None:
-            if self._stops_early():
-                n_valid = TailSplit(self.validation_fraction).n_valid(len(dataset))
-                dataset = dataset.split(len(dataset) - n_valid)[0]
-            init_level_module(module, dataset)
-            return
-        init_level_module(module, dataset, frame.season, self.y_scale_, self.y_mean_)
-
-    def _after_training(self, net, dataset, partial):
-        """Check the recurrent part and calibrate the head on the validation rows.
-
-        A partial fit (no validation rows) keeps what the last fit decided.
-        """
-        if partial or not self._stops_early():
-            if not partial:
-                self._interval_calibration = None
-            return
-        n_valid = TailSplit(self.validation_fraction).n_valid(len(dataset))
-        valid = dataset.split(len(dataset) - n_valid)[1]
-        set_mode(net.module_, training=False)
-        if self._frame() is not None:
-            _keep_if_better(net, valid, self._eval_batch_size(self.input_shape_[0]))
-        self._calibrate(net, valid)
-
-    def _calibrate(self, net, valid):
-        """Conformal calibration of an interval head (see ``_calibration``)."""
-        self._interval_calibration = None
-        loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
-        if loss not in ("gaussian", "quantile"):
-            return
-        quantiles = self._quantile_levels() if loss == "quantile" else None
-        calibration = calibrate_intervals(
-            net.module_,
-            valid,
-            loss,
-            self.n_outputs_,
-            quantiles,
-            batch_size=self._eval_batch_size(self.input_shape_[0]),
-        )
-        self._interval_calibration = {
-            name: np.asarray(values, dtype=np.float64).tolist()
-            for name, values in calibration.items()
-        }
-
     def _make_net(self, amp, **params):
         net_class = AmpNeuralNetRegressor if amp else SequenceNetRegressor
         return net_class(**params)
@@ -704,11 +476,3 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-def _check_numeric_y(y):
-    if y.dtype.kind not in "biuf":
-        raise ValueError(
-            f"LSTMRegressor needs a numeric y; got dtype {y.dtype}. "
-            "For labels, use LSTMClassifier."
-        )

@@ -1,0 +1,103 @@
+"""LSTMRegressor's targets: scaling, the loss's criterion and the prediction head."""
+
+import inspect
+from numbers import Real
+
+import numpy as np
+import torch
+
+from ..nn._heads import REGRESSION_LOSSES, RegressionHead
+from ._forecasting import _DEPRECATED_LOSSES, check_numeric_y
+from ._validation import check_float32_range
+
+__all__ = ["RegressionTargetMixin"]
+
+
+class RegressionTargetMixin:
+    """LSTMRegressor's targets: their scaling (``normalize_y``), the loss and the head.
+
+    Mixed into :class:`~sklstm.LSTMRegressor`.
+    """
+
+    def _encode_target(self, y, continuing, sample_weight=None):
+        check_float32_range(y, "y")
+        check_numeric_y(y)
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        if continuing and (y.ndim, Y.shape[1]) != (self._y_ndim, self.n_outputs_):
+            raise ValueError(
+                f"y has shape {y.shape}, but LSTMRegressor was fitted on "
+                f"{self.n_outputs_} target(s) of {self._y_ndim} dimension(s); a "
+                "continued fit (warm_start or partial_fit) needs the same targets."
+            )
+        if not continuing:
+            self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
+            self._set_target_scale(Y, sample_weight)
+        Y = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
+        return torch.from_numpy(Y), self._module_output_size(), self._criterion_params()
+
+    def _module_output_size(self):
+        return self.n_outputs_ * self._criterion()[1]
+
+    def _criterion_params(self):
+        return self._criterion()[0]
+
+    def _set_target_scale(self, Y, sample_weight=None):
+        self.y_mean_ = np.zeros(Y.shape[1])
+        self.y_scale_ = np.ones(Y.shape[1])
+        if self.normalize_y:
+            self.y_mean_ = Y.mean(axis=0)
+            scale = Y.std(axis=0)
+            if sample_weight is not None:  # frequencies: weight 2 counts twice
+                self.y_mean_ = np.average(Y, axis=0, weights=sample_weight)
+                deviation = (Y - self.y_mean_) ** 2
+                scale = np.sqrt(np.average(deviation, axis=0, weights=sample_weight))
+            self.y_scale_ = np.where(scale > 0, scale, 1.0)  # constant targets
+
+    def _criterion(self):
+        """The skorch criterion parameters and the raw outputs per target."""
+        loss = REGRESSION_LOSSES[_DEPRECATED_LOSSES.get(self.loss, self.loss)]
+        accepted = inspect.signature(loss.criterion).parameters
+        params = {"criterion": loss.criterion}
+        if "n_targets" in accepted:
+            params["criterion__n_targets"] = self.n_outputs_
+        outputs_per_target = loss.outputs_per_target
+        if outputs_per_target is None or "quantiles" in accepted:
+            levels = self._quantile_levels()
+            outputs_per_target = outputs_per_target or len(levels)
+            if "quantiles" in accepted:
+                params["criterion__quantiles"] = levels
+        return params, outputs_per_target
+
+    def _quantile_levels(self):
+        levels = np.asarray(self.quantiles, dtype=float)
+        valid = (
+            levels.ndim == 1
+            and all(isinstance(level, Real) for level in self.quantiles)
+            and np.all((levels > 0) & (levels < 1))
+            and np.all(np.diff(levels) > 0)
+            and 0.5 in levels
+        )
+        if not valid:
+            raise ValueError(
+                "quantiles must be increasing levels in (0, 1) that include 0.5 "
+                f"(the median predict returns); got {self.quantiles!r}."
+            )
+        return tuple(levels)
+
+    def _make_head(self, output_names=None):
+        loss = _DEPRECATED_LOSSES.get(self.loss, self.loss)
+        frame = self._frame()
+        quantiles = None
+        if REGRESSION_LOSSES[loss].outputs_per_target is None:
+            quantiles = self._quantile_levels()
+        return RegressionHead(
+            loss,
+            self.n_outputs_,
+            self.y_mean_,
+            self.y_scale_,
+            quantiles=quantiles,
+            squeeze=self._y_ndim == 1,
+            output_names=output_names,
+            frame=None if frame is None else (frame.slope, frame.intercept, frame.log),
+            calibration=getattr(self, "_interval_calibration", None),
+        )
