@@ -5,6 +5,7 @@ import json
 import os
 import re
 import time
+import warnings
 import zipfile
 
 import joblib
@@ -238,6 +239,20 @@ def test_invalid_parameter_is_refused(model, fmt):
     model.num_layers = -3
     with pytest.raises(ValueError, match=r"invalid parameter.*num_layers"):
         load(saved(model, fmt))
+
+
+@pytest.mark.parametrize("amp", [True, "float16", "bfloat16"])
+def test_every_amp_value_round_trips_and_an_unknown_one_is_refused(amp):
+    with pytest.warns(UserWarning, match="has no effect on device='cpu'"):
+        model = LSTMRegressor(**TINY, amp=amp).fit(*sequences())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load(saved(model, "skops"))
+    assert loaded.get_params()["amp"] == amp
+    assert not [w for w in caught if "amp=" in str(w.message)]  # about training
+    model.amp = "float8"
+    with pytest.raises(ValueError, match=r"invalid parameter.*'amp'.*'float8'"):
+        load(saved(model, "skops"))
 
 
 def test_parameters_that_build_no_network_are_refused(model):

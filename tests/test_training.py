@@ -431,21 +431,58 @@ def test_verbose_progress_is_a_bar_in_a_terminal(monkeypatch):
     assert "epoch 1/3" not in terminal.getvalue()
 
 
-def test_amp_on_cpu_warns_and_trains_in_float32():
+@pytest.mark.parametrize("amp", [True, "float16", "bfloat16"])
+def test_amp_on_cpu_warns_and_trains_in_float32(amp):
     X, y = task()
-    with pytest.warns(UserWarning, match="amp=True has no effect on device='cpu'"):
-        model = LSTMRegressor(**FAST, max_epochs=1, amp=True).fit(X, y)
+    with pytest.warns(UserWarning, match=f"amp={amp!r} has no effect on device='cpu'"):
+        model = LSTMRegressor(**FAST, max_epochs=1, amp=amp).fit(X, y)
     assert isinstance(model.net_, NeuralNetRegressor)
     assert "Amp" not in type(model.net_).__name__
+    reference = LSTMRegressor(**FAST, max_epochs=1).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), reference.predict(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("amp", ["bf16", "float32", 1, None])
+def test_bad_amp_is_refused_before_training_naming_the_parameter(Estimator, amp):
+    X, y = task()
+    if Estimator is LSTMClassifier:
+        y = y > np.median(y)
+    model = Estimator(**FAST, amp=amp)
+    with pytest.raises(ValueError, match=r"'amp' parameter .*'bfloat16'") as error:
+        model.fit(X, y)
+    assert repr(amp) in str(error.value)
+    assert not hasattr(model, "net_")
 
 
 @pytest.mark.cuda
-def test_amp_on_cuda_trains_and_predicts():
+@pytest.mark.parametrize("amp", [True, "float16", "bfloat16"])
+def test_amp_on_cuda_trains_and_predicts_close_to_float32(amp):
     X, y = task()
-    model = LSTMRegressor(**FAST, max_epochs=3, amp=True, device="cuda").fit(X, y)
+    params = {**FAST, "max_epochs": 3, "device": "cuda"}
+    model = LSTMRegressor(**params, amp=amp).fit(X, y)
+    reference = LSTMRegressor(**params).fit(X, y)
     assert type(model.net_).__name__ == "AmpNeuralNetRegressor"
+    expected = torch.bfloat16 if amp == "bfloat16" else torch.float16
+    assert model.net_.amp_dtype == expected
+    assert model.net_.grad_scaler_.is_enabled() == (expected == torch.float16)
     assert np.isfinite(model.loss_curve_).all()
-    assert np.isfinite(model.predict(X)).all()
+    y_pred = model.predict(X)
+    assert np.isfinite(y_pred).all()
+    # Three epochs in half precision: the same fit up to rounding, loosely.
+    np.testing.assert_allclose(y_pred, reference.predict(X), atol=0.1 * np.std(y))
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("amp", ["float16", "bfloat16"])
+def test_amp_classifier_on_cuda_predicts_finite_probabilities(amp):
+    X, y = task()
+    y = y > np.median(y)
+    params = {**FAST, "max_epochs": 3, "device": "cuda"}
+    proba = LSTMClassifier(**params, amp=amp).fit(X, y).predict_proba(X)
+    reference = LSTMClassifier(**params).fit(X, y).predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba, reference, atol=0.05)
 
 
 def test_training_history_display_draws_headless():

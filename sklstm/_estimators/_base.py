@@ -81,7 +81,8 @@ class BaseLSTM(
       criterion (``criterion``, ``criterion__<name>``); also used to rebuild
       a net on unpickling.
     - ``_make_net(amp, **params)`` (abstract): the skorch net, with its
-      criterion, built from ``params`` (mixed precision when ``amp``).
+      criterion, built from ``params`` (mixed precision in the autocast
+      dtype ``amp``; None: float32).
     - ``_make_head(output_names=None)`` (abstract): the head of
       ``sklstm.nn._heads`` from raw outputs to predictions, which ``predict``
       and every exporter run.
@@ -122,7 +123,7 @@ class BaseLSTM(
         "lr_scheduler": [StrOptions(set(SCHEDULERS)), type, None],
         "lr_scheduler_params": [dict, None],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "amp": ["boolean"],
+        "amp": ["boolean", StrOptions({"float16", "bfloat16"})],
         "callbacks": [list, None],
         "warm_start": ["boolean"],
         "device": [str],
@@ -162,7 +163,7 @@ class BaseLSTM(
         lr_scheduler: str | type | None = None,
         lr_scheduler_params: dict | None = None,
         clip_grad_norm: float | None = None,
-        amp: bool = False,
+        amp: bool | str = False,
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -405,7 +406,7 @@ class BaseLSTM(
 
     @abstractmethod
     def _make_net(self, amp, **params):
-        """The skorch net, with mixed precision when ``amp``."""
+        """The skorch net, in mixed precision of autocast dtype ``amp`` (None: off)."""
 
     @abstractmethod
     def _make_head(self, output_names=None):

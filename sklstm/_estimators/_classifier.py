@@ -164,7 +164,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         lr_scheduler: str | type | None = "auto",
         lr_scheduler_params: dict | None = None,
         clip_grad_norm: float | None = None,
-        amp: bool = False,
+        amp: bool | str = False,
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -410,5 +410,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return ClassificationHead(output_names)
 
     def _make_net(self, amp, **params):
-        net_class = AmpNeuralNetClassifier if amp else SequenceNetClassifier
-        return net_class(criterion=torch.nn.CrossEntropyLoss, **params)
+        if amp is None:
+            return SequenceNetClassifier(criterion=torch.nn.CrossEntropyLoss, **params)
+        return AmpNeuralNetClassifier(
+            criterion=torch.nn.CrossEntropyLoss, amp_dtype=amp, **params
+        )

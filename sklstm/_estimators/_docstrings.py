@@ -157,9 +157,13 @@ SHARED_PARAMETERS = """\
     clip_grad_norm : float or None, default=None
         Clip the gradients' total norm to this value before each step.
 
-    amp : bool, default=False
-        Train with mixed precision (float16 autocast and gradient scaling) on
-        CUDA. On other devices it has no effect, with a warning.
+    amp : bool, "float16" or "bfloat16", default=False
+        Train with mixed precision on CUDA: the forward pass and loss run
+        under ``torch.autocast`` in this dtype, weights and predictions stay
+        float32. ``"float16"`` (or True) scales the loss (``GradScaler``) so
+        that small gradients do not underflow; ``"bfloat16"`` has float32's
+        exponent range and needs no scaling, on GPUs with bfloat16 units
+        (Ampere or newer). On other devices it has no effect, with a warning.
 
     callbacks : list or None, default=None
         Extra skorch callbacks (instances or ``(name, callback)`` tuples),

@@ -28,6 +28,7 @@ __all__ = [
     "AmpNeuralNetRegressor",
     "SequenceNetClassifier",
     "SequenceNetRegressor",
+    "autocast_dtype",
     "set_mode",
 ]
 
@@ -74,19 +75,34 @@ class TrainStepMixin:
         )
 
 
-class AmpMixin(TrainStepMixin):
-    """Run skorch's training step under ``torch.autocast`` with a ``GradScaler``.
+AMP_DTYPES = {True: torch.float16, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
-    The forward pass and loss run in float16 where safe; the loss is scaled
-    before ``backward`` so small gradients do not underflow, and gradients are
-    unscaled before ``on_grad_computed`` so that gradient clipping sees their
-    true norm. Inference is unchanged (float32).
+
+def autocast_dtype(amp):
+    """The autocast dtype of the estimators' ``amp`` parameter; None for False."""
+    return AMP_DTYPES[amp] if amp else None
+
+
+class AmpMixin(TrainStepMixin):
+    """Run skorch's training step under CUDA ``torch.autocast``.
+
+    The forward pass and loss run in ``amp_dtype`` (float16 or bfloat16)
+    where safe. With float16 a ``GradScaler`` scales the loss before
+    ``backward`` so that small gradients do not underflow, and unscales the
+    gradients before ``on_grad_computed`` so that gradient clipping sees their
+    true norm. bfloat16 has float32's exponent range: its gradients do not
+    underflow, and the scaler is disabled (it passes the loss and the step
+    through unchanged). Inference is unchanged (float32).
     """
+
+    def __init__(self, *args, amp_dtype=torch.float16, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.amp_dtype = amp_dtype
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        with torch.autocast(device_type="cuda", dtype=torch.float16):
+        with torch.autocast(device_type="cuda", dtype=self.amp_dtype):
             y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         self.grad_scaler_.scale(loss).backward()
@@ -94,7 +110,9 @@ class AmpMixin(TrainStepMixin):
 
     def train_step(self, batch, **fit_params):
         if not hasattr(self, "grad_scaler_"):
-            self.grad_scaler_ = torch.amp.GradScaler("cuda")
+            self.grad_scaler_ = torch.amp.GradScaler(
+                "cuda", enabled=self.amp_dtype == torch.float16
+            )
         self._zero_grad_optimizer()
         step = self.train_step_single(batch, **fit_params)
         self.grad_scaler_.unscale_(self.optimizer_)

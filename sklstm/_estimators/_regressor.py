@@ -255,7 +255,7 @@ class LSTMRegressor(RegressorMixin, RegressionTargetMixin, ForecastingMixin, Bas
         lr_scheduler: str | type | None = None,
         lr_scheduler_params: dict | None = None,
         clip_grad_norm: float | None = None,
-        amp: bool = False,
+        amp: bool | str = False,
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -469,8 +469,9 @@ class LSTMRegressor(RegressorMixin, RegressionTargetMixin, ForecastingMixin, Bas
             )
 
     def _make_net(self, amp, **params):
-        net_class = AmpNeuralNetRegressor if amp else SequenceNetRegressor
-        return net_class(**params)
+        if amp is None:
+            return SequenceNetRegressor(**params)
+        return AmpNeuralNetRegressor(amp_dtype=amp, **params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -209,13 +209,16 @@ def _rebuild_net(estimator, weights, history):
             stacklevel=5,
         )
         device = "cpu"
-    net = estimator._build_net(
-        _n_features(estimator),
-        estimator._module_output_size(),
-        device,
-        partial=False,
-        **estimator._criterion_params(),
-    )
+    with warnings.catch_warnings():
+        # The warning that amp has no effect here is about training, not loading.
+        warnings.filterwarnings("ignore", message="amp=.* has no effect on device")
+        net = estimator._build_net(
+            _n_features(estimator),
+            estimator._module_output_size(),
+            device,
+            partial=False,
+            **estimator._criterion_params(),
+        )
     # Initialising draws random weights: keep the caller's generator untouched.
     with global_torch_seed(0, device):
         net.initialize()
