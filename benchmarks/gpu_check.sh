@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU checks of issue 27 item 3, for a machine with a CUDA GPU, this repository
 # and its dependencies (torch with CUDA, skorch, scikit-learn) installed.
-# Run from the repository root: bash gpu_check.sh
+# Run from the repository root: bash benchmarks/gpu_check.sh
 set -euo pipefail
 export PYTHONPATH="$PWD"
 python -c "import sklstm, torch; print(sklstm.__file__, torch.__version__, torch.cuda.is_available())"
