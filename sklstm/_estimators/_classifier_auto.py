@@ -93,7 +93,7 @@ AUTO_SETTINGS_DOC = {
 """,
 }
 AUTO_SETTINGS_DOC["lr_scheduler"] = """\
-    lr_scheduler : {"plateau", "cosine", "step", "onecycle", "auto"}, torch \\
+    lr_scheduler : {"plateau", "cosine", "step", "onecycle", "auto"}, torch \
             scheduler class or None, default="auto"
         Learning-rate schedule, stepped once per epoch: ``"plateau"`` halves
         the rate when the loss has not improved for 5 epochs; ``"cosine"``
@@ -101,7 +101,8 @@ AUTO_SETTINGS_DOC["lr_scheduler"] = """\
         every third of ``max_epochs``; ``"onecycle"`` raises it from
         ``lr / 25`` to ``lr`` over the first 30 % of ``max_epochs`` and
         anneals it to ``lr / 1e4`` by the last (``OneCycleLR``). A class from
-        ``torch.optim.lr_scheduler`` is built with ``lr_scheduler_params``.
+        ``torch.optim.lr_scheduler`` is built with its ``lr_scheduler__<name>``
+        arguments, which also override the defaults of a named schedule.
         ``"auto"``: ``"onecycle"`` in :meth:`fit` of a network with
         batch-normalised convolutions, None (a constant rate) otherwise and
         in :meth:`partial_fit`.
