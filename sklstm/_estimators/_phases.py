@@ -6,8 +6,6 @@ each window's phase against the pattern learned over every training window
 (``phase_templates``), fitted here.
 """
 
-import itertools
-
 import torch
 
 __all__ = ["fit_phase_templates"]
@@ -53,10 +51,11 @@ def fit_phase_templates(module, dataset):
             framed = module.framed_inputs(X.to(torch.float64))
             yield framed[..., module.target_column] @ detrend  # (chunk, n_steps)
 
-    energy = torch.cat([(d * d).sum(dim=1) for d in detrended_chunks()])
-    first = int(energy.argmax())
-    chunk, offset = divmod(first, _CHUNK_ROWS)
-    start = next(itertools.islice(detrended_chunks(), chunk, None))[offset]
+    start, most = None, -1.0
+    for detrended in detrended_chunks():
+        energy = (detrended * detrended).sum(dim=1)
+        if float(energy.max()) > most:
+            most, start = float(energy.max()), detrended[int(energy.argmax())]
     pattern = _bin_means(bins[:, :1].T, start.unsqueeze(0), n_phases)
     for _ in range(_PHASE_PASSES):
         pattern = pattern - pattern.mean()
@@ -64,8 +63,9 @@ def fit_phase_templates(module, dataset):
         counts = torch.zeros(n_phases, dtype=torch.float64)
         for detrended in detrended_chunks():
             phase = (detrended @ pattern[bins]).argmax(dim=1)
-            sums += _bin_sums(bins[:, phase].T, detrended, n_phases)
-            counts += _bin_sums(bins[:, phase].T, torch.ones_like(detrended), n_phases)
+            at = bins[:, phase].T
+            sums += _bin_sums(at, detrended, n_phases)
+            counts += torch.bincount(at.reshape(-1), minlength=n_phases)
         pattern = sums / counts.clamp(min=1)
     pattern = pattern - pattern.mean()
     module.phase_templates.copy_(detrend @ pattern[bins])
