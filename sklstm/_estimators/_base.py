@@ -1,62 +1,37 @@
 """BaseLSTM: the parameters, fit transaction and training shared by the estimators.
 
-Input checks are in ``_inputs`` (InputMixin), prediction in ``_inference``
+Input checks are in ``_inputs`` (InputMixin), the network's building and
+training in ``_fitting`` (NetTrainingMixin), prediction in ``_inference``
 (InferenceMixin); the regressor and classifier add their targets and heads.
 """
 
-import inspect
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 
 from ..exceptions import TrainingDivergedError
 from ..io._persistence import plain_state, restore_state
-from ..nn._modules import RecurrentNet
 from ..utils._sklearn_compat import Interval, StrOptions, check_sample_weight
 from ._data import SequenceDataset
-from ._device import global_torch_seed, resolve_device, torch_threads
+from ._device import resolve_device
 from ._distributed import data_parallel
-from ._fitting import NetTrainingMixin, draw_seed
+from ._fitting import NetTrainingMixin
 from ._inference import InferenceMixin
 from ._inputs import InputMixin
 from ._routing import RoutedParamsMixin
-from ._threads import fit_threads
 from ._training import (
     OPTIMIZERS,
     SCHEDULERS,
 )
 
-# The parameters of RecurrentNet that the estimators expose under the same name.
-_ARCHITECTURE = (
-    "hidden_size",
-    "num_layers",
-    "dropout",
-    "bidirectional",
-    "cell",
-    "proj_size",
-    "pooling",
-    "conv_channels",
-    "conv_kernel_size",
-    "conv_path",
-    "layer_norm",
-    "n_tokens",
-    "embedding_dim",
-)
 _MISSING = object()
 
 
 def _positive_int():
     return [Interval(Integral, 1, None, closed="left")]
-
-
-def _conv_argument(value):
-    """Lists (from a JSON or a grid) as tuples; a one-int list for an int channel."""
-    return tuple(value) if isinstance(value, list) else value
 
 
 class BaseLSTM(
@@ -219,23 +194,6 @@ class BaseLSTM(
 
     # -- training -----------------------------------------------------------
 
-    def _module_and_params(self, n_features, n_outputs):
-        sizes = {"n_features": n_features, "n_outputs": n_outputs}
-        if self.module is None:
-            return RecurrentNet, {
-                **sizes,
-                **{k: getattr(self, k) for k in _ARCHITECTURE},
-                **{
-                    key: _conv_argument(getattr(self, key))
-                    for key in ("conv_channels", "conv_kernel_size")
-                },
-                **self._level_params(),
-            }
-        params = self._routed_arguments("module__")
-        accepted = inspect.signature(self.module).parameters
-        sizes = {k: v for k, v in sizes.items() if k in accepted and k not in params}
-        return self.module, {**sizes, **params}
-
     def _fit(self, X, y, *, partial, sample_weight=None, **target_params):
         """Validate, encode the target, and train: the body of fit and partial_fit.
 
@@ -288,49 +246,6 @@ class BaseLSTM(
                 dataset, net_params, device, partial, continuing, group
             )
 
-    def _fit_network(self, dataset, net_params, device, partial, continuing, group):
-        """Build the net, initialise it (or continue the fitted one) and train it."""
-        generator = torch.Generator()
-        if continuing:
-            generator.set_state(self._torch_rng_state)
-        else:
-            generator.manual_seed(
-                int(
-                    check_random_state(self.random_state).randint(
-                        np.iinfo(np.int32).max
-                    )
-                )
-            )
-        if group is not None:  # shuffle alike: random_state=None differs by process
-            generator.set_state(group.from_rank_0(generator.get_state()))
-        settings = self._training_settings(partial, n_samples=len(dataset))
-        net = self._build_net(
-            device=device,
-            partial=partial,
-            generator=generator,
-            group=group,
-            settings=settings,
-            **net_params,
-        )
-        # One count for the whole fit, initialisation included, restored
-        # afterwards ("auto" starts at one thread and its tuner changes it).
-        n_threads = fit_threads(self.n_threads)
-        with torch_threads(n_threads):
-            # Weight initialisation draws from torch's global generator; a
-            # continued fit overwrites the weights, so it draws nothing of its own.
-            with global_torch_seed(0 if continuing else draw_seed(generator), device):
-                net.initialize()
-            if continuing:
-                self._continue_from(net)
-            else:
-                self._init_module(net.module_, dataset)
-            self._architecture_fitted = self._architecture()
-            if group is not None:
-                group.wrap(net, find_unused_parameters=self.module is not None)
-            return self._train(
-                net, dataset, generator, device, partial, continuing, n_threads, group
-            )
-
     def _validate_sample_weight(self, sample_weight, X):
         """Checked float64 weights, or None for none (or all ones: the same fit).
 
@@ -348,22 +263,6 @@ class BaseLSTM(
                 "rows), not all zero, or None."
             ) from None
         return None if np.all(weights == 1) else weights
-
-    def _has_batch_norm(self):
-        """Whether the built-in network has batch-normalised convolutions."""
-        return self.module is None and isinstance(self.conv_channels, tuple | list)
-
-    def _architecture(self):
-        """The parameters that shape the network, as set now."""
-        keys = (
-            *_ARCHITECTURE,
-            "module",
-            "module_params",
-            *self._routed_params("module__"),
-            *self._output_params,
-            *self._level_params(),
-        )
-        return {key: getattr(self, key) for key in keys if hasattr(self, key)}
 
     def _after_training(self, net, dataset, partial):
         """Use the held-out rows once trained (nothing here; see LSTMRegressor)."""

@@ -1,22 +1,49 @@
-"""BaseLSTM's training: the skorch net built, trained and recorded."""
+"""BaseLSTM's training: the skorch net built from the parameters, trained, recorded."""
 
 import contextlib
 import copy
+import inspect
 import warnings
 
+import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 from skorch.history import History
 
 from ..exceptions import TrainingDivergedError
+from ..nn._modules import RecurrentNet
 from ._data import BatchIterator, SequenceDataset, TailSplit
-from ._device import global_torch_seed
+from ._device import global_torch_seed, torch_threads
 from ._net import autocast_dtype
+from ._threads import fit_threads
 from ._training import (
     build_callbacks,
     history_frame,
     optimizer_settings,
 )
+
+# The parameters of RecurrentNet that the estimators expose under the same name.
+_ARCHITECTURE = (
+    "hidden_size",
+    "num_layers",
+    "dropout",
+    "bidirectional",
+    "cell",
+    "proj_size",
+    "pooling",
+    "conv_channels",
+    "conv_kernel_size",
+    "conv_path",
+    "layer_norm",
+    "n_tokens",
+    "embedding_dim",
+)
+
+
+def _conv_argument(value):
+    """Lists (from a JSON or a grid) as tuples; a one-int list for an int channel."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def draw_seed(generator):
@@ -30,6 +57,49 @@ class NetTrainingMixin:
     Mixed into :class:`~sklstm._estimators._base.BaseLSTM`, whose hooks
     (``_make_net``, ``_make_head``, ``_level_params``, ...) these call.
     """
+
+    def _fit_network(self, dataset, net_params, device, partial, continuing, group):
+        """Build the net, initialise it (or continue the fitted one) and train it."""
+        generator = torch.Generator()
+        if continuing:
+            generator.set_state(self._torch_rng_state)
+        else:
+            generator.manual_seed(
+                int(
+                    check_random_state(self.random_state).randint(
+                        np.iinfo(np.int32).max
+                    )
+                )
+            )
+        if group is not None:  # shuffle alike: random_state=None differs by process
+            generator.set_state(group.from_rank_0(generator.get_state()))
+        settings = self._training_settings(partial, n_samples=len(dataset))
+        net = self._build_net(
+            device=device,
+            partial=partial,
+            generator=generator,
+            group=group,
+            settings=settings,
+            **net_params,
+        )
+        # One count for the whole fit, initialisation included, restored
+        # afterwards ("auto" starts at one thread and its tuner changes it).
+        n_threads = fit_threads(self.n_threads)
+        with torch_threads(n_threads):
+            # Weight initialisation draws from torch's global generator; a
+            # continued fit overwrites the weights, so it draws nothing of its own.
+            with global_torch_seed(0 if continuing else draw_seed(generator), device):
+                net.initialize()
+            if continuing:
+                self._continue_from(net)
+            else:
+                self._init_module(net.module_, dataset)
+            self._architecture_fitted = self._architecture()
+            if group is not None:
+                group.wrap(net, find_unused_parameters=self.module is not None)
+            return self._train(
+                net, dataset, generator, device, partial, continuing, n_threads, group
+            )
 
     def _train(
         self, net, dataset, generator, device, partial, continuing, n_threads, group
@@ -103,6 +173,23 @@ class NetTrainingMixin:
             net.optimizer_.load_state_dict(state)
         net.history = History(copy.deepcopy(list(old.history)))
 
+    def _module_and_params(self, n_features, n_outputs):
+        sizes = {"n_features": n_features, "n_outputs": n_outputs}
+        if self.module is None:
+            return RecurrentNet, {
+                **sizes,
+                **{k: getattr(self, k) for k in _ARCHITECTURE},
+                **{
+                    key: _conv_argument(getattr(self, key))
+                    for key in ("conv_channels", "conv_kernel_size")
+                },
+                **self._level_params(),
+            }
+        params = self._routed_arguments("module__")
+        accepted = inspect.signature(self.module).parameters
+        sizes = {k: v for k, v in sizes.items() if k in accepted and k not in params}
+        return self.module, {**sizes, **params}
+
     def _build_net(
         self,
         n_features,
@@ -163,6 +250,22 @@ class NetTrainingMixin:
             **({} if verbose >= 2 else {"callbacks__print_log": None}),
             **net_params,
         )
+
+    def _has_batch_norm(self):
+        """Whether the built-in network has batch-normalised convolutions."""
+        return self.module is None and isinstance(self.conv_channels, tuple | list)
+
+    def _architecture(self):
+        """The parameters that shape the network, as set now."""
+        keys = (
+            *_ARCHITECTURE,
+            "module",
+            "module_params",
+            *self._routed_params("module__"),
+            *self._output_params,
+            *self._level_params(),
+        )
+        return {key: getattr(self, key) for key in keys if hasattr(self, key)}
 
     def _validation_split(self):
         """The skorch ``train_split`` of early stopping: the last rows, in order."""
