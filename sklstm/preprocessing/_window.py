@@ -5,7 +5,6 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -13,7 +12,6 @@ from sklearn.utils.validation import (
 )
 
 from .._estimators._validation import (
-    check_float32_range,
     check_no_datetimes,
     float32_offsets,
 )
@@ -33,6 +31,7 @@ from ._labels import (
     _plain_label,
 )
 from ._panel import is_panel
+from ._window_buffer import WindowBufferMixin
 from ._window_panel import PanelWindowsMixin, fingerprint
 
 __all__ = ["SlidingWindow"]
@@ -41,7 +40,11 @@ __all__ = ["SlidingWindow"]
 # auto_wrap_output_keys=None: scikit-learn's set_output would wrap the output in a
 # DataFrame, which cannot hold 3-D windows; set_output below is a no-op instead.
 class SlidingWindow(
-    PanelWindowsMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+    PanelWindowsMixin,
+    WindowBufferMixin,
+    TransformerMixin,
+    BaseEstimator,
+    auto_wrap_output_keys=None,
 ):
     """Stack each row with the rows before it into a window, one window per row.
 
@@ -322,10 +325,6 @@ class SlidingWindow(
         shape = self._fit_fingerprint[0]
         return rows.shape == shape and fingerprint(rows) == self._fit_fingerprint
 
-    def _last_rows(self, rows):
-        """A copy of the last ``window - 1`` of ``rows``: the history of the next."""
-        return rows[len(rows) - min(self.window - 1, len(rows)) :].copy()
-
     def _warn_if_short(self, n_samples):
         if self.window > n_samples:
             warnings.warn(
@@ -335,28 +334,6 @@ class SlidingWindow(
                 UserWarning,
                 stacklevel=5,
             )
-
-    def _output_dtype(self):
-        # Files saved before the float64 case existed hold float32 windows.
-        return np.dtype(getattr(self, "_dtype", "float32"))
-
-    def _padded_copy(self, X):
-        """One buffer: ``window - 1`` rows to fill, then ``X``, in the fitted dtype."""
-        check_float32_range(X, "X")
-        n_samples, n_features = X.shape
-        shape = (n_samples + self.window - 1, n_features)
-        try:
-            padded = np.empty(shape, dtype=self._output_dtype())
-        except MemoryError:
-            raise ValueError(
-                f"window={self.window} needs a buffer of {shape[0]} rows of "
-                f"{n_features} values for {n_samples} rows of X, more than this "
-                "machine can allocate. Use a window of at most the rows of "
-                "history a forecast needs."
-            ) from None
-        # Assigning casts in place: no float32 copy of X besides the padded one.
-        padded[self.window - 1 :] = X
-        return padded
 
     def _follows(self, next_label, index, fit_data):
         """Whether rows indexed by ``index`` follow fit rows ending before
@@ -377,20 +354,6 @@ class SlidingWindow(
                 "history='auto' to pad the windows of rows that do not follow them."
             )
         return True
-
-    def _fill_before(self, padded, history):
-        """Fill the rows before ``X``: the end of ``history``, then padding."""
-        n_pad = self.window - 1
-        first = padded[n_pad : n_pad + 1]
-        if history is not None and len(history):
-            padded[n_pad - len(history) : n_pad] = history
-            n_pad -= len(history)
-            first = history[:1]
-        padded[:n_pad] = first if self.padding == "edge" else 0.0
-
-    def _windows(self, padded):
-        # sliding_window_view puts the window axis last: (n, features, window).
-        return sliding_window_view(padded, self.window, axis=0).transpose(0, 2, 1)
 
     def __getstate__(self):
         # Plain values only, so that skops (sklstm.load) needs to trust no

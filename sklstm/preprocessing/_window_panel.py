@@ -19,7 +19,8 @@ class PanelWindowsMixin:
     """Fit and transform of a panel (rows indexed by ``(series id, time)``).
 
     Mixed into :class:`~sklstm.SlidingWindow`, whose buffer methods
-    (``_padded_copy``, ``_fill_before``, ``_windows``, ``_follows``) these use.
+    (``_padded_copy``, ``_fill_before``, ``_windows`` of ``_window_buffer``) and
+    ``_follows`` these use.
     """
 
     def _panel_fit(self, values, index):
