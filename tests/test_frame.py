@@ -105,6 +105,7 @@ def test_scale_free_panel_with_a_negative_and_a_zero_series():
     ).fit(X, Y.ravel())
     frame = model[-1]._target_frame
     assert frame["per_window"] and not frame["log"]  # mixed scales, not positive
+    assert not frame["absolute_level"]  # no common level to revert to
     forecast = recursive_forecast(model, history, steps=6)["forecast"]
     truth = panel.groupby(level="series").tail(6)["value"]
     for name, values in series.items():
@@ -341,23 +342,28 @@ def test_phases_are_read_from_each_window():
     assert 2.5 < ratio < 5.5
 
 
+def _frames_with(monkeypatch, **fields):
+    """Make the estimators find frames with ``fields`` replaced."""
+    from sklstm._estimators import _forecasting
+
+    original = _forecasting.find_target_frame
+    monkeypatch.setattr(
+        _forecasting,
+        "find_target_frame",
+        lambda *args: original(*args)._replace(**fields),
+    )
+
+
 def test_phases_improve_forecasts_of_a_seasonal_pattern(monkeypatch):
     """With a short series, the season's pattern learned over every window
     beats the two seasons a window holds: lower one-step error than the
     same model without phase inputs."""
-    from sklstm._estimators import _forecasting
-
     errors = {}
     values = _seasonal(n=160, seed=3)
     X = _windows(values[:-1], 24)
-    original = _forecasting.find_target_frame
     for phases in (True, False):
         if not phases:
-            monkeypatch.setattr(
-                _forecasting,
-                "find_target_frame",
-                lambda *args: original(*args)._replace(phases=0),
-            )
+            _frames_with(monkeypatch, phases=0)
         model = LSTMRegressor(**FAST).fit(X[:120], values[1:121])
         assert model._target_frame["phases"] == (12 if phases else 0)
         errors[phases] = np.sqrt(np.mean((model.predict(X[120:]) - values[121:]) ** 2))
@@ -380,26 +386,45 @@ def test_a_model_with_phases_exports_and_persists(tmp_path):
 
 
 def test_a_file_saved_before_phases_loads_without_them(tmp_path, monkeypatch):
-    """Files of 0.1 hold a frame without "phases": a model without them."""
-    from sklstm._estimators import _forecasting
-
-    original = _forecasting.find_target_frame
-    monkeypatch.setattr(
-        _forecasting,
-        "find_target_frame",
-        lambda *args: original(*args)._replace(phases=0),
-    )
+    """Files of 0.1 hold a frame without "phases" or "absolute_level": a model
+    without them."""
+    _frames_with(monkeypatch, phases=0, absolute_level=False)
     values = _seasonal()
     X = _windows(values[:-1], 24)
     model = LSTMRegressor(**FAST).fit(X, values[1:])
     expected = model.predict(X)
-    del model._target_frame["phases"]
+    del model._target_frame["phases"], model._target_frame["absolute_level"]
     joblib.dump(model, tmp_path / "old.joblib")
     loaded = joblib.load(tmp_path / "old.joblib")
     assert loaded._target_frame["phases"] == 0
+    assert loaded._target_frame["absolute_level"] is False
     assert_allclose(loaded.predict(X), expected, rtol=1e-6)
     # A phase count that is not the season's is a damaged file.
     model._target_frame["phases"] = 5
     joblib.dump(model, tmp_path / "damaged.joblib")
     with pytest.raises(ValueError, match="phases"):
         joblib.load(tmp_path / "damaged.joblib")
+    model._target_frame.update(phases=0, absolute_level="yes")
+    joblib.dump(model, tmp_path / "damaged.joblib")
+    with pytest.raises(ValueError, match="target frame"):
+        joblib.load(tmp_path / "damaged.joblib")
+
+
+def test_the_absolute_level_lets_a_stationary_series_revert(monkeypatch):
+    """A stationary series reverts to its mean, which windows read relative to
+    their last value cannot show: lower one-step error with the window's
+    absolute level among the ridge's inputs than without."""
+    rng = np.random.default_rng(0)
+    values = np.zeros(400)
+    for t in range(1, 400):
+        values[t] = 0.5 * values[t - 1] + rng.normal()
+    values += 50.0
+    X = _windows(values[:-1], 8)
+    errors = {}
+    for level in (True, False):
+        if not level:
+            _frames_with(monkeypatch, absolute_level=False)
+        model = LSTMRegressor(**FAST).fit(X[:300], values[1:301])
+        assert model._target_frame["absolute_level"] is level
+        errors[level] = np.sqrt(np.mean((model.predict(X[300:]) - values[301:]) ** 2))
+    assert errors[True] < 0.98 * errors[False], errors

@@ -62,6 +62,8 @@ class ForecastingMixin:
             params.update(level="ar", **frame.module_params())
             if frame.phases:
                 params["n_phases"] = frame.phases
+            if frame.absolute_level:
+                params["absolute_level"] = True
         return params
 
     def _init_module(self, module, dataset):

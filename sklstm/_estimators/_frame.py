@@ -74,6 +74,10 @@ class TargetFrame(NamedTuple):
     # Seasonal phases read from each window (see _level.fit_phase_templates);
     # 0: none, and for files saved before they existed.
     phases: int = 0
+    # The window's level relative to the training windows' (a series at one
+    # scale), an input of the ridge so that a stationary series' forecast can
+    # revert to its mean; False for files saved before it existed.
+    absolute_level: bool = False
 
     def module_params(self):
         """The frame for :func:`~sklstm.nn._modules.frame_series` (no season)."""
@@ -255,7 +259,10 @@ def find_target_frame(X, Y):
     # worse (mean MASE 2.63 -> 2.73).
     long_enough = season >= 2 and X.shape[1] >= season + 2
     phases = season if long_enough and not frame.per_window else 0
-    return frame._replace(season=season, phases=phases)
+    # A panel's windows scaled one by one have no common level to revert to.
+    return frame._replace(
+        season=season, phases=phases, absolute_level=not frame.per_window
+    )
 
 
 def _tensor(chunk):

@@ -139,9 +139,13 @@ def _check_frame(estimator, frame):
     from .._estimators._frame import TargetFrame
 
     fields = TargetFrame._fields
-    if isinstance(frame, dict) and "phases" not in frame:
-        # Saved before seasonal phases existed: a model without them.
-        frame = estimator._target_frame = {**frame, "phases": 0}
+    if isinstance(frame, dict):
+        # Saved before seasonal phases or the absolute level existed: a
+        # model without them.
+        missing = {"phases": 0, "absolute_level": False}
+        missing = {key: value for key, value in missing.items() if key not in frame}
+        if missing:
+            frame = estimator._target_frame = {**frame, **missing}
     if not isinstance(frame, dict) or set(frame) != set(fields):
         raise _damaged(estimator, "target frame")
     season, phases = frame["season"], frame["phases"]
@@ -155,7 +159,10 @@ def _check_frame(estimator, frame):
         isinstance(column, int)
         and not isinstance(column, bool)
         and 0 <= column < n_features
-        and all(isinstance(frame[key], bool) for key in ("log", "per_window"))
+        and all(
+            isinstance(frame[key], bool)
+            for key in ("log", "per_window", "absolute_level")
+        )
         and all(isinstance(x, int | float) and np.isfinite(x) for x in numbers)
         and frame["slope"] > 0
         and frame["scale"] > 0

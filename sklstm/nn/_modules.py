@@ -148,6 +148,13 @@ class RecurrentNet(nn.Module):
         one-hot, times the window's amplitude of the pattern. A linear map
         of them adds the season's learned pattern at the next step, scaled
         as the window shows it. 0: none.
+    absolute_level : bool, default=False
+        With ``target_column`` set (and windows not scaled one by one): the
+        highway reads the window's last target value, in units of the
+        series' scale, standardised by the buffer ``level_moments``
+        ``(mean, std)`` of the training windows', in place of the framed
+        target's last value (always 0). A forecast can then revert towards
+        the series' mean, as a stationary series' does.
 
     Shape
     -----
@@ -186,9 +193,11 @@ class RecurrentNet(nn.Module):
         series_scale: float = 1.0,
         scale_floor: float = 1.0,
         n_phases: int = 0,
+        absolute_level: bool = False,
     ):
         super().__init__()
         self.n_phases = n_phases
+        self.absolute_level = absolute_level and target_column is not None
         self.pooling = pooling
         self.level = level
         self.target_column = target_column
@@ -210,6 +219,8 @@ class RecurrentNet(nn.Module):
             self.register_buffer("output_scale", torch.ones(n_outputs))
             if n_phases:
                 self.register_buffer("phase_templates", torch.zeros(n_steps, n_phases))
+            if self.absolute_level:
+                self.register_buffer("level_moments", torch.tensor([0.0, 1.0]))
             self.highway = nn.Linear(
                 n_lags * n_features + n_phases, n_outputs // outputs_per_target
             )
@@ -337,6 +348,7 @@ class RecurrentNet(nn.Module):
         raw lags are nearly collinear. With ``lengths``, the last step is
         each row's last real step (``"ar"`` needs windows of equal length).
         """
+        level = self.window_level(X) if self.absolute_level else None
         X = self.framed_inputs(X)
         Z = (X - self.input_shift) / self.input_scale
         if lengths is None:
@@ -346,11 +358,23 @@ class RecurrentNet(nn.Module):
             last = Z[rows, lengths - 1].unsqueeze(1)
         relative = (Z - last) / self.relative_scale
         lags = last[:, 0]
+        if level is not None:
+            column = self.target_column
+            standardised = (level - self.level_moments[0]) / self.level_moments[1]
+            lags = torch.cat(
+                [lags[:, :column], standardised.unsqueeze(1), lags[:, column + 1 :]],
+                dim=1,
+            )
         if self.level == "ar":
             lags = torch.cat([lags, relative[:, :-1].flatten(1)], dim=1)
         if self.n_phases:
             lags = torch.cat([lags, self.phase_inputs(X)], dim=1)
         return lags, relative
+
+    def window_level(self, X):
+        """Each window's last target value over the series' scale ``(batch,)``."""
+        _, last, scale, _ = frame_series(X, *self.frame)
+        return last / scale
 
     def phase_inputs(self, framed):
         """Each window's seasonal phase, one-hot times its amplitude.
