@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+import torch
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import root_mean_squared_error
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -13,6 +14,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklstm import LSTMRegressor, SlidingWindow
 from sklstm._estimators._data import SequenceDataset
+from sklstm._estimators._forecasting import _significant
 
 FAST = {"hidden_size": 16, "max_epochs": 30, "lr": 1e-2, "n_threads": 1}
 
@@ -189,3 +191,72 @@ def test_closed_form_weights_are_row_frequencies(level):
     model._init_module(unweighted, SequenceDataset(X32, Y))
     before, after = (m.highway.weight.detach() for m in (unweighted, weighted))
     assert not np.allclose(before, after)
+
+
+def _logistic_map(n=400, seed=0):
+    """A chaotic series a linear autoregression cannot forecast well."""
+    rng = np.random.RandomState(seed)
+    values = np.empty(n)
+    values[0] = 0.3
+    for t in range(1, n):
+        values[t] = np.clip(3.8 * values[t - 1] * (1 - values[t - 1]), 0, 1)
+        values[t] = np.clip(values[t] + 0.005 * rng.normal(), 0.001, 0.999)
+    return values
+
+
+def _with_and_without_head(model, X, y):
+    """RMSE of ``model`` on ``(X, y)``, then with its recurrent head at zero."""
+    full = root_mean_squared_error(y, model.predict(X))
+    head = model.net_.module_.head
+    with torch.no_grad():
+        head.weight.zero_()
+        head.bias.zero_()
+    return full, root_mean_squared_error(y, model.predict(X))
+
+
+def test_the_recurrent_part_is_kept_where_it_lowers_the_error():
+    """On a nonlinear series the trained recurrent part beats the ridge alone on
+    new data and is kept; on a linear AR(1), where it has nothing to learn,
+    whatever the validation rows decide costs nothing on new data."""
+    values = _logistic_map()
+    X = SlidingWindow(4).fit_transform(values[:-1].reshape(-1, 1))
+    model = LSTMRegressor(hidden_size=16, max_epochs=60, random_state=0, n_threads=1)
+    model.fit(X[:300], values[1:301])
+    assert model.net_.lr == 1e-2  # lr="auto" in a target's frame
+    head = model.net_.module_.head
+    assert head.weight.abs().sum() > 0
+    full, ridge = _with_and_without_head(model, X[300:], values[301:])
+    assert full < 0.8 * ridge, (full, ridge)
+
+    rng = np.random.RandomState(0)
+    linear = np.zeros(400)
+    for t in range(1, 400):
+        linear[t] = 0.6 * linear[t - 1] + rng.normal()
+    X = SlidingWindow(4).fit_transform(linear[:-1].reshape(-1, 1))
+    model = LSTMRegressor(hidden_size=16, max_epochs=60, random_state=0, n_threads=1)
+    model.fit(X[:300], linear[1:301])
+    full, ridge = _with_and_without_head(model, X[300:], linear[301:])
+    assert full < 1.01 * ridge, (full, ridge)
+
+
+def test_lr_auto_is_higher_only_in_a_targets_frame():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(64, 5, 2))
+    y = X[:, -1, 0] + X[:, -2, 1]
+    model = LSTMRegressor(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
+    assert model._frame() is None and model.net_.lr == 1e-3
+    model.set_params(lr=0.05).fit(X, y)
+    assert model.net_.lr == 0.05
+
+
+@pytest.mark.parametrize(
+    "gain, weights, expected",
+    [
+        (np.full(10, 0.1) + np.linspace(-0.01, 0.01, 10), np.ones(10), True),
+        (np.linspace(-1, 1.2, 10), np.ones(10), False),  # mean 0.1, SE 0.23
+        (np.array([0.5]), np.ones(1), False),  # one block: no evidence
+        (np.array([0.5, 0.4, -9.0]), np.array([1.0, 1.0, 0.0]), True),
+    ],
+)
+def test_one_standard_error_rule(gain, weights, expected):
+    assert _significant(gain, weights) is expected

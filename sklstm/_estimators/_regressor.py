@@ -1,14 +1,15 @@
 """LSTMRegressor: a scikit-learn regressor around a skorch-trained LSTM."""
 
 import warnings
+from numbers import Real
 
 from sklearn.base import RegressorMixin
 
 from ..nn._heads import REGRESSION_LOSSES
-from ..utils._sklearn_compat import StrOptions, _fit_context
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._base import BaseLSTM
 from ._docstrings import fill_shared_doc
-from ._forecasting import _DEPRECATED_LOSSES, ForecastingMixin
+from ._forecasting import _DEPRECATED_LOSSES, LR_DOC, ForecastingMixin
 from ._net import AmpNeuralNetRegressor, SequenceNetRegressor
 from ._regression_outputs import RegressionOutputsMixin
 from ._targets import RegressionTargetMixin
@@ -214,7 +215,9 @@ class LSTMRegressor(
         "quantiles": [tuple, list],
         "normalize_y": ["boolean"],
         "level": [StrOptions({"auto", "ar", "last"}), None],
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
     }
+    _doc_overrides = {"lr": LR_DOC}
 
     def __init__(
         self,
@@ -240,7 +243,7 @@ class LSTMRegressor(
         module_params: dict | None = None,
         max_epochs: int = 100,
         batch_size: int = 32,
-        lr: float = 1e-3,
+        lr: float | str = "auto",
         optimizer: str = "adam",
         weight_decay: float = 0.0,
         early_stopping: bool | str = "auto",
