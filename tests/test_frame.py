@@ -17,7 +17,7 @@ from sklstm import (
     recursive_forecast,
 )
 from sklstm._estimators._frame import find_target_frame
-from sklstm._estimators._level import _iterated_weights
+from sklstm._estimators._ridge import iterated_weights
 
 FAST = {"hidden_size": 8, "max_epochs": 5, "n_threads": 1, "random_state": 0}
 
@@ -291,9 +291,7 @@ def test_iterated_weights_are_the_one_step_forecast_fed_back():
         module.head.weight.zero_()
         module.head.bias.zero_()
     weights = torch.cat([module.highway.weight.T, module.highway.bias[None]])
-    iterated = _iterated_weights(
-        module, weights.double(), model.y_mean_, model.y_scale_
-    )
+    iterated = iterated_weights(module, weights.double(), model.y_mean_, model.y_scale_)
     # The one-step forecast, fed back three times (the target is the column).
     window, recursive = windows[-1:].astype(np.float64), []
     for _ in range(4):
@@ -306,7 +304,7 @@ def test_iterated_weights_are_the_one_step_forecast_fed_back():
     # Windows with another feature: no iterated forecast (its future is unknown).
     two = np.concatenate([windows, np.sqrt(np.abs(windows))], axis=-1)
     module = LSTMRegressor(**FAST).fit(two, Y).net_.module_
-    assert _iterated_weights(module, weights.double(), model.y_mean_, None) is None
+    assert iterated_weights(module, weights.double(), model.y_mean_, None) is None
 
 
 def _seasonal(n=300, seed=0, growth=0.0):

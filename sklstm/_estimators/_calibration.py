@@ -50,7 +50,7 @@ def _conformal_quantile(scores, level):
 def _raw_outputs(module, dataset, batch_size):
     """The network's raw outputs, targets and volatilities over ``dataset``.
 
-    The volatility (see :func:`~sklstm.nn._modules.frame_series`) widens each
+    The volatility (see :func:`~sklstm.nn._framing.frame_series`) widens each
     row's interval; 1 without a frame. Computed a batch of rows at a time.
     """
     device = next(module.parameters()).device

@@ -26,7 +26,7 @@ column's last value in the row ``i + 1`` for the rows that follow each other
 (a window shifted by one step), as SlidingWindow's rows do. Nothing is
 guessed per prediction: the column, the map and the scale rule are fitted
 attributes. numpy here (float64); the network applies the same rule in torch
-(:func:`~sklstm.nn._modules.frame_series`).
+(:func:`~sklstm.nn._framing.frame_series`).
 """
 
 from typing import NamedTuple
@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..nn._modules import frame_series
+from ..nn._framing import frame_series
 
 __all__ = ["TargetFrame", "clip_outlying", "find_target_frame"]
 
@@ -80,7 +80,7 @@ class TargetFrame(NamedTuple):
     absolute_level: bool = False
 
     def module_params(self):
-        """The frame for :func:`~sklstm.nn._modules.frame_series` (no season)."""
+        """The frame for :func:`~sklstm.nn._framing.frame_series` (no season)."""
         return {
             "target_column": self.column,
             "frame_slope": self.slope,
