@@ -134,6 +134,9 @@ def test_positive_series_at_different_scales_are_modelled_in_logarithms():
     X, Y = make_horizon_targets(panel, horizon=1)
     model = make_pipeline(SlidingWindow(6), LSTMRegressor(**FAST)).fit(X, Y.ravel())
     assert model[-1]._target_frame["log"]
+    # The level in logarithms says each series' scale: no level to revert to.
+    assert not model[-1]._target_frame["absolute_level"]
+    assert model[-1].net_.lr == 1e-3  # lr="auto" outside the frame of one scale
     forecast = recursive_forecast(model, panel, steps=10)["forecast"]
     assert (forecast > 0).all()
     # A continued fit cannot take the logarithm of a value <= 0: said before training.

@@ -239,7 +239,7 @@ def test_the_recurrent_part_is_kept_where_it_lowers_the_error():
     assert full < 1.01 * ridge, (full, ridge)
 
 
-def test_lr_auto_is_higher_only_in_a_targets_frame():
+def test_lr_auto_is_higher_only_in_the_frame_of_one_series():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(64, 5, 2))
     y = X[:, -1, 0] + X[:, -2, 1]
@@ -247,6 +247,12 @@ def test_lr_auto_is_higher_only_in_a_targets_frame():
     assert model._frame() is None and model.net_.lr == 1e-3
     model.set_params(lr=0.05).fit(X, y)
     assert model.net_.lr == 0.05
+    # A panel at mixed scales: windows scaled one by one, many of them.
+    walks = [scale * np.cumsum(rng.normal(size=80)) for scale in (1.0, 1e4)]
+    X = np.concatenate([SlidingWindow(6).fit_transform(w[:-1, None]) for w in walks])
+    y = np.concatenate([w[1:] for w in walks])
+    model = LSTMRegressor(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
+    assert model._frame().per_window and model.net_.lr == 1e-3
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,11 @@ class TargetFrame(NamedTuple):
     # revert to its mean; False for files saved before it existed.
     absolute_level: bool = False
 
+    @property
+    def one_scale(self):
+        """Whether the windows are at one scale: not a panel of mixed scales."""
+        return not (self.per_window or self.log)
+
     def module_params(self):
         """The frame for :func:`~sklstm.nn._framing.frame_series` (no season)."""
         return {
@@ -259,10 +264,9 @@ def find_target_frame(X, Y):
     # worse (mean MASE 2.63 -> 2.73).
     long_enough = season >= 2 and X.shape[1] >= season + 2
     phases = season if long_enough and not frame.per_window else 0
-    # A panel's windows scaled one by one have no common level to revert to.
-    return frame._replace(
-        season=season, phases=phases, absolute_level=not frame.per_window
-    )
+    # Series at mixed scales (windows scaled one by one, or in logarithms:
+    # a panel) have no common level to revert to.
+    return frame._replace(season=season, phases=phases, absolute_level=frame.one_scale)
 
 
 def _tensor(chunk):
