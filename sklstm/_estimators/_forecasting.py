@@ -31,7 +31,8 @@ _LR = 1e-3
 # consecutive rows (one row each when there are fewer).
 _MAX_BLOCKS = 64
 
-LR_DOC = """lr : float or "auto", default="auto"
+LR_DOC = """\
+    lr : float or "auto", default="auto"
         Learning rate of the optimizer. ``"auto"``: 1e-2 when the target is
         forecast in its frame (``level="auto"`` found the series in ``X``)
         at one scale, where the recurrent part learns what the ridge
