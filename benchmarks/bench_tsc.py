@@ -6,8 +6,8 @@ on its test split, with the same settings on every set (no tuning per set):
 - ``default``: the LSTM-FCN architecture and nothing else,
   ``LSTMClassifier(conv_channels=(128, 256, 128), conv_kernel_size=(8, 5, 3),
   conv_path="beside", random_state=seed)``: the training settings are the
-  classifier's defaults ("auto": a 40-epoch one-cycle schedule for networks
-  with batch-normalised convolutions);
+  classifier's defaults ("auto": a one-cycle schedule of 200 updates, 20 to
+  100 epochs, for networks with batch-normalised convolutions);
 - ``recipe``: the longer recipe of docs/architectures.md ("Time-series
   classification: LSTM-FCN"), 300 epochs with a plateau schedule;
 - ``minirocket``: aeon's ``MiniRocketClassifier`` (random features and a
