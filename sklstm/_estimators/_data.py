@@ -259,15 +259,26 @@ class BatchIterator:
 
     def __iter__(self):
         n_samples = len(self.dataset)
-        if self.shuffle:
-            order = torch.randperm(n_samples, generator=self.generator)
-        else:
-            order = torch.arange(n_samples)
         cuda = self.device is not None and torch.device(self.device).type == "cuda"
+        order = self._order(n_samples)
         starts = self._starts(n_samples)
         for start, stop in itertools.pairwise(starts):
-            batch = self.dataset.training_batch(self._shard(order[start:stop]))
+            rows = order[start:stop] if self.shuffle else torch.arange(start, stop)
+            batch = self.dataset.training_batch(self._shard(rows.long()))
             yield _to_cuda(batch, self.device) if cuda else batch
+
+    def _order(self, n_samples):
+        """The pass's shuffled rows (None without shuffling).
+
+        int32 where the rows fit: half the memory of int64 for every row
+        (a permutation of 10^7 rows takes 40 MB), and the same permutation
+        from the same generator, which ends in the same state.
+        """
+        if not self.shuffle:
+            return None
+        small = n_samples <= np.iinfo(np.int32).max
+        dtype = torch.int32 if small else torch.int64
+        return torch.randperm(n_samples, generator=self.generator, dtype=dtype)
 
     def _shard(self, rows):
         """This process's rows of one batch: slice ``rank`` of ``n_shards`` equal ones.

@@ -12,6 +12,31 @@ from ._validation import check_float32_range
 
 __all__ = ["RegressionTargetMixin"]
 
+# Rows of y standardised at a time: no float64 temporary of every row.
+_CHUNK_ROWS = 2**16
+
+
+def _standardized(Y, mean, scale):
+    """``(Y - mean) / scale`` as a new float32 array, a chunk of rows at a time."""
+    standardized = np.empty(Y.shape, dtype=np.float32)
+    for start in range(0, len(Y), _CHUNK_ROWS):
+        rows = slice(start, start + _CHUNK_ROWS)
+        standardized[rows] = (Y[rows] - mean) / scale
+    return standardized
+
+
+def _std(Y, mean):
+    """``Y.std(axis=0)`` around ``mean`` (``Y.mean(axis=0)``), a chunk at a time.
+
+    The same operations as numpy's (one chunk gives its result bit for bit),
+    without its temporary copy of ``Y``.
+    """
+    squares = np.zeros(Y.shape[1:])
+    for start in range(0, len(Y), _CHUNK_ROWS):
+        deviation = Y[start : start + _CHUNK_ROWS] - mean
+        squares += np.multiply(deviation, deviation, out=deviation).sum(axis=0)
+    return np.sqrt(squares / len(Y))
+
 
 class RegressionTargetMixin:
     """LSTMRegressor's targets: their scaling (``normalize_y``), the loss and the head.
@@ -32,7 +57,7 @@ class RegressionTargetMixin:
         if not continuing:
             self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
             self._set_target_scale(Y, sample_weight)
-        Y = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
+        Y = _standardized(Y, self.y_mean_, self.y_scale_)
         return torch.from_numpy(Y), self._module_output_size(), self._criterion_params()
 
     def _module_output_size(self):
@@ -46,7 +71,7 @@ class RegressionTargetMixin:
         self.y_scale_ = np.ones(Y.shape[1])
         if self.normalize_y:
             self.y_mean_ = Y.mean(axis=0)
-            scale = Y.std(axis=0)
+            scale = _std(Y, self.y_mean_)
             if sample_weight is not None:  # frequencies: weight 2 counts twice
                 self.y_mean_ = np.average(Y, axis=0, weights=sample_weight)
                 deviation = (Y - self.y_mean_) ** 2
