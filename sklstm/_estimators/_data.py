@@ -189,6 +189,37 @@ def _torch_dtype(dtype):
     return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
 
 
+# Rows of a pass's order made at a time.
+_PIECE_ROWS = 2**16
+# Up to this many rows, a shuffled pass is one uniform random permutation
+# (int32: 4 MB); beyond, a block-wise shuffle of blocks of _SHUFFLE_BLOCK rows,
+# _PIECE_ROWS rows mixed at a time, whose memory stays flat.
+_EXACT_SHUFFLE_ROWS = 2**20
+_SHUFFLE_BLOCK = 256
+
+
+def _block_shuffle(n_samples, generator):
+    """A random order of ``n_samples`` rows, ``_PIECE_ROWS`` rows at a time.
+
+    The rows are cut into blocks of ``_SHUFFLE_BLOCK`` consecutive rows
+    (blocks' indices: 4 bytes per block, not per row), the blocks are put in
+    a random order, and the rows of each group of ``_PIECE_ROWS //
+    _SHUFFLE_BLOCK`` consecutive blocks of that order are shuffled together.
+    Every row comes once per pass; a batch of 32 rows draws from 256 blocks
+    spread at random over the whole data, so that rows of one batch are
+    rarely neighbours (as they would be if each block were shuffled alone).
+    """
+    n_blocks = -(-n_samples // _SHUFFLE_BLOCK)
+    blocks = torch.randperm(n_blocks, generator=generator, dtype=torch.int32)
+    offsets = torch.arange(_SHUFFLE_BLOCK)
+    per_piece = _PIECE_ROWS // _SHUFFLE_BLOCK
+    for start in range(0, n_blocks, per_piece):
+        group = blocks[start : start + per_piece].long()
+        rows = (group[:, None] * _SHUFFLE_BLOCK + offsets).ravel()
+        rows = rows[rows < n_samples]  # the last block may be short
+        yield rows[torch.randperm(len(rows), generator=generator)]
+
+
 class BatchIterator:
     """Iterate over a :class:`SequenceDataset` in batches, like a DataLoader.
 
@@ -260,25 +291,35 @@ class BatchIterator:
     def __iter__(self):
         n_samples = len(self.dataset)
         cuda = self.device is not None and torch.device(self.device).type == "cuda"
-        order = self._order(n_samples)
-        starts = self._starts(n_samples)
-        for start, stop in itertools.pairwise(starts):
-            rows = order[start:stop] if self.shuffle else torch.arange(start, stop)
-            batch = self.dataset.training_batch(self._shard(rows.long()))
+        pieces = self._order(n_samples)
+        pending = torch.empty(0, dtype=torch.int64)
+        for start, stop in itertools.pairwise(self._starts(n_samples)):
+            while len(pending) < stop - start:
+                pending = torch.cat([pending, next(pieces)])
+            rows, pending = pending[: stop - start], pending[stop - start :]
+            batch = self.dataset.training_batch(self._shard(rows))
             yield _to_cuda(batch, self.device) if cuda else batch
 
     def _order(self, n_samples):
-        """The pass's shuffled rows (None without shuffling).
+        """The pass's order of the rows, as consecutive int64 pieces.
 
-        int32 where the rows fit: half the memory of int64 for every row
-        (a permutation of 10^7 rows takes 40 MB), and the same permutation
-        from the same generator, which ends in the same state.
+        Never an index of every row in int64: in order, pieces of
+        ``_PIECE_ROWS`` rows; shuffled, up to ``_EXACT_SHUFFLE_ROWS`` rows, one
+        ``torch.randperm`` in int32 (the same permutation, and generator
+        state, as in int64); beyond, a block-wise shuffle (see
+        :func:`_block_shuffle`), whose memory does not grow with the rows.
         """
         if not self.shuffle:
-            return None
-        small = n_samples <= np.iinfo(np.int32).max
-        dtype = torch.int32 if small else torch.int64
-        return torch.randperm(n_samples, generator=self.generator, dtype=dtype)
+            for start in range(0, n_samples, _PIECE_ROWS):
+                yield torch.arange(start, min(start + _PIECE_ROWS, n_samples))
+        elif n_samples <= _EXACT_SHUFFLE_ROWS:
+            order = torch.randperm(
+                n_samples, generator=self.generator, dtype=torch.int32
+            )
+            for start in range(0, n_samples, _PIECE_ROWS):
+                yield order[start : start + _PIECE_ROWS].long()
+        else:
+            yield from _block_shuffle(n_samples, self.generator)
 
     def _shard(self, rows):
         """This process's rows of one batch: slice ``rank`` of ``n_shards`` equal ones.
