@@ -34,12 +34,12 @@ from typing import NamedTuple
 import numpy as np
 
 from ..nn._modules import frame_series
+from ._frame_scales import BLOCK_ROWS, FramedTargets, scale_rule, season
 from ._frame_scales import CHUNK_ROWS as _CHUNK_ROWS
-from ._frame_scales import clip_outlying, scale_rule, season
 from ._frame_scales import placed_chunks as _placed_chunks
 from ._frame_scales import tensor as _tensor
 
-__all__ = ["TargetFrame", "clip_outlying", "find_target_frame"]
+__all__ = ["BLOCK_ROWS", "FramedTargets", "TargetFrame", "find_target_frame"]
 
 # Relative error of the affine identity that still counts as exact: float32
 # windows keep 7 digits of the float64 targets.

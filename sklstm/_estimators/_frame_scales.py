@@ -1,4 +1,4 @@
-"""The frame's scale rule, the series' season and the clipping of targets.
+"""The frame's scale rule, the series' season and the framed, clipped targets.
 
 Statistics of every training window for :mod:`sklstm._estimators._frame`,
 read a chunk of rows at a time: what is kept per row is at most a bounded
@@ -10,7 +10,14 @@ import torch
 
 from ..nn._modules import frame_series
 
-__all__ = ["clip_outlying", "placed_chunks", "scale_rule", "season", "tensor"]
+__all__ = [
+    "BLOCK_ROWS",
+    "FramedTargets",
+    "placed_chunks",
+    "scale_rule",
+    "season",
+    "tensor",
+]
 
 # The windows' mean absolute steps spanning more than this factor (10th to
 # 90th percentile) are read as series of different scales: each window is then
@@ -22,7 +29,7 @@ _MIXED_SCALES = 20.0
 # of a constant stretch, or edge padding), so that z stays bounded.
 _FLOOR = 1e-3
 # Training targets beyond this many times their 90th percentile magnitude
-# are clipped (see clip_outlying).
+# are clipped (see FramedTargets).
 _OUTLYING = 10.0
 # Autocorrelation of the series' steps at a lag that makes it a season.
 _SEASONAL_ACF = 0.3
@@ -33,6 +40,8 @@ CHUNK_ROWS = 1024
 # from all of them, and every k-th row beyond it (10^7 windows: every 10th),
 # which keeps memory bounded (8 MB) however many windows there are.
 _QUANTILE_ROWS = 2**20
+# Rows of targets encoded at a time (FramedTargets), and standardised.
+BLOCK_ROWS = 2**16
 # Steps of the series per chunk when its autocorrelation is read.
 _SEASON_CHUNK = 2**16
 
@@ -171,15 +180,48 @@ def season(last_values, starts, stops, n_steps):
     return best + 2 if acf[best] > _SEASONAL_ACF else 1
 
 
-def clip_outlying(z):
-    """Clip targets beyond ``_OUTLYING`` times their 90th percentile magnitude.
+class FramedTargets:
+    """Targets in a frame, clipped, made a block of rows at a time.
 
-    A step that large in the frame's units comes from a window without
-    history (a series' first row, all padding) or a break no window could
-    foresee; squared errors on it would dominate training. ``z`` is clipped
-    in place (and returned); the percentile is read from every row up to
-    ``_QUANTILE_ROWS`` rows, from evenly spaced ones beyond.
+    What the regressor trains on when ``y`` is forecast in its frame
+    (``frame.encode``), with values beyond ``_OUTLYING`` times their 90th
+    percentile magnitude clipped: a step that large in the frame's units
+    comes from a window without history (a series' first row, all padding)
+    or a break no window could foresee, and squared errors on it would
+    dominate training. Never held for every row at once: :meth:`blocks`
+    encodes ``BLOCK_ROWS`` rows at a time, and the percentile is read from
+    every row up to ``_QUANTILE_ROWS`` rows, from evenly spaced ones beyond.
+
+    Parameters
+    ----------
+    frame : TargetFrame
+    X : ndarray of shape (n_samples, n_steps, n_features)
+        The training windows.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        The targets, as given; read, never copied whole.
     """
-    magnitudes = np.abs(z[:: _sample_stride(len(z))])
-    bound = _OUTLYING * max(float(np.percentile(magnitudes, 90)), 1e-12)
-    return np.clip(z, -bound, bound, out=z)
+
+    def __init__(self, frame, X, y):
+        self._frame, self._X, self._y = frame, X, np.asarray(y, dtype=np.float64)
+        self.ndim = self._y.ndim
+        self.shape = self._y.reshape(len(self._y), -1).shape  # a view
+        stride = _sample_stride(len(self._y))
+        magnitudes = [
+            np.abs(z[(-start) % stride :: stride]) for start, z in self._encoded()
+        ]
+        percentile = float(np.percentile(np.concatenate(magnitudes), 90))
+        self.bound = _OUTLYING * max(percentile, 1e-12)
+
+    def __len__(self):
+        return len(self._y)
+
+    def _encoded(self):
+        for start in range(0, len(self._y), BLOCK_ROWS):
+            rows = slice(start, start + BLOCK_ROWS)
+            yield start, self._frame.encode(self._X[rows], self._y[rows])
+
+    def blocks(self):
+        """``(first row, values)``: clipped targets, float64 ``(rows, n_outputs)``."""
+        for start, z in self._encoded():
+            clipped = np.clip(z, -self.bound, self.bound, out=z)
+            yield start, clipped.reshape(len(clipped), -1)
