@@ -212,7 +212,7 @@ def _block_shuffle(n_samples, generator):
     n_blocks = -(-n_samples // _SHUFFLE_BLOCK)
     blocks = torch.randperm(n_blocks, generator=generator, dtype=torch.int32)
     offsets = torch.arange(_SHUFFLE_BLOCK)
-    per_piece = _PIECE_ROWS // _SHUFFLE_BLOCK
+    per_piece = max(1, _PIECE_ROWS // _SHUFFLE_BLOCK)
     for start in range(0, n_blocks, per_piece):
         group = blocks[start : start + per_piece].long()
         rows = (group[:, None] * _SHUFFLE_BLOCK + offsets).ravel()
@@ -292,11 +292,17 @@ class BatchIterator:
         n_samples = len(self.dataset)
         cuda = self.device is not None and torch.device(self.device).type == "cuda"
         pieces = self._order(n_samples)
-        pending = torch.empty(0, dtype=torch.int64)
+        piece, used = torch.empty(0, dtype=torch.int64), 0
         for start, stop in itertools.pairwise(self._starts(n_samples)):
-            while len(pending) < stop - start:
-                pending = torch.cat([pending, next(pieces)])
-            rows, pending = pending[: stop - start], pending[stop - start :]
+            if used + stop - start <= len(piece):  # one slice, as a whole order gave
+                rows, used = piece[used : used + stop - start], used + stop - start
+            else:  # the batch runs on into the next piece(s)
+                parts = [piece[used:]]
+                while sum(map(len, parts)) < stop - start:
+                    piece = next(pieces)
+                    used = min(len(piece), stop - start - sum(map(len, parts)))
+                    parts.append(piece[:used])
+                rows = torch.cat(parts)
             batch = self.dataset.training_batch(self._shard(rows))
             yield _to_cuda(batch, self.device) if cuda else batch
 
