@@ -258,7 +258,7 @@ def test_forecasting_fit_allocates_no_windows_through_numpy():
 
 
 def test_shuffle_up_to_the_exact_limit_is_torch_randperm():
-    """An int32 permutation: the same order and generator state as int64 gave."""
+    """Up to the limit, one torch.randperm: its order, and the generator's state."""
     generator = torch.Generator().manual_seed(3)
     iterator = BatchIterator(
         SequenceDataset(windows(n_rows=103), np.arange(103)),

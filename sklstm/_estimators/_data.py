@@ -189,13 +189,12 @@ def _torch_dtype(dtype):
     return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
 
 
-# Rows of a pass's order made at a time.
-_PIECE_ROWS = 2**16
 # Up to this many rows, a shuffled pass is one uniform random permutation
-# (int32: 4 MB); beyond, a block-wise shuffle of blocks of _SHUFFLE_BLOCK rows,
+# (8 MB at most); beyond, a block-wise shuffle of blocks of _SHUFFLE_BLOCK rows,
 # _PIECE_ROWS rows mixed at a time, whose memory stays flat.
 _EXACT_SHUFFLE_ROWS = 2**20
 _SHUFFLE_BLOCK = 256
+_PIECE_ROWS = 2**16
 
 
 def _block_shuffle(n_samples, generator):
@@ -289,43 +288,41 @@ class BatchIterator:
         return [*starts, n_samples]
 
     def __iter__(self):
-        n_samples = len(self.dataset)
         cuda = self.device is not None and torch.device(self.device).type == "cuda"
-        pieces = self._order(n_samples)
-        piece, used = torch.empty(0, dtype=torch.int64), 0
-        for start, stop in itertools.pairwise(self._starts(n_samples)):
-            if used + stop - start <= len(piece):  # one slice, as a whole order gave
-                rows, used = piece[used : used + stop - start], used + stop - start
-            else:  # the batch runs on into the next piece(s)
-                parts = [piece[used:]]
+        for rows in self._batch_rows(len(self.dataset)):
+            batch = self.dataset.training_batch(self._shard(rows))
+            yield _to_cuda(batch, self.device) if cuda else batch
+
+    def _batch_rows(self, n_samples):
+        """Each batch's rows (1-D int64 tensors), in this pass's order.
+
+        Never an index of every row beyond ``_EXACT_SHUFFLE_ROWS`` rows: in
+        order, each batch's range; shuffled, up to that many rows, one
+        ``torch.randperm`` (8 MB at most), beyond, a block-wise shuffle (see
+        :func:`_block_shuffle`), whose memory does not grow with the rows.
+        """
+        starts = itertools.pairwise(self._starts(n_samples))
+        if not self.shuffle:
+            for start, stop in starts:
+                yield torch.arange(start, stop)
+        elif n_samples <= _EXACT_SHUFFLE_ROWS:
+            order = torch.randperm(n_samples, generator=self.generator)
+            for start, stop in starts:
+                yield order[start:stop]
+        else:
+            pieces = _block_shuffle(n_samples, self.generator)
+            piece, used = torch.empty(0, dtype=torch.int64), 0
+            for start, stop in starts:
+                if used + stop - start <= len(piece):
+                    yield piece[used : used + stop - start]
+                    used += stop - start
+                    continue
+                parts = [piece[used:]]  # the batch runs on into the next piece(s)
                 while sum(map(len, parts)) < stop - start:
                     piece = next(pieces)
                     used = min(len(piece), stop - start - sum(map(len, parts)))
                     parts.append(piece[:used])
-                rows = torch.cat(parts)
-            batch = self.dataset.training_batch(self._shard(rows))
-            yield _to_cuda(batch, self.device) if cuda else batch
-
-    def _order(self, n_samples):
-        """The pass's order of the rows, as consecutive int64 pieces.
-
-        Never an index of every row in int64: in order, pieces of
-        ``_PIECE_ROWS`` rows; shuffled, up to ``_EXACT_SHUFFLE_ROWS`` rows, one
-        ``torch.randperm`` in int32 (the same permutation, and generator
-        state, as in int64); beyond, a block-wise shuffle (see
-        :func:`_block_shuffle`), whose memory does not grow with the rows.
-        """
-        if not self.shuffle:
-            for start in range(0, n_samples, _PIECE_ROWS):
-                yield torch.arange(start, min(start + _PIECE_ROWS, n_samples))
-        elif n_samples <= _EXACT_SHUFFLE_ROWS:
-            order = torch.randperm(
-                n_samples, generator=self.generator, dtype=torch.int32
-            )
-            for start in range(0, n_samples, _PIECE_ROWS):
-                yield order[start : start + _PIECE_ROWS].long()
-        else:
-            yield from _block_shuffle(n_samples, self.generator)
+                yield torch.cat(parts)
 
     def _shard(self, rows):
         """This process's rows of one batch: slice ``rank`` of ``n_shards`` equal ones.
