@@ -255,3 +255,51 @@ def test_forecasting_fit_allocates_no_windows_through_numpy():
             tracemalloc.stop()
     assert model._frame() is not None
     assert peak < 4e6, f"fit allocated {peak / 1e6:.1f} MB through numpy"
+
+
+def test_shuffle_up_to_the_exact_limit_is_torch_randperm():
+    """Up to the limit, one torch.randperm: its order, and the generator's state."""
+    generator = torch.Generator().manual_seed(3)
+    iterator = BatchIterator(
+        SequenceDataset(windows(n_rows=103), np.arange(103)),
+        batch_size=10,
+        shuffle=True,
+        generator=generator,
+    )
+    served = torch.cat([y_batch for _, y_batch in iterator])
+    expected = torch.randperm(103, generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(served, expected)
+    reference = torch.Generator().manual_seed(3)
+    torch.randperm(103, generator=reference)
+    assert torch.equal(generator.get_state(), reference.get_state())
+
+
+def test_block_shuffle_serves_every_row_once_and_mixes_blocks(monkeypatch):
+    """Beyond the exact limit: every row once a pass, batches spread over the data."""
+    monkeypatch.setattr(_data, "_EXACT_SHUFFLE_ROWS", 100)
+    monkeypatch.setattr(_data, "_SHUFFLE_BLOCK", 8)
+    monkeypatch.setattr(_data, "_PIECE_ROWS", 64)
+    n_rows = 1003
+    iterator = BatchIterator(
+        SequenceDataset(windows(n_rows=n_rows), np.arange(n_rows)),
+        batch_size=16,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+    )
+    passes = [[y_batch.numpy() for _, y_batch in iterator] for _ in range(2)]
+    for batches in passes:
+        assert [len(batch) for batch in batches] == [16] * 62 + [11]
+        np.testing.assert_array_equal(
+            np.sort(np.concatenate(batches)), np.arange(n_rows)
+        )
+        # 8 blocks of 8 rows shuffled together: a batch of 16 rows spans
+        # several blocks, not one stretch of consecutive rows.
+        assert np.median([len(np.unique(batch // 8)) for batch in batches]) >= 5
+    assert not np.array_equal(np.concatenate(passes[0]), np.concatenate(passes[1]))
+    again = BatchIterator(
+        iterator.dataset, 16, shuffle=True, generator=torch.Generator().manual_seed(0)
+    )
+    np.testing.assert_array_equal(
+        np.concatenate([y_batch.numpy() for _, y_batch in again]),
+        np.concatenate(passes[0]),
+    )

@@ -16,7 +16,8 @@ from sklstm import (
     prediction_module,
     recursive_forecast,
 )
-from sklstm._estimators._frame import find_target_frame
+from sklstm._estimators import _frame, _frame_scales
+from sklstm._estimators._frame import FramedTargets, find_target_frame
 from sklstm._estimators._ridge import iterated_weights
 
 FAST = {"hidden_size": 8, "max_epochs": 5, "n_threads": 1, "random_state": 0}
@@ -429,3 +430,46 @@ def test_the_absolute_level_lets_a_stationary_series_revert(monkeypatch):
         assert model._target_frame["absolute_level"] is level
         errors[level] = np.sqrt(np.mean((model.predict(X[300:]) - values[301:]) ** 2))
     assert errors[True] < 0.98 * errors[False], errors
+
+
+def _frame_and_targets(X, y):
+    frame = find_target_frame(X, y)
+    targets = FramedTargets(frame, X, y)
+    return frame, np.concatenate([block for _, block in targets.blocks()])
+
+
+def test_framed_targets_made_by_blocks_match_one_block(monkeypatch):
+    """Blocks of 64 rows and a chunk of 16: the same targets as all rows at once."""
+    walk = _random_walk(700)
+    X, y = _windows(walk[:-1], 12), walk[1:]
+    frame, whole = _frame_and_targets(X, y)
+    monkeypatch.setattr(_frame_scales, "BLOCK_ROWS", 64)
+    monkeypatch.setattr(_frame_scales, "CHUNK_ROWS", 16)
+    monkeypatch.setattr(_frame, "_CHUNK_ROWS", 16)
+    assert find_target_frame(X, y) == frame
+    _, blocks = _frame_and_targets(X, y)
+    assert_allclose(blocks, whole, rtol=1e-12)
+    last = X[:, -1, 0].astype(np.float64)
+    z = ((y - frame.intercept) / frame.slope - last) / frame.scale
+    expected = np.clip(z, -np.inf, FramedTargets(frame, X, y).bound)
+    assert_allclose(blocks[:, 0], expected, rtol=1e-12)
+
+
+def test_frame_quantiles_from_a_sample_of_many_windows(monkeypatch):
+    """Beyond _QUANTILE_ROWS windows, the scale rule reads evenly spaced ones."""
+    # a panel: three walks around 0 (no logarithms) whose steps are 1, 30
+    # and 1000: the median (the frame's scale) lies in the middle one's
+    walks = [
+        _random_walk(600, level=0.0, seed=seed) * scale
+        for seed, scale in ((1, 1), (2, 30), (3, 1e3))
+    ]
+    X = np.concatenate([_windows(walk[:-1], 10) for walk in walks])
+    y = np.concatenate([walk[1:] for walk in walks])
+    exact = find_target_frame(X, y)
+    monkeypatch.setattr(_frame_scales, "_QUANTILE_ROWS", 100)
+    sampled = find_target_frame(X, y)
+    assert exact.per_window and sampled.per_window
+    assert (sampled.column, sampled.log) == (exact.column, exact.log)
+    assert sampled.scale != exact.scale  # read from the sample
+    assert_allclose(sampled.scale, exact.scale, rtol=0.2)
+    assert_allclose(sampled.floor, exact.floor, rtol=0.5)

@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch import NeuralNetRegressor
 
 from sklstm import LSTMRegressor, SlidingWindow
+from sklstm._estimators import _targets
 from sklstm._estimators._data import SequenceDataset
 
 FAST = dict(hidden_size=8, max_epochs=3, random_state=0)
@@ -404,3 +405,21 @@ def test_weighted_forecasting_fit_checks_and_calibrates_in_batches():
     model.fit(X, values[1:], sample_weight=weight)
     mean, std = model.predict(X, return_std=True)
     assert np.all(np.isfinite(mean)) and np.all(std > 0)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_target_scale_read_by_blocks_matches_numpy(monkeypatch, weighted):
+    """y's mean and standard deviation from blocks of 16 rows, as numpy's."""
+    rng = np.random.RandomState(0)
+    Y = rng.normal(size=(100, 2)) * [3.0, 0.5] + [10.0, -2.0]
+    weights = rng.uniform(0.5, 2.0, size=100) if weighted else None
+    mean = np.average(Y, axis=0, weights=weights)
+    std = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=weights))
+    monkeypatch.setattr(_targets, "BLOCK_ROWS", 16)
+    model = LSTMRegressor(normalize_y=True)
+    model._set_target_scale(Y, weights)
+    np.testing.assert_allclose(model.y_mean_, mean, rtol=1e-14)
+    np.testing.assert_allclose(model.y_scale_, std, rtol=1e-14)
+    standardized = _targets._standardized(Y, model.y_mean_, model.y_scale_)
+    assert standardized.dtype == np.float32
+    np.testing.assert_allclose(standardized, (Y - mean) / std, rtol=1e-6)

@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 import skorch
 import torch
+from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindow
+from sklstm._estimators import _validation
+from sklstm._estimators._validation import float32_offsets
 
 N_ROWS, N_STEPS, N_FEATURES = 30, 5, 2
 N_COLUMNS = 3  # columns of the 2-D tables given to SlidingWindow
@@ -488,3 +491,18 @@ def test_regressor_leaves_y_unchanged(name):
     before = snapshot(y)
     regressor().fit(sequences()[0], y)
     assert_unchanged(y, before)
+
+
+def test_float32_offsets_read_by_chunks_match_numpy(monkeypatch):
+    """Chunks of 7 rows: the level, steps and means of all the rows at once."""
+    rng = np.random.RandomState(0)
+    rows = rng.normal(size=(100, 3))
+    rows[:, 1] += 1e9  # float32 rounds it by 64: far above its unit steps
+    level = np.abs(rows).max(axis=0)
+    step = np.abs(np.diff(rows, axis=0)).mean(axis=0)
+    lossy = level * 2.0**-24 > 1e-3 * step
+    assert lossy.tolist() == [False, True, False]
+    expected = np.where(lossy, rows.mean(axis=0), 0.0)
+    monkeypatch.setattr(_validation, "_CHUNK_ROWS", 7)
+    assert_allclose(float32_offsets(rows), expected, rtol=1e-15)
+    assert float32_offsets(rows[:, [0, 2]]) is None

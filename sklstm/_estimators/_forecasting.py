@@ -8,7 +8,7 @@ import torch
 
 from ._calibration import calibrate_intervals
 from ._data import TailSplit, eval_batches
-from ._frame import TargetFrame, clip_outlying, find_target_frame
+from ._frame import FramedTargets, TargetFrame, find_target_frame
 from ._level import init_level_module
 from ._net import set_mode
 
@@ -73,7 +73,9 @@ class ForecastingMixin:
         """With ``level="auto"``, ``y`` relative to its series' last value.
 
         The frame (:mod:`sklstm._estimators._frame`) is found on the first fit
-        and kept by continued fits.
+        and kept by continued fits; the targets in it come back as a
+        :class:`~sklstm._estimators._frame.FramedTargets`, which encodes the
+        rows a block at a time.
         """
         check_numeric_y(y)
         if not continuing:
@@ -85,7 +87,7 @@ class ForecastingMixin:
         frame = self._frame()
         if frame is None:
             return y
-        return clip_outlying(frame.encode(X, y))
+        return FramedTargets(frame, X, y)
 
     def _level_params(self):
         if self.level is None or self.module is not None or self._tokens:

@@ -8,9 +8,68 @@ import torch
 
 from ..nn._heads import REGRESSION_LOSSES, RegressionHead
 from ._forecasting import _DEPRECATED_LOSSES, check_numeric_y
+from ._frame import BLOCK_ROWS, FramedTargets
 from ._validation import check_float32_range
 
 __all__ = ["RegressionTargetMixin"]
+
+
+def _blocks(Y):
+    """``(first row, rows)`` of 2-D ``Y``, ``BLOCK_ROWS`` rows at a time.
+
+    ``Y`` is an array or :class:`~sklstm._estimators._frame.FramedTargets`,
+    which makes each block when asked: no pass over the targets holds a
+    float64 copy of every row.
+    """
+    if isinstance(Y, FramedTargets):
+        yield from Y.blocks()
+        return
+    for start in range(0, len(Y), BLOCK_ROWS):
+        yield start, Y[start : start + BLOCK_ROWS]
+
+
+def _standardized(Y, mean, scale):
+    """``(Y - mean) / scale`` as a new float32 array, a block of rows at a time."""
+    standardized = np.empty(Y.shape, dtype=np.float32)
+    for start, rows in _blocks(Y):
+        standardized[start : start + len(rows)] = (rows - mean) / scale
+    return standardized
+
+
+def _mean(Y, weights=None):
+    """``Y.mean(axis=0)`` (or ``np.average`` with ``weights``), a block at a time.
+
+    The same operations as numpy's: one block gives its result bit for bit.
+    """
+    total = np.zeros(Y.shape[1])
+    for start, rows in _blocks(Y):
+        if weights is None:
+            total += rows.sum(axis=0)
+        else:
+            total += (rows * weights[start : start + len(rows), None]).sum(axis=0)
+    return total / (len(Y) if weights is None else weights.sum())
+
+
+def _std(Y, mean, weights=None):
+    """``Y.std(axis=0)`` around ``mean`` (weighted with ``weights``), by blocks.
+
+    Without numpy's temporary copy of ``Y``; one block gives numpy's
+    result bit for bit.
+    """
+    squares = np.zeros(Y.shape[1])
+    for start, rows in _blocks(Y):
+        deviation = rows - mean
+        np.multiply(deviation, deviation, out=deviation)
+        if weights is not None:
+            deviation *= weights[start : start + len(rows), None]
+        squares += deviation.sum(axis=0)
+    return np.sqrt(squares / (len(Y) if weights is None else weights.sum()))
+
+
+def _check_range(Y):
+    """check_float32_range of every block of framed targets."""
+    for _, rows in _blocks(Y):
+        check_float32_range(rows, "y")
 
 
 class RegressionTargetMixin:
@@ -20,9 +79,13 @@ class RegressionTargetMixin:
     """
 
     def _encode_target(self, y, continuing, sample_weight=None):
-        check_float32_range(y, "y")
-        check_numeric_y(y)
-        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        if isinstance(y, FramedTargets):  # y in its frame, made a block at a time
+            Y = y
+            _check_range(Y)
+        else:
+            check_float32_range(y, "y")
+            check_numeric_y(y)
+            Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         if continuing and (y.ndim, Y.shape[1]) != (self._y_ndim, self.n_outputs_):
             raise ValueError(
                 f"y has shape {y.shape}, but LSTMRegressor was fitted on "
@@ -32,7 +95,7 @@ class RegressionTargetMixin:
         if not continuing:
             self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
             self._set_target_scale(Y, sample_weight)
-        Y = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
+        Y = _standardized(Y, self.y_mean_, self.y_scale_)
         return torch.from_numpy(Y), self._module_output_size(), self._criterion_params()
 
     def _module_output_size(self):
@@ -45,12 +108,9 @@ class RegressionTargetMixin:
         self.y_mean_ = np.zeros(Y.shape[1])
         self.y_scale_ = np.ones(Y.shape[1])
         if self.normalize_y:
-            self.y_mean_ = Y.mean(axis=0)
-            scale = Y.std(axis=0)
-            if sample_weight is not None:  # frequencies: weight 2 counts twice
-                self.y_mean_ = np.average(Y, axis=0, weights=sample_weight)
-                deviation = (Y - self.y_mean_) ** 2
-                scale = np.sqrt(np.average(deviation, axis=0, weights=sample_weight))
+            # frequencies: a weight of 2 counts a row twice
+            self.y_mean_ = _mean(Y, sample_weight)
+            scale = _std(Y, self.y_mean_, sample_weight)
             self.y_scale_ = np.where(scale > 0, scale, 1.0)  # constant targets
 
     def _criterion(self):

@@ -18,6 +18,8 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # rounded to multiples of 64.
 _FLOAT32_ROUNDING = 2.0**-24
 _LOST_SHARE_OF_STEP = 1e-3
+# Rows read at a time by float32_offsets.
+_CHUNK_ROWS = 2**16
 
 
 def check_float32_range(array, input_name):
@@ -43,23 +45,31 @@ def float32_offsets(rows):
     Parameters
     ----------
     rows : ndarray of shape (n_rows, n_columns)
-        Values about to be cast to float32, rows in order.
+        Values about to be cast to float32, rows in order, of any numeric
+        dtype (read in float64, ``_CHUNK_ROWS`` rows at a time: no copy of
+        every row).
 
     Returns
     -------
     offsets : ndarray of shape (n_columns,) or None
         The mean of each column whose float32 rounding would exceed a
         thousandth of its mean absolute step between rows, 0 for the others;
-        None when float32 keeps every column (float32 input included).
+        None when float32 keeps every column.
     """
-    if rows.dtype != np.float64 or len(rows) < 2:
+    if len(rows) < 2:
         return None
-    level = np.abs(rows).max(axis=0)
-    step = np.abs(np.diff(rows, axis=0)).mean(axis=0)
+    level, step, total = (np.zeros(rows.shape[1]) for _ in range(3))
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        # One row more: the step from this chunk's last row to the next.
+        chunk = np.asarray(rows[start : start + _CHUNK_ROWS + 1], dtype=np.float64)
+        level = np.maximum(level, np.abs(chunk).max(axis=0))
+        step += np.abs(np.diff(chunk, axis=0)).sum(axis=0)
+        total += chunk[:_CHUNK_ROWS].sum(axis=0)
+    step /= len(rows) - 1
     lossy = (step > 0) & (level * _FLOAT32_ROUNDING > _LOST_SHARE_OF_STEP * step)
     if not lossy.any():
         return None
-    return np.where(lossy, rows.mean(axis=0), 0.0)
+    return np.where(lossy, total / len(rows), 0.0)
 
 
 def check_no_datetimes(X, estimator_name):

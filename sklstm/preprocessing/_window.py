@@ -3,7 +3,6 @@
 import warnings
 from numbers import Integral
 
-import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import (
@@ -306,7 +305,7 @@ class SlidingWindow(
         # Kept in float64 when float32 would round away the columns' steps (a
         # series at 1e9 with a unit signal): the estimator after this removes
         # the level in float64 before its own float32 cast.
-        lossy = float32_offsets(np.asarray(values, dtype=np.float64)) is not None
+        lossy = float32_offsets(values) is not None
         self._dtype = "float64" if lossy else "float32"
         if is_panel(X):
             self._panel_fit(values, index)
