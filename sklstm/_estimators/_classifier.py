@@ -8,9 +8,9 @@ from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import BaseLSTM
 from ._classifier_auto import AUTO_SETTINGS_DOC, auto_constraints, resolve_auto
 from ._classifier_targets import ClassificationTargetMixin
-from ._data import StratifiedSplit
 from ._docstrings import fill_shared_doc
 from ._net import AmpNeuralNetClassifier, SequenceNetClassifier
+from ._splits import StratifiedSplit
 
 __all__ = ["LSTMClassifier"]
 

@@ -6,7 +6,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ..nn._heads import ClassificationHead
-from ._data import StratifiedSplit
+from ._splits import StratifiedSplit
 
 __all__ = ["ClassificationTargetMixin"]
 

@@ -13,9 +13,10 @@ from skorch.history import History
 
 from ..exceptions import TrainingDivergedError
 from ..nn._modules import RecurrentNet
-from ._data import BatchIterator, SequenceDataset, TailSplit
+from ._data import BatchIterator, SequenceDataset
 from ._device import global_torch_seed, torch_threads
 from ._net import autocast_dtype
+from ._splits import TailSplit
 from ._threads import fit_threads
 from ._training import (
     build_callbacks,

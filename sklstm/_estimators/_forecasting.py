@@ -7,10 +7,11 @@ import numpy as np
 import torch
 
 from ._calibration import calibrate_intervals
-from ._data import TailSplit, eval_batches
+from ._data import eval_batches
 from ._frame import FramedTargets, TargetFrame, find_target_frame
 from ._level import init_level_module
 from ._net import set_mode
+from ._splits import TailSplit
 
 __all__ = ["LR_DOC", "ForecastingMixin", "check_numeric_y"]
 

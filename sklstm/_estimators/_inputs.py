@@ -13,8 +13,8 @@ from sklearn.utils.validation import (
 
 from ..preprocessing._sequences import check_sequences, is_ragged
 from ..utils._sklearn_compat import _check_feature_names
-from ._data import TailSplit
 from ._routing import check_routed_params, warn_dict_parameters
+from ._splits import TailSplit
 from ._training import optimizer_class, scheduler_class
 from ._validation import (
     check_float32_range,
