@@ -300,8 +300,7 @@ class RecurrentNet(nn.Module):
         raw lags are nearly collinear. With ``lengths``, the last step is
         each row's last real step (``"ar"`` needs windows of equal length).
         """
-        level = self.window_level(X) if self.absolute_level else None
-        X = self.framed_inputs(X)
+        X, level = self._framed(X)
         Z = (X - self.input_shift) / self.input_scale
         if lengths is None:
             last = Z[:, -1:]
@@ -310,7 +309,7 @@ class RecurrentNet(nn.Module):
             last = Z[rows, lengths - 1].unsqueeze(1)
         relative = (Z - last) / self.relative_scale
         lags = last[:, 0]
-        if level is not None:
+        if self.absolute_level:
             column = self.target_column
             standardised = (level - self.level_moments[0]) / self.level_moments[1]
             lags = torch.cat(
@@ -325,8 +324,7 @@ class RecurrentNet(nn.Module):
 
     def window_level(self, X):
         """Each window's last target value over the series' scale ``(batch,)``."""
-        _, last, scale, _ = frame_series(X, *self.frame)
-        return last / scale
+        return self._framed(X)[1]
 
     def phase_inputs(self, framed):
         """Each window's seasonal phase, one-hot times its amplitude.
@@ -352,14 +350,22 @@ class RecurrentNet(nn.Module):
 
     def framed_inputs(self, X):
         """``X`` with the target column relative to its last value, scaled."""
+        return self._framed(X)[0]
+
+    def _framed(self, X):
+        """:meth:`framed_inputs` and :meth:`window_level` from one framing.
+
+        Without a target column: ``X`` as it is, and no level (None).
+        """
         if self.target_column is None:
-            return X
+            return X, None
         column = self.target_column
         values, last, scale, _ = frame_series(X, *self.frame)
         relative = (values - last.unsqueeze(1)) / scale.unsqueeze(1)
-        return torch.cat(
+        framed = torch.cat(
             [X[..., :column], relative.unsqueeze(-1), X[..., column + 1 :]], dim=-1
         )
+        return framed, last / scale
 
     def _at_locations(self, level):
         """``(batch, n_targets)`` to raw outputs: each target's first output."""
