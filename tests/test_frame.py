@@ -149,6 +149,22 @@ def test_positive_series_at_different_scales_are_scaled_window_by_window():
         assert forecast.loc[name].iloc[-1] > 0.9 * values.iloc[-1]
 
 
+def test_one_series_growing_over_orders_of_magnitude_is_read_in_logarithms():
+    rng = np.random.RandomState(0)
+    t = np.arange(200)
+    values = np.exp(0.04 * t + 0.05 * np.cumsum(rng.normal(size=200)))
+    model = LSTMRegressor(**FAST).fit(_windows(values[:-1], 8), values[1:])
+    assert model._target_frame["log"] and not model._target_frame["per_window"]
+    # The same values cut into four series: a panel, each window at its scale.
+    panel = pd.concat(
+        {f"s{i}": pd.Series(part) for i, part in enumerate(np.split(values, 4))},
+        names=["series", "t"],
+    ).to_frame("value")
+    X, Y = make_horizon_targets(panel, horizon=1)
+    model = make_pipeline(SlidingWindow(8), LSTMRegressor(**FAST)).fit(X, Y.ravel())
+    assert model[-1]._target_frame["per_window"] and not model[-1]._target_frame["log"]
+
+
 def test_a_model_saved_in_logarithms_refuses_values_it_cannot_take():
     """Frames found before 0.2 may be in logarithms: a continued fit on a
     value <= 0 is refused before training."""

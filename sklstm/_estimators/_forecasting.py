@@ -24,7 +24,7 @@ _DEPRECATED_LOSSES = {"mse": "squared_error", "mae": "absolute_error"}
 # bench_heldout.py); at 1e-2 it lowered sunspots' one-step RMSE by 18 % (seed
 # 0) and sunspotarea's by 10 % (seed 1); at 3e-3 and 2e-2 the geometric
 # means were no better than the ridge alone. Panels at mixed scales (windows
-# scaled one by one, or in logarithms) have thousands of windows: 1e-2 moved
+# scaled one by one) have thousands of windows: 1e-2 moved
 # the macro panel's mean MASE by -3 % and +5 % (seeds 0, 1), so they keep 1e-3.
 _FRAMED_LR = 1e-2
 _LR = 1e-3

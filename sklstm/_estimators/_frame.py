@@ -18,12 +18,14 @@ whatever their sign (as DeepAR's and RevIN's scales). The network then reads
 every window at the same scale, whatever the level or the unit of the
 series, and forecasts extrapolate trends and level shifts.
 
-Before 0.2, panels of positive series were modelled in logarithms
-(``z = (log y - log last) / scale``, the field ``log``); models saved then
-keep doing so. Each window scaled by its own steps did better on four
-panels of real series in geometric mean (mean MASE of the linear core: M1
-yearly 5.73 -> 3.75, sMAPE 19.5 -> 17.8; 10 quarterly series 2.91 -> 2.32;
-6 yearly 2.07 -> 2.09; 14 monthly 0.96 -> 1.03).
+One positive series that grows over orders of magnitude (its windows' steps
+span more than the factor) is modelled in logarithms (``z = (log y - log
+last) / scale``, the field ``log``): its steps are then growth rates, and a
+forecast cannot turn negative. Before 0.2 positive panels were too; each
+window scaled by its own steps did better on four panels of real series in
+geometric mean (mean MASE of the linear core: M1 yearly 5.73 -> 3.75, sMAPE
+19.5 -> 17.8; 10 quarterly series 2.91 -> 2.32; 6 yearly 2.07 -> 2.09; 14
+monthly 0.96 -> 1.03). Models saved before keep their frame.
 
 Found from the training rows alone: ``y[i]`` must equal an affine map of the
 column's last value in the row ``i + 1`` for the rows that follow each other
@@ -284,7 +286,11 @@ def find_target_frame(X, Y):
     if not candidates:
         return None
     _, column, slope, intercept = max(candidates)
-    scaling = scale_rule(X[..., column])
+    # One series (one run of following rows) that grows over orders of
+    # magnitude is read in logarithms; a panel's windows each at their own
+    # scale (see the module's note).
+    growth = len(starts) == 1 and all(np.all(part > 0) for part in _chunks(Y))
+    scaling = scale_rule(X[..., column], slope, intercept, growth)
     frame = TargetFrame(int(column), float(slope), float(intercept), **scaling)
     n_season = season(X[:, -1, column], starts, stops, X.shape[1])
     # A window of a season and two more steps shows the pattern's phase. Not

@@ -101,23 +101,47 @@ def _positive_scales(chunks, n_rows):
     return sample, total / count if count else 0.0, count
 
 
-def scale_rule(values):
-    """The frame's scale from the training windows ``values``.
+def scale_rule(values, slope, intercept, growth):
+    """The frame's scale (and logarithms) from the training windows ``values``.
 
     Returns the ``log``, ``per_window``, ``scale`` and ``floor`` fields of
     the :class:`~sklstm._estimators._frame.TargetFrame`. Windows at mixed
-    scales (a panel) are each scaled by their own steps, whatever their sign;
-    ``log`` is always False now (see ``TargetFrame.log``).
+    scales are each scaled by their own steps, whatever their sign; those of
+    one positive series (``growth``: one run of following rows, all targets
+    positive) are first taken in logarithms, where its growth rates may be
+    of one scale.
     """
     positive, mean, count = _positive_scales(_scale_chunks(values), len(values))
     if count == 0:
         return dict(log=False, per_window=False, scale=1.0, floor=1.0)
     low, high = np.percentile(positive, [10, 90])
     mixed = values.shape[1] > 1 and high > _MIXED_SCALES * low
+    log = bool(mixed and growth and _all_positive(values, slope, intercept))
+    if log:  # growth rates: compare their spread again
+        positive, mean, count = _positive_scales(
+            _log_scale_chunks(values, slope, intercept), len(values)
+        )
+        if count == 0:
+            positive, mean = np.ones(1), 1.0
+        low, high = np.percentile(positive, [10, 90])
+        mixed = high > _MIXED_SCALES * low
     typical = float(np.median(positive))
     scale = typical if mixed else mean
     floor = _FLOOR * float(low if mixed else typical)
-    return dict(log=False, per_window=bool(mixed), scale=scale, floor=floor)
+    return dict(log=log, per_window=bool(mixed), scale=scale, floor=floor)
+
+
+def _log_scale_chunks(values, slope, intercept):
+    """``_scale_chunks`` of the logarithms of the windows (in ``y``'s units)."""
+    for rows, chunk in placed_chunks(values):
+        for _, scales in _scale_chunks(np.log(chunk * slope + intercept)):
+            yield rows.start, scales
+
+
+def _all_positive(values, slope, intercept):
+    return all(
+        np.all(chunk * slope + intercept > 0) for _, chunk in placed_chunks(values)
+    )
 
 
 def season(last_values, starts, stops, n_steps):
