@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -119,34 +119,86 @@ def test_scale_free_panel_with_a_negative_and_a_zero_series():
     assert_allclose(forecast.loc["zero"].to_numpy(), 0.0, atol=1e-3)
 
 
-def test_positive_series_at_different_scales_are_modelled_in_logarithms():
-    rng = np.random.RandomState(0)
-    t = np.arange(60)
-    panel = pd.concat(
+def _growing_panel(rng, scales=(1.0, 30.0, 1e3, 5e4), n=60):
+    t = np.arange(n)
+    return pd.concat(
         {
             f"s{i}": pd.Series(
-                scale * np.exp(0.03 * t + 0.02 * np.cumsum(rng.normal(size=60))),
-                index=pd.RangeIndex(60, name="t"),
+                scale * np.exp(0.03 * t + 0.02 * np.cumsum(rng.normal(size=n))),
+                index=pd.RangeIndex(n, name="t"),
             )
-            for i, scale in enumerate([1.0, 30.0, 1e3, 5e4])
+            for i, scale in enumerate(scales)
         },
         names=["series", "t"],
     ).to_frame("value")
+
+
+def test_positive_series_at_different_scales_are_scaled_window_by_window():
+    panel = _growing_panel(np.random.RandomState(0))
     X, Y = make_horizon_targets(panel, horizon=1)
     model = make_pipeline(SlidingWindow(6), LSTMRegressor(**FAST)).fit(X, Y.ravel())
-    assert model[-1]._target_frame["log"]
-    # The level in logarithms says each series' scale: no level to revert to.
-    assert not model[-1]._target_frame["absolute_level"]
+    frame = model[-1]._target_frame
+    assert frame["per_window"] and not frame["log"]
+    # Each window at its own scale says nothing of a common level.
+    assert not frame["absolute_level"]
     assert model[-1].net_.lr == 1e-3  # lr="auto" outside the frame of one scale
     forecast = recursive_forecast(model, panel, steps=10)["forecast"]
     assert (forecast > 0).all()
-    # A continued fit cannot take the logarithm of a value <= 0: said before training.
+    # Each series keeps growing at its own scale.
+    for name, values in panel["value"].groupby(level=0):
+        assert forecast.loc[name].iloc[-1] > 0.9 * values.iloc[-1]
+
+
+def test_one_series_growing_over_orders_of_magnitude_is_read_in_logarithms():
+    rng = np.random.RandomState(0)
+    t = np.arange(200)
+    values = np.exp(0.04 * t + 0.05 * np.cumsum(rng.normal(size=200)))
+    model = LSTMRegressor(**FAST).fit(_windows(values[:-1], 8), values[1:])
+    assert model._target_frame["log"] and not model._target_frame["per_window"]
+    # The same values cut into four series: a panel, each window at its scale.
+    panel = pd.concat(
+        {f"s{i}": pd.Series(part) for i, part in enumerate(np.split(values, 4))},
+        names=["series", "t"],
+    ).to_frame("value")
+    X, Y = make_horizon_targets(panel, horizon=1)
+    model = make_pipeline(SlidingWindow(8), LSTMRegressor(**FAST)).fit(X, Y.ravel())
+    assert model[-1]._target_frame["per_window"] and not model[-1]._target_frame["log"]
+
+
+def test_a_model_saved_in_logarithms_refuses_values_it_cannot_take():
+    """Frames found before 0.2 may be in logarithms: a continued fit on a
+    value <= 0 is refused before training."""
+    panel = _growing_panel(np.random.RandomState(0))
+    X, Y = make_horizon_targets(panel, horizon=1)
+    model = make_pipeline(SlidingWindow(6), LSTMRegressor(**FAST)).fit(X, Y.ravel())
     lstm = model[-1].set_params(warm_start=True)
+    lstm._target_frame = {**lstm._target_frame, "log": True}
     windows = model[0].transform(X)
     Y_bad = Y.ravel().copy()
     Y_bad[5] = -1.0
     with pytest.raises(ValueError, match=r"1 value\(s\) <= 0.*warm_start=False"):
         lstm.fit(windows, Y_bad)
+
+
+def test_constant_windows_weigh_nothing_when_windows_are_scaled_one_by_one():
+    """A series' first window is all edge padding: without a step it has no
+    scale, and its target over the floor of the scales would swamp the
+    loss. Its weight is 0; the user's weights are multiplied, not modified."""
+    panel = _growing_panel(np.random.RandomState(1))
+    X, Y = make_horizon_targets(panel, horizon=1)
+    windows = SlidingWindow(6).fit_transform(X)
+    model = LSTMRegressor(**FAST).fit(windows, Y.ravel())
+    flat = (windows[..., 0] == windows[:, -1:, 0]).all(axis=1)
+    assert flat.sum() == 4  # each series' first row
+    user = np.full(len(windows), 2.0)
+    weights = model._frame_weights(windows, user)
+    assert_array_equal(weights, np.where(flat, 0.0, 2.0))
+    assert (user == 2.0).all()
+    assert_array_equal(model._frame_weights(windows, None), np.where(flat, 0.0, 1.0))
+    # One series, one scale: every window keeps its weight.
+    values = _random_walk()
+    one = LSTMRegressor(**FAST).fit(_windows(values[:-1], 8), values[1:])
+    assert one._frame_weights(_windows(values[:-1], 8), None) is None
 
 
 def test_framed_model_exports_and_persists(tmp_path):

@@ -219,6 +219,7 @@ class BaseLSTM(
         X, lengths = X if isinstance(X, tuple) else (X, None)
         sample_weight = self._validate_sample_weight(sample_weight, X)
         y = self._frame_target(X, lengths, y, continuing)
+        sample_weight = self._frame_weights(X, sample_weight)
         y, n_outputs, net_params = self._encode_target(
             y, continuing, sample_weight=sample_weight, **target_params
         )
@@ -290,6 +291,10 @@ class BaseLSTM(
     def _frame_target(self, X, lengths, y, continuing):
         """``y`` in the units the network learns (as it is here; see LSTMRegressor)."""
         return y
+
+    def _frame_weights(self, X, sample_weight):
+        """The row weights training uses (as passed here; see LSTMRegressor)."""
+        return sample_weight
 
     @abstractmethod
     def _encode_target(self, y, continuing, **params):

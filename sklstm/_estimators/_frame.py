@@ -13,13 +13,19 @@ scaler in front; 1 and 0 without one), ``last`` is the window's last value of
 the column and ``scale`` is the mean absolute step of the column: one number
 for the training data when the windows' steps are of one order of magnitude
 (one series), or each window's own when they span several (a panel of series
-at different scales, where one number would leave the small series at zero).
-Series at different scales that are all positive are modelled in logarithms
-(``z = (log y - log last) / scale``): their steps are then growth rates,
-comparable from one series to the next, and a forecast can never turn
-negative. The network then reads every window at the same scale, whatever
-the level or the unit of the series, and forecasts extrapolate trends and
-level shifts.
+at different scales, where one number would leave the small series at zero),
+whatever their sign (as DeepAR's and RevIN's scales). The network then reads
+every window at the same scale, whatever the level or the unit of the
+series, and forecasts extrapolate trends and level shifts.
+
+One positive series that grows over orders of magnitude (its windows' steps
+span more than the factor) is modelled in logarithms (``z = (log y - log
+last) / scale``, the field ``log``): its steps are then growth rates, and a
+forecast cannot turn negative. Before 0.2 positive panels were too; each
+window scaled by its own steps did better on four panels of real series in
+geometric mean (mean MASE of the linear core: M1 yearly 5.73 -> 3.75, sMAPE
+19.5 -> 17.8; 10 quarterly series 2.91 -> 2.32; 6 yearly 2.07 -> 2.09; 14
+monthly 0.96 -> 1.03). Models saved before keep their frame.
 
 Found from the training rows alone: ``y[i]`` must equal an affine map of the
 column's last value in the row ``i + 1`` for the rows that follow each other
@@ -39,7 +45,13 @@ from ._frame_scales import CHUNK_ROWS as _CHUNK_ROWS
 from ._frame_scales import placed_chunks as _placed_chunks
 from ._frame_scales import tensor as _tensor
 
-__all__ = ["BLOCK_ROWS", "FramedTargets", "TargetFrame", "find_target_frame"]
+__all__ = [
+    "BLOCK_ROWS",
+    "FramedTargets",
+    "TargetFrame",
+    "constant_windows",
+    "find_target_frame",
+]
 
 # Relative error of the affine identity that still counts as exact: float32
 # windows keep 7 digits of the float64 targets.
@@ -55,7 +67,7 @@ class TargetFrame(NamedTuple):
     column: int  # feature of X holding the target's past values
     slope: float  # y = slope * column + intercept
     intercept: float
-    log: bool  # model log(y) (positive series at different scales)
+    log: bool  # model log(y): frames found before 0.2 only (see above)
     per_window: bool  # scale by each window's steps (else ``scale``)
     scale: float  # the series' mean absolute step, in the frame's units
     floor: float  # smallest window scale (per_window only)
@@ -135,6 +147,18 @@ def _as_windows(X):
     """``X`` as 3-D windows, without copying (any float dtype)."""
     X = np.asarray(X)
     return X[:, :, None] if X.ndim == 2 else X
+
+
+def constant_windows(X, column):
+    """Whether each window's ``column`` holds one value throughout ``(n_samples,)``.
+
+    Read a chunk of rows at a time.
+    """
+    values = _as_windows(X)[..., column]
+    flat = np.empty(len(values), dtype=bool)
+    for rows, chunk in _placed_chunks(values):
+        flat[rows] = (chunk == chunk[:, -1:]).all(axis=1)
+    return flat
 
 
 def _chunks(values):
@@ -262,8 +286,11 @@ def find_target_frame(X, Y):
     if not candidates:
         return None
     _, column, slope, intercept = max(candidates)
-    positive = all(np.all(part > 0) for part in _chunks(Y))
-    scaling = scale_rule(X[..., column], slope, intercept, positive)
+    # One series (one run of following rows) that grows over orders of
+    # magnitude is read in logarithms; a panel's windows each at their own
+    # scale (see the module's note).
+    growth = len(starts) == 1 and all(np.all(part > 0) for part in _chunks(Y))
+    scaling = scale_rule(X[..., column], slope, intercept, growth)
     frame = TargetFrame(int(column), float(slope), float(intercept), **scaling)
     n_season = season(X[:, -1, column], starts, stops, X.shape[1])
     # A window of a season and two more steps shows the pattern's phase. Not
@@ -272,8 +299,8 @@ def find_target_frame(X, Y):
     # worse (mean MASE 2.63 -> 2.73).
     long_enough = n_season >= 2 and X.shape[1] >= n_season + 2
     phases = n_season if long_enough and not frame.per_window else 0
-    # Series at mixed scales (windows scaled one by one, or in logarithms:
-    # a panel) have no common level to revert to.
+    # Series at mixed scales (windows scaled one by one: a panel) have no
+    # common level to revert to.
     return frame._replace(
         season=n_season, phases=phases, absolute_level=frame.one_scale
     )

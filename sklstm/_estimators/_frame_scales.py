@@ -79,13 +79,6 @@ def _scale_chunks(values):
         yield rows.start, frame_series(tensor(chunk), 0, **params)[2].numpy()
 
 
-def _log_scale_chunks(values, slope, intercept):
-    """``_scale_chunks`` of the logarithms of the windows (in ``y``'s units)."""
-    for rows, chunk in placed_chunks(values):
-        for _, scales in _scale_chunks(np.log(chunk * slope + intercept)):
-            yield rows.start, scales
-
-
 def _positive_scales(chunks, n_rows):
     """``(sample, mean, count)`` of the positive scales of ``chunks``.
 
@@ -108,18 +101,22 @@ def _positive_scales(chunks, n_rows):
     return sample, total / count if count else 0.0, count
 
 
-def scale_rule(values, slope, intercept, positive_target):
+def scale_rule(values, slope, intercept, growth):
     """The frame's scale (and logarithms) from the training windows ``values``.
 
     Returns the ``log``, ``per_window``, ``scale`` and ``floor`` fields of
-    the :class:`~sklstm._estimators._frame.TargetFrame`.
+    the :class:`~sklstm._estimators._frame.TargetFrame`. Windows at mixed
+    scales are each scaled by their own steps, whatever their sign; those of
+    one positive series (``growth``: one run of following rows, all targets
+    positive) are first taken in logarithms, where its growth rates may be
+    of one scale.
     """
     positive, mean, count = _positive_scales(_scale_chunks(values), len(values))
     if count == 0:
         return dict(log=False, per_window=False, scale=1.0, floor=1.0)
     low, high = np.percentile(positive, [10, 90])
     mixed = values.shape[1] > 1 and high > _MIXED_SCALES * low
-    log = bool(mixed and positive_target and _all_positive(values, slope, intercept))
+    log = bool(mixed and growth and _all_positive(values, slope, intercept))
     if log:  # growth rates: compare their spread again
         positive, mean, count = _positive_scales(
             _log_scale_chunks(values, slope, intercept), len(values)
@@ -132,6 +129,13 @@ def scale_rule(values, slope, intercept, positive_target):
     scale = typical if mixed else mean
     floor = _FLOOR * float(low if mixed else typical)
     return dict(log=log, per_window=bool(mixed), scale=scale, floor=floor)
+
+
+def _log_scale_chunks(values, slope, intercept):
+    """``_scale_chunks`` of the logarithms of the windows (in ``y``'s units)."""
+    for rows, chunk in placed_chunks(values):
+        for _, scales in _scale_chunks(np.log(chunk * slope + intercept)):
+            yield rows.start, scales
 
 
 def _all_positive(values, slope, intercept):

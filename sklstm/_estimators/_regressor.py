@@ -85,9 +85,10 @@ class LSTMRegressor(
           as :class:`SlidingWindow`'s do, possibly behind a per-column
           scaler, the target is modelled in its *frame*: relative to the
           window's last value, in units of the series' mean absolute step
-          (of each window's own steps, and in logarithms for positive
-          series, when the windows mix series of very different scales, as
-          a panel of raw series does). A ridge autoregression on the window,
+          (of each window's own steps when the windows mix series of very
+          different scales, as a panel of raw series does; in logarithms for
+          one positive series growing over orders of magnitude). A ridge
+          autoregression on the window,
           its penalty chosen by generalised cross-validation and fitted in
           closed form, carries level, trend and seasonality (when the series
           has a season, half of it also reads each window's seasonal phase,
