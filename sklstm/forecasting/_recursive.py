@@ -274,19 +274,64 @@ def _append_row(rows, values):
 
 
 def _panel_recursive_forecast(model, table, steps, column, exog, context):
-    """recursive_forecast of every series of a panel, one predict call a step."""
-    context = context or _window_length(model)
+    """recursive_forecast of every series of a panel, one predict call a step.
+
+    Each series' rows are labelled by ``(series id, time)``, its times
+    continued by its next labels (its row positions when they are not
+    evenly spaced), so that the steps before the window that read the series
+    id (a per-series scaler) or the time (:class:`~sklstm.CalendarFeatures`)
+    see each history row and each fed-back row under its own label. Each
+    step is one ``model.predict`` over the last ``context`` rows of every
+    series (all rows when None), of which the last row of each series is kept.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        One-step model reading panel rows.
+    table : DataFrame of shape (n_rows, n_columns)
+        The panel history, indexed by ``(series id, time)``.
+    steps : int
+        Number of future steps.
+    column : int
+        Position of the forecast column.
+    exog : ndarray of shape (n_series * steps, n_columns - 1) or None
+        Known future values of the other columns, series by series.
+    context : int or None
+        Rows of each series passed to ``model.predict``; None: the model's
+        window, else every row.
+
+    Returns
+    -------
+    forecast : DataFrame of shape (n_series * steps, 1)
+        Column ``"forecast"``, indexed by ``(series id, time)``.
+    """
+    window = _window_length(model)
+    context = context or window
     values = table.to_numpy(dtype=np.float64)
     ids, rows, times, futures = [], [], [], []
     for series_id, positions in series_rows(table.index):
         series_index = _time_labels(
             series_times(table.index, positions, "recursive_forecast")
         )
-        keep = slice(None) if context is None else slice(-context, None)
         ids.append(series_id)
-        rows.append(values[positions][keep])
-        times.append(list(series_index[keep]))
+        rows.append(values[positions])
+        times.append(list(series_index))
         futures.append(_future_times(series_index, steps))
+    forecast = _panel_rows_forecast(
+        model, table, steps, column, exog, context, (ids, rows, times, futures)
+    )
+    return _forecast_frame(ids, futures, forecast, table.index.names)
+
+
+def _panel_rows_forecast(model, table, steps, column, exog, context, series):
+    """Forecasts of shape (n_series, steps): each step one ``model.predict``
+    over the last ``context`` rows of every series (all when None), keeping
+    each series' last prediction."""
+    ids, rows, times, futures = series
+    keep = slice(None) if context is None else slice(-context, None)
+    rows = [series_rows_[keep] for series_rows_ in rows]
+    times = [series_times_[keep] for series_times_ in times]
+    n_columns = table.shape[1]
     forecast = np.empty((len(ids), steps))
     for step in range(steps):
         batch = pd.DataFrame(
@@ -300,11 +345,11 @@ def _panel_recursive_forecast(model, table, steps, column, exog, context):
         predictions = _one_value_per_row(model.predict(batch), len(batch))
         forecast[:, step] = predictions[last_rows]
         for i in range(len(ids)):
-            new_row = np.empty(values.shape[1])
+            new_row = np.empty(n_columns)
             new_row[column] = forecast[i, step]
             if exog is not None:
-                new_row[np.arange(values.shape[1]) != column] = exog[i * steps + step]
+                new_row[np.arange(n_columns) != column] = exog[i * steps + step]
             start = 0 if context is None else max(len(rows[i]) + 1 - context, 0)
             rows[i] = np.vstack([rows[i], new_row])[start:]
             times[i] = [*times[i], futures[i][step]][start:]
-    return _forecast_frame(ids, futures, forecast, table.index.names)
+    return forecast
