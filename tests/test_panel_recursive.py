@@ -24,6 +24,8 @@ from sklstm import (
     recursive_forecast,
 )
 from sklstm.forecasting import _panel_recursive
+from sklstm.forecasting._multistep import _future_times
+from sklstm.preprocessing._labels import _next_label
 
 WINDOW = 4
 STEPS = 3
@@ -166,3 +168,48 @@ def test_a_context_other_than_the_window_predicts_every_context_row(
     counts = count_predicted_windows(monkeypatch, model)
     recursive_forecast(model, ragged, STEPS, context=context)
     assert counts == [3 * context] * STEPS
+
+
+# -- The forecast times ------------------------------------------------------------
+
+
+def label_by_label(times, steps):
+    """The future times as _future_times computed them before: each label from
+    the index grown by the labels before it."""
+    future = []
+    for _ in range(steps):
+        future.append(_next_label(times))
+        times = times.append(pd.Index(future[-1:]))
+    return future
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        pd.date_range("2020-01-01", periods=5, freq="MS"),  # inferred, not kept
+        pd.DatetimeIndex(["2020-01-31", "2020-02-29", "2020-03-31"]),  # inferred ME
+        pd.date_range("2020-01-01", periods=4, freq="2D"),
+        pd.date_range("2021-03-27 22:00", periods=4, freq="h", tz="Europe/Paris"),
+        pd.bdate_range("2024-01-04", periods=6),  # across a weekend
+        pd.period_range("2020Q3", periods=3, freq="Q"),
+        pd.RangeIndex(3, 12, 3),
+        pd.Index([10, 15, 20], dtype="int64"),
+        pd.Index([7], dtype="int32"),
+    ],
+)
+def test_future_times_continue_each_index_as_label_by_label(times):
+    assert _future_times(times, 30) == label_by_label(times, 30)
+
+
+@pytest.mark.parametrize(
+    "times, last",
+    [
+        (pd.date_range("2262-04-08", periods=3, freq="D"), "2262-04-11 00:00:00"),
+        (pd.Index([2**63 - 7, 2**63 - 5, 2**63 - 3], dtype="int64"), str(2**63 - 1)),
+    ],
+)
+def test_future_times_beyond_the_index_type_name_the_last_label(times, last):
+    with pytest.raises(ValueError, match="does not exist"):
+        label_by_label(times, 5)
+    with pytest.raises(ValueError, match=rf"index ends at \S*{last}\S*: the label"):
+        _future_times(times, 5)
