@@ -13,11 +13,12 @@ fitted on the one-step pairs of every series, CPU, one thread. Timed:
   LSTM's own ``fit`` inside it are given apart.
 
 Each measurement runs in a fresh process importing ``sklstm`` from a
-checkout: this script's own, and with ``--against DIR`` another one (the
-code before a change), the two alternating within each repeat. The
-forecasts of both are compared (largest relative difference).
+checkout: this script's own, and with ``--against DIR [DIR ...]`` others
+(the code before a change), all alternating within each repeat. The
+forecasts of each are compared with the first's (largest relative
+difference), and the times too (median of the per-repeat ratios).
 
-    PYTHONPATH=$PWD python benchmarks/bench_panel_recursive.py --against /work/main
+    python benchmarks/bench_panel_recursive.py --against ../main
 """
 
 import argparse
@@ -147,7 +148,7 @@ def main():
     parser.add_argument("--initial", type=int, default=150)
     parser.add_argument("--step", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--against", type=Path, default=None)
+    parser.add_argument("--against", type=Path, nargs="*", default=[])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -155,16 +156,13 @@ def main():
         return
     sizes = ["series", "rows", "window", "hidden", "steps", "initial", "step"]
     argv = [f"--{name}={getattr(args, name)}" for name in sizes]
-    checkouts = {"this": ROOT}
-    if args.against is not None:
-        checkouts = {"against": args.against.resolve(), **checkouts}
-    results = {name: [] for name in checkouts}
+    # The first checkout is the reference of the ratios.
+    checkouts = {str(path): path.resolve() for path in args.against} | {"this": ROOT}
+    names = list(checkouts)
+    results = {name: [] for name in names}
     for repeat in range(args.repeats):
-        names = (
-            list(checkouts)[repeat % len(checkouts) :]
-            + list(checkouts)[: repeat % len(checkouts)]
-        )
-        for name in names:
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
             results[name].append(run_child(checkouts[name], argv))
     print(
         f"{args.series} series x {args.rows} rows, window {args.window}, hidden "
@@ -180,22 +178,22 @@ def main():
                 f"({', '.join(f'{v:.3f}' for v in values)})"
             )
         print(f"  backtest origins: {runs[0]['origins']}")
-    if args.against is not None:
-        before, after = results["against"], results["this"]
+    reference = results[names[0]]
+    for name in names[1:]:
+        print(f"{name} / {names[0]}, medians of the per-repeat ratios:")
+        runs = results[name]
         for key in ["forecast_seconds", "backtest_seconds"]:
-            ratios = [b[key] / a[key] for a, b in zip(before, after, strict=True)]
-            print(f"{key} this / against: median {statistics.median(ratios):.4f}")
+            ratios = [b[key] / a[key] for a, b in zip(reference, runs, strict=True)]
+            print(f"  {key}: {statistics.median(ratios):.4f}")
         beyond = [
             (b["backtest_seconds"] - b["backtest_fit_seconds"])
             / (a["backtest_seconds"] - a["backtest_fit_seconds"])
-            for a, b in zip(before, after, strict=True)
+            for a, b in zip(reference, runs, strict=True)
         ]
-        print(
-            f"backtest beyond its fit, this / against: {statistics.median(beyond):.4f}"
-        )
+        print(f"  backtest beyond its fit: {statistics.median(beyond):.4f}")
         for key in ["forecast", "backtest_forecast"]:
-            difference = largest_relative_difference(after[0][key], before[0][key])
-            print(f"{key}: largest relative difference {difference:.2e}")
+            difference = largest_relative_difference(runs[0][key], reference[0][key])
+            print(f"  {key}: largest relative difference {difference:.2e}")
 
 
 if __name__ == "__main__":
