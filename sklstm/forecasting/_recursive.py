@@ -43,8 +43,11 @@ def recursive_forecast(
     prediction, and repeats.
 
     A panel ``history`` (indexed by ``(series id, time)``) is forecast for
-    every series at once: each step is one ``predict`` call over the recent
-    rows of all the series.
+    every series at once, one ``predict`` call a step: of the window of each
+    series' last row when ``model`` has a :class:`~sklstm.SlidingWindow`
+    followed by an estimator (in Pipelines, TransformedTargetRegressors and
+    search objects), ``context`` is None or its window, and every series
+    has that many rows; else of the last ``context`` rows of every series.
 
     Parameters
     ----------
