@@ -16,7 +16,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 from ..preprocessing._composite import _steps, find_window
 from ._folds import rolling_folds
-from ._recursive import _recursive_forecasts, _window_length, recursive_forecast
+from ._recursive import recursive_forecast
+from ._recursive_batch import _recursive_forecasts, _window_length
 
 
 def _target_at(y, times):

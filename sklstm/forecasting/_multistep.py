@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array
 
-from ..preprocessing._labels import _next_label
+from ..preprocessing._labels import _labels_after, _next_label
 from ..preprocessing._panel import is_panel, series_rows, series_times
 from ..utils._sklearn_compat import Interval, validate_params
 
@@ -250,11 +250,7 @@ def _time_labels(times):
 
 def _future_times(times, steps):
     """The ``steps`` labels after the evenly spaced ``times``."""
-    future = []
-    for _ in range(steps):
-        future.append(_next_label(times))
-        times = times.append(pd.Index(future[-1:]))
-    return future
+    return _labels_after(times, steps)
 
 
 def _forecast_frame(ids, futures, forecast, names):

@@ -11,7 +11,8 @@ from ._classical import classical_forecasts
 from ._conformal import adaptive_conformal
 from ._folds import refit_segments, rolling_folds
 from ._multistep import _future_times, _time_labels
-from ._recursive import _window_length, recursive_forecast
+from ._recursive import recursive_forecast
+from ._recursive_batch import _window_length
 
 __all__ = ["panel_backtest"]
 

@@ -1,6 +1,7 @@
 """Recursive multi-step forecasts: a one-step model fed its own predictions.
 
-For one series and for every series of a panel; used by ``backtest`` too.
+For one series here, for every series of a panel in ``_panel_recursive``;
+used by ``backtest`` too.
 """
 
 from numbers import Integral
@@ -9,18 +10,12 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array
 
-from ..preprocessing._composite import find_window
 from ..preprocessing._labels import _next_label
-from ..preprocessing._panel import is_panel, series_rows, series_times
+from ..preprocessing._panel import is_panel, series_rows
 from ..utils._sklearn_compat import Interval, validate_params
-from ._multistep import (
-    _as_table,
-    _forecast_frame,
-    _future_times,
-    _panel_index,
-    _target_column,
-    _time_labels,
-)
+from ._multistep import _as_table, _target_column
+from ._panel_recursive import _panel_recursive_forecast
+from ._recursive_batch import _one_value_per_row, _window_length
 
 __all__ = ["recursive_forecast"]
 
@@ -48,8 +43,11 @@ def recursive_forecast(
     prediction, and repeats.
 
     A panel ``history`` (indexed by ``(series id, time)``) is forecast for
-    every series at once: each step is one ``predict`` call over the recent
-    rows of all the series.
+    every series at once, one ``predict`` call a step: of the window of each
+    series' last row when ``model`` has a :class:`~sklstm.SlidingWindow`
+    followed by an estimator (in Pipelines, TransformedTargetRegressors and
+    search objects), ``context`` is None or its window, and every series
+    has that many rows; else of the last ``context`` rows of every series.
 
     Parameters
     ----------
@@ -172,96 +170,6 @@ def _last_prediction(model, rows):
     return _one_value_per_row(model.predict(rows), len(rows))[-1]
 
 
-def _one_value_per_row(prediction, n_rows):
-    """``prediction`` as a 1-D array; raise if a row has more than one value."""
-    prediction = np.asarray(prediction)
-    if prediction.ndim > 1 and np.prod(prediction.shape[1:]) != 1:
-        raise ValueError(
-            "recursive_forecast feeds one predicted value a step back into the "
-            f"target column, but model.predict returned shape {prediction.shape} "
-            f"for {n_rows} rows: {prediction.shape[1:]} values per row. Use a "
-            "one-step model with a single output; a direct multi-output model "
-            "(make_horizon_targets) forecasts every horizon at once: "
-            "model.predict(history)[-1]."
-        )
-    return np.ravel(prediction)
-
-
-def _recursive_forecasts(
-    model, histories, steps, *, target, future_exog, columns, times=None
-):
-    """:func:`recursive_forecast` from many histories, advanced together.
-
-    Each step predicts the last row of every history in one call: the rows
-    of all histories go through the steps before the model's
-    :class:`~sklstm.SlidingWindow` at once, as do the windows of their last
-    rows through the steps after it. This equals forecasting each history on
-    its own with ``context=window`` when the steps before the window act row
-    by row (scalers), as ``context`` already assumes.
-
-    Parameters
-    ----------
-    model : fitted estimator
-        One-step model with a SlidingWindow step that ``find_window``
-        finds: a Pipeline, or one inside TransformedTargetRegressors and
-        search objects.
-    histories : ndarray of shape (n_histories, window, n_columns)
-        The last ``window`` rows of each history.
-    steps : int
-        Number of future steps.
-    target : int
-        Position of the forecast column.
-    future_exog : ndarray of shape (n_histories, steps, n_columns - 1) or None
-        Known future values of the other columns.
-    columns : Index or None
-        Column names, when the model was fitted on DataFrames.
-    times : Index of length n_histories * (window + steps), or None
-        The index label of every row of ``rows``, history by history, for
-        models that read the index (:class:`~sklstm.CalendarFeatures`).
-
-    Returns
-    -------
-    forecasts : ndarray of shape (n_histories, steps), or None
-        None when ``model`` has no SlidingWindow reading ``window`` rows
-        followed by an estimator: forecast each history with
-        recursive_forecast then.
-    """
-    found = find_window(model, required=False)
-    n_histories, window, n_columns = histories.shape
-    if found is None or found.after is None or found.window.window != window:
-        return None
-    rows = np.empty((n_histories, window + steps, n_columns))
-    rows[:, :window] = histories
-    others = np.arange(n_columns) != target
-    forecasts = np.empty((n_histories, steps))
-    # Positions in ``times`` of each history's rows, one history a row.
-    labels = np.arange(n_histories * (window + steps)).reshape(n_histories, -1)
-    for step in range(steps):
-        recent = rows[:, step : step + window].reshape(-1, n_columns)
-        if columns is not None:
-            index = None
-            if times is not None and found.before is not None:
-                # The steps before the window may read the times; the
-                # window itself must not take these rows for the fit's next.
-                index = times[labels[:, step : step + window].ravel()]
-            recent = pd.DataFrame(recent, columns=columns, index=index)
-        recent = found.transform_rows(recent)
-        # Windows of each history's last row: rows of that history only.
-        windows = found.window.transform(recent)[window - 1 :: window]
-        predictions = found.predict_windows(windows)
-        forecasts[:, step] = _one_value_per_row(predictions, len(recent))
-        rows[:, window + step, target] = forecasts[:, step]
-        if future_exog is not None:
-            rows[:, window + step, others] = future_exog[:, step]
-    return forecasts
-
-
-def _window_length(model):
-    """The window of the SlidingWindow inside ``model``, or None without one."""
-    found = find_window(model, required=False)
-    return None if found is None else found.window.window
-
-
 def _append_row(rows, values):
     if isinstance(rows, pd.DataFrame):
         # The next time, when the index tells it: a model that reads the
@@ -271,40 +179,3 @@ def _append_row(rows, values):
         new = pd.DataFrame([values], columns=rows.columns, index=new_index)
         return pd.concat([rows, new], ignore_index=new_index is None)
     return np.vstack([rows, values])
-
-
-def _panel_recursive_forecast(model, table, steps, column, exog, context):
-    """recursive_forecast of every series of a panel, one predict call a step."""
-    context = context or _window_length(model)
-    values = table.to_numpy(dtype=np.float64)
-    ids, rows, times, futures = [], [], [], []
-    for series_id, positions in series_rows(table.index):
-        series_index = _time_labels(
-            series_times(table.index, positions, "recursive_forecast")
-        )
-        keep = slice(None) if context is None else slice(-context, None)
-        ids.append(series_id)
-        rows.append(values[positions][keep])
-        times.append(list(series_index[keep]))
-        futures.append(_future_times(series_index, steps))
-    forecast = np.empty((len(ids), steps))
-    for step in range(steps):
-        batch = pd.DataFrame(
-            np.concatenate(rows),
-            columns=table.columns,
-            index=_panel_index(
-                ids, times, [len(r) for r in rows], names=table.index.names
-            ),
-        )
-        last_rows = np.cumsum([len(series_rows_) for series_rows_ in rows]) - 1
-        predictions = _one_value_per_row(model.predict(batch), len(batch))
-        forecast[:, step] = predictions[last_rows]
-        for i in range(len(ids)):
-            new_row = np.empty(values.shape[1])
-            new_row[column] = forecast[i, step]
-            if exog is not None:
-                new_row[np.arange(values.shape[1]) != column] = exog[i * steps + step]
-            start = 0 if context is None else max(len(rows[i]) + 1 - context, 0)
-            rows[i] = np.vstack([rows[i], new_row])[start:]
-            times[i] = [*times[i], futures[i][step]][start:]
-    return _forecast_frame(ids, futures, forecast, table.index.names)

@@ -26,7 +26,37 @@ def _next_label(index):
     try:
         return _label_after(index)
     except (OverflowError, pd.errors.OutOfBoundsDatetime) as error:
-        raise _beyond_range(index, error) from None
+        raise _beyond_range(index[-1], error) from None
+
+
+def _labels_after(index, n):
+    """The ``n`` labels after ``index``: :func:`_next_label` of ``index``, then
+    of ``index`` followed by the labels before, without building those indexes.
+
+    ``[None] * n`` when ``index`` has no next label.
+    """
+    labels = [_next_label(index)]
+    if labels[0] is None:
+        return [None] * n
+    next_of = _label_step(index, labels[0])
+    try:
+        while len(labels) < n:
+            labels.append(next_of(labels[-1]))
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as error:
+        raise _beyond_range(labels[-1], error) from None
+    return labels
+
+
+def _label_step(index, next_label):
+    """The label after a label, as ``_label_after`` steps ``index`` (whose
+    next label is ``next_label``): its frequency, one period, its integer step."""
+    if isinstance(index, pd.DatetimeIndex):
+        freq = index.freq or pd.DatetimeIndex(index, freq="infer").freq
+        return lambda label: label + freq
+    if isinstance(index, pd.PeriodIndex):
+        return lambda label: label + 1
+    step = int(next_label) - int(index[-1])
+    return lambda label: _fitting_integer(int(label) + step, index.dtype)
 
 
 def _label_after(index):
@@ -65,9 +95,9 @@ def _fitting_integer(label, dtype):
     return label
 
 
-def _beyond_range(index, error):
+def _beyond_range(last, error):
     return ValueError(
-        f"The rows' index ends at {index[-1]!r}: the label of the row after it "
+        f"The rows' index ends at {last!r}: the label of the row after it "
         f"does not exist ({error}), so rows that follow cannot be labelled. Index the "
         "rows by time within range (a DatetimeIndex before 2262, or an integer "
         "index well inside int64), or reset it with X.reset_index(drop=True)."
