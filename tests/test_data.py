@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sklstm import LSTMRegressor, SlidingWindow
-from sklstm._estimators import _data, _level, _targets
+from sklstm._estimators import _data, _level, _shuffle, _targets
 from sklstm._estimators._data import (
     BatchIterator,
     SequenceDataset,
@@ -332,9 +332,9 @@ def test_shuffle_up_to_the_exact_limit_is_torch_randperm():
 
 def test_block_shuffle_serves_every_row_once_and_mixes_blocks(monkeypatch):
     """Beyond the exact limit: every row once a pass, batches spread over the data."""
-    monkeypatch.setattr(_data, "_EXACT_SHUFFLE_ROWS", 100)
-    monkeypatch.setattr(_data, "_SHUFFLE_BLOCK", 8)
-    monkeypatch.setattr(_data, "_PIECE_ROWS", 64)
+    monkeypatch.setattr(_shuffle, "_EXACT_SHUFFLE_ROWS", 100)
+    monkeypatch.setattr(_shuffle, "_SHUFFLE_BLOCK", 8)
+    monkeypatch.setattr(_shuffle, "_PIECE_ROWS", 64)
     n_rows = 1003
     iterator = BatchIterator(
         SequenceDataset(windows(n_rows=n_rows), np.arange(n_rows)),

@@ -8,12 +8,13 @@ input's memory (strided views included), so windows from
 
 import copy
 import functools
-import itertools
 import warnings
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from ._shuffle import batch_rows
 
 # Nets saved before the splits had their own module refer to them here.
 from ._splits import StratifiedSplit, TailSplit
@@ -233,37 +234,9 @@ def _torch_dtype(dtype):
     return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
 
 
-# Up to this many rows, a shuffled pass is one uniform random permutation
-# (8 MB at most); beyond, a block-wise shuffle of blocks of _SHUFFLE_BLOCK rows,
-# _PIECE_ROWS rows mixed at a time, whose memory stays flat.
-_EXACT_SHUFFLE_ROWS = 2**20
 # A pass asks lazy targets (SequenceDataset.training_batches) for the rows
 # of consecutive batches up to this many rows at once (16 KB a target).
 _TARGET_ROWS = 4096
-_SHUFFLE_BLOCK = 256
-_PIECE_ROWS = 2**16
-
-
-def _block_shuffle(n_samples, generator):
-    """A random order of ``n_samples`` rows, ``_PIECE_ROWS`` rows at a time.
-
-    The rows are cut into blocks of ``_SHUFFLE_BLOCK`` consecutive rows
-    (blocks' indices: 4 bytes per block, not per row), the blocks are put in
-    a random order, and the rows of each group of ``_PIECE_ROWS //
-    _SHUFFLE_BLOCK`` consecutive blocks of that order are shuffled together.
-    Every row comes once per pass; a batch of 32 rows draws from 256 blocks
-    spread at random over the whole data, so that rows of one batch are
-    rarely neighbours (as they would be if each block were shuffled alone).
-    """
-    n_blocks = -(-n_samples // _SHUFFLE_BLOCK)
-    blocks = torch.randperm(n_blocks, generator=generator, dtype=torch.int32)
-    offsets = torch.arange(_SHUFFLE_BLOCK)
-    per_piece = max(1, _PIECE_ROWS // _SHUFFLE_BLOCK)
-    for start in range(0, n_blocks, per_piece):
-        group = blocks[start : start + per_piece].long()
-        rows = (group[:, None] * _SHUFFLE_BLOCK + offsets).ravel()
-        rows = rows[rows < n_samples]  # the last block may be short
-        yield rows[torch.randperm(len(rows), generator=generator)]
 
 
 class BatchIterator:
@@ -342,35 +315,9 @@ class BatchIterator:
                 yield _to_cuda(batch, self.device) if cuda else batch
 
     def _batch_rows(self, n_samples):
-        """Each batch's rows (1-D int64 tensors), in this pass's order.
-
-        Never an index of every row beyond ``_EXACT_SHUFFLE_ROWS`` rows: in
-        order, each batch's range; shuffled, up to that many rows, one
-        ``torch.randperm`` (8 MB at most), beyond, a block-wise shuffle (see
-        :func:`_block_shuffle`), whose memory does not grow with the rows.
-        """
-        starts = itertools.pairwise(self._starts(n_samples))
-        if not self.shuffle:
-            for start, stop in starts:
-                yield torch.arange(start, stop)
-        elif n_samples <= _EXACT_SHUFFLE_ROWS:
-            order = torch.randperm(n_samples, generator=self.generator)
-            for start, stop in starts:
-                yield order[start:stop]
-        else:
-            pieces = _block_shuffle(n_samples, self.generator)
-            piece, used = torch.empty(0, dtype=torch.int64), 0
-            for start, stop in starts:
-                if used + stop - start <= len(piece):
-                    yield piece[used : used + stop - start]
-                    used += stop - start
-                    continue
-                parts = [piece[used:]]  # the batch runs on into the next piece(s)
-                while sum(map(len, parts)) < stop - start:
-                    piece = next(pieces)
-                    used = min(len(piece), stop - start - sum(map(len, parts)))
-                    parts.append(piece[:used])
-                yield torch.cat(parts)
+        """Each batch's rows (1-D int64 tensors), in this pass's order."""
+        starts = self._starts(n_samples)
+        return batch_rows(starts, self.shuffle, self.generator)
 
     def _shard(self, rows):
         """This process's rows of one batch: slice ``rank`` of ``n_shards`` equal ones.
