@@ -122,8 +122,8 @@ class SequenceDataset(Dataset):
 
         Lazy targets are made for all of them at once: one call of their
         ``take`` costs a few numpy and torch calls whatever its rows
-        (``StandardizedTargets``: about 20 us, 250 us with a frame at mixed
-        scales), which a batch of 32 rows would pay every time.
+        (``StandardizedTargets``: 20 to 50 us, 250 to 350 us for windows
+        scaled one by one), which a batch of 32 rows would pay every time.
         """
         if not _is_lazy(self.y):
             for rows in batches:
@@ -204,8 +204,8 @@ class SequenceDataset(Dataset):
 
 def _is_lazy(y):
     """Whether ``y`` is lazy targets (see :class:`SequenceDataset`)."""
-    lazy = not isinstance(y, (np.ndarray, torch.Tensor, list, tuple))
-    return lazy and callable(getattr(y, "take", None))
+    arrays = (np.ndarray, torch.Tensor)  # whose take is another thing
+    return not isinstance(y, arrays) and callable(getattr(y, "take", None))
 
 
 def _shared_tensor(X):
