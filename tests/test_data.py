@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sklstm import LSTMRegressor, SlidingWindow
-from sklstm._estimators import _data, _level
+from sklstm._estimators import _data, _level, _shuffle, _targets
 from sklstm._estimators._data import (
     BatchIterator,
     SequenceDataset,
@@ -201,7 +201,7 @@ def test_forecasting_fit_gathers_no_more_rows_at_once_than_a_batch(monkeypatch):
     monkeypatch.setattr(
         SequenceDataset,
         "batch",
-        lambda self, rows: largest.append(len(rows)) or batch(self, rows),
+        lambda self, rows, y=None: largest.append(len(rows)) or batch(self, rows, y),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # one epoch: "still improving"
@@ -211,6 +211,62 @@ def test_forecasting_fit_gathers_no_more_rows_at_once_than_a_batch(monkeypatch):
     n_valid = TailSplit(model.validation_fraction).n_valid(len(X))
     assert model._eval_batch_size(window) == 50
     assert max(largest) == model.batch_size < n_valid
+
+
+def test_regression_targets_are_made_a_group_of_batches_at_a_time(monkeypatch):
+    """Training, validation, the ridge start, the check of the recurrent part
+    and the calibration ask for the targets of a few hundred rows at a time,
+    never every row's (the float32 targets were 4 bytes a row)."""
+    rows, y, window = _next_value_windows()
+    X = SlidingWindow(window=window).fit_transform(rows)
+    monkeypatch.setattr(_data, "_TARGET_ROWS", 200)
+    monkeypatch.setattr(_data, "_EVAL_VALUES", 50 * window * 32)
+    monkeypatch.setattr(_level, "_CHUNK_VALUES", 40 * window * 3)
+    taken = []
+    take = _targets.StandardizedTargets.take
+    monkeypatch.setattr(
+        _targets.StandardizedTargets,
+        "take",
+        lambda self, rows: taken.append(len(rows)) or take(self, rows),
+    )
+    model = LSTMRegressor(
+        hidden_size=4, max_epochs=2, batch_size=64, loss="gaussian", random_state=0
+    )
+    weight = np.random.RandomState(1).uniform(0.5, 2.0, size=len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two epochs: "still improving"
+        model.fit(X, y, sample_weight=weight)
+    assert model._frame() is not None and model._interval_calibration
+    # groups of three batches of 64 rows (four of 50 without gradients),
+    # 40 rows a chunk of the ridge
+    assert max(taken) == 200 and {192, 40} <= set(taken)
+    assert sum(taken) > 2 * len(X)  # every row, on each pass
+
+
+def test_fit_on_lazy_targets_as_on_a_tensor_of_every_row(monkeypatch):
+    """The targets made batch by batch train the network as the float32
+    array of every row did (main's path until 0.3)."""
+    rows, y, window = _next_value_windows(n_rows=600, window=16)
+    X = SlidingWindow(window=window).fit_transform(rows)
+    params = dict(hidden_size=4, max_epochs=3, loss="gaussian", random_state=0)
+    lazy = LSTMRegressor(**params).fit(X, y)
+    encode = LSTMRegressor._encode_target
+
+    def every_row(self, *args, **kwargs):
+        targets, *rest = encode(self, *args, **kwargs)
+        dataset = SequenceDataset(X, targets).subset(torch.arange(len(X) - 1, -1, -1))
+        np.testing.assert_array_equal(
+            dataset.targets.numpy(), targets.take(torch.arange(len(X))).numpy()[::-1]
+        )
+        return (targets.take(torch.arange(len(targets))), *rest)
+
+    monkeypatch.setattr(LSTMRegressor, "_encode_target", every_row)
+    whole = LSTMRegressor(**params).fit(X, y)
+    assert lazy._frame() is not None
+    np.testing.assert_allclose(lazy.loss_curve_, whole.loss_curve_, rtol=1e-6)
+    expected = whole.predict(X, return_std=True)
+    for got, want in zip(lazy.predict(X, return_std=True), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 def test_fit_on_a_read_only_memmap_predicts_as_on_the_array(tmp_path):
@@ -276,9 +332,9 @@ def test_shuffle_up_to_the_exact_limit_is_torch_randperm():
 
 def test_block_shuffle_serves_every_row_once_and_mixes_blocks(monkeypatch):
     """Beyond the exact limit: every row once a pass, batches spread over the data."""
-    monkeypatch.setattr(_data, "_EXACT_SHUFFLE_ROWS", 100)
-    monkeypatch.setattr(_data, "_SHUFFLE_BLOCK", 8)
-    monkeypatch.setattr(_data, "_PIECE_ROWS", 64)
+    monkeypatch.setattr(_shuffle, "_EXACT_SHUFFLE_ROWS", 100)
+    monkeypatch.setattr(_shuffle, "_SHUFFLE_BLOCK", 8)
+    monkeypatch.setattr(_shuffle, "_PIECE_ROWS", 64)
     n_rows = 1003
     iterator = BatchIterator(
         SequenceDataset(windows(n_rows=n_rows), np.arange(n_rows)),

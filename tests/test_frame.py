@@ -525,3 +525,49 @@ def test_frame_quantiles_from_a_sample_of_many_windows(monkeypatch):
     assert sampled.scale != exact.scale  # read from the sample
     assert_allclose(sampled.scale, exact.scale, rtol=0.2)
     assert_allclose(sampled.floor, exact.floor, rtol=0.5)
+
+
+def _panel(level, window=10):
+    """Three walks whose steps are 1, 30 and 1000, windowed one after another."""
+    walks = [
+        (_random_walk(600, level=level, seed=seed) - level) * scale + level * scale
+        for seed, scale in ((1, 1), (2, 30), (3, 1e3))
+    ]
+    X = np.concatenate([_windows(walk[:-1], window) for walk in walks])
+    return X, np.concatenate([walk[1:] for walk in walks])
+
+
+def _direct(window=8):
+    X, Y = make_horizon_targets(_random_walk()[:, None], horizon=3)
+    return _windows(X, window), Y
+
+
+FRAMES = {
+    "one scale": _direct,
+    "windows scaled one by one": lambda: _panel(level=0.0),
+    "logarithms": lambda: _panel(level=100.0),
+}
+
+
+@pytest.mark.parametrize("make_data", FRAMES.values(), ids=FRAMES.keys())
+def test_framed_targets_of_a_batch_match_the_blocks(make_data):
+    """take(rows) gives each row the clipped targets blocks() gives it."""
+    X, y = make_data()
+    frame = find_target_frame(X, y)
+    y = y.copy()
+    y[100] *= 1e6  # an outlier, clipped
+    targets = FramedTargets(frame, X, y)
+    whole = np.concatenate([block for _, block in targets.blocks()])
+    assert np.abs(whole).max() == targets.bound  # some rows are clipped
+    rows = np.random.RandomState(0).permutation(len(X))[:50]
+    assert_allclose(targets.take(rows), whole[rows], rtol=1e-12)
+    tail = targets[len(X) - 40 :]  # a slice keeps the frame and the bound
+    assert (len(tail), tail.shape) == (40, (40, whole.shape[1]))
+    assert_allclose(tail.take(np.arange(40)), whole[-40:], rtol=1e-12)
+
+
+def test_frames_of_the_batch_tests_are_the_three_kinds():
+    frames = [find_target_frame(*make_data()) for make_data in FRAMES.values()]
+    assert frames[0].one_scale
+    assert frames[1].per_window and not frames[1].log
+    assert frames[2].log

@@ -49,7 +49,9 @@ class BaseLSTM(
 
     - ``_encode_target(y, continuing, **params)`` (abstract): check ``y``,
       set the fitted attributes that describe it unless ``continuing``, and
-      return the target tensor, ``_module_output_size()`` and
+      return the targets (a tensor, or lazy targets that
+      :class:`~sklstm._estimators._data.SequenceDataset` draws batch by
+      batch), ``_module_output_size()`` and
       ``_criterion_params()``.
     - ``_module_output_size()`` (abstract): the network's raw outputs.
     - ``_criterion_params()`` (abstract): the skorch parameters of the
@@ -298,7 +300,7 @@ class BaseLSTM(
 
     @abstractmethod
     def _encode_target(self, y, continuing, **params):
-        """Check and encode ``y``; return ``(y_tensor, n_outputs, net_params)``."""
+        """Check and encode ``y``; return ``(targets, n_outputs, net_params)``."""
 
     @abstractmethod
     def _module_output_size(self):

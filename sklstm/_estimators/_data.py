@@ -8,12 +8,13 @@ input's memory (strided views included), so windows from
 
 import copy
 import functools
-import itertools
 import warnings
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from ._shuffle import batch_rows
 
 # Nets saved before the splits had their own module refer to them here.
 from ._splits import StratifiedSplit, TailSplit
@@ -47,8 +48,12 @@ class SequenceDataset(Dataset):
     ----------
     X : ndarray of shape (n_samples, n_steps, n_features)
         Any numeric array, strided views included; it is never modified.
-    y : array-like of shape (n_samples, ...) or None
-        Targets; converted to a tensor once.
+    y : array-like of shape (n_samples, ...), lazy targets or None
+        Targets; an array is converted to a tensor once. Lazy targets
+        (regression's :class:`~sklstm._estimators._targets.StandardizedTargets`)
+        make the rows of each batch when it is drawn, with ``take(rows)``
+        (a 1-D int64 tensor) and slices for :meth:`split`: no array of
+        every row's targets is held.
     dtype : numpy dtype, default=np.float32
         dtype of the ``X`` batches handed to the module.
     lengths : ndarray of shape (n_samples,) or None, default=None
@@ -63,7 +68,7 @@ class SequenceDataset(Dataset):
 
     def __init__(self, X, y=None, dtype=np.float32, lengths=None, sample_weight=None):
         self.X = X
-        self.y = None if y is None else torch.as_tensor(y)
+        self.y = y if y is None or _is_lazy(y) else torch.as_tensor(y)
         self.dtype = dtype
         self.lengths = None if lengths is None else torch.as_tensor(lengths)
         self.sample_weight = (
@@ -84,30 +89,52 @@ class SequenceDataset(Dataset):
         X = {k: v[0] for k, v in X.items()} if isinstance(X, dict) else X[0]
         return X, (None if y is None else y[0])
 
-    def batch(self, rows):
+    def batch(self, rows, y=None):
         """Return ``(X[rows], y[rows])`` as new tensors for a 1-D int64 tensor.
 
         With ``lengths``, ``X[rows]`` is ``{"X": ..., "lengths": ...}``.
+        ``y``: the rows' targets when they are made already (see
+        :meth:`training_batches`).
         """
         if self._rows is not None:
             rows = self._rows.index_select(0, rows)
-        y = None if self.y is None else self.y.index_select(0, rows)
+        if y is None and self.y is not None:
+            y = self._targets_of(rows)
         if self.lengths is None:
             return self._gather(rows), y
         lengths = self.lengths.index_select(0, rows)
         n_steps = int(lengths.max()) if len(lengths) else 0
         return {"X": self._gather(rows, n_steps), "lengths": lengths}, y
 
-    def training_batch(self, rows):
-        """``batch(rows)``, with the targets as ``(y, weight)`` when weighted.
+    def training_batch(self, rows, y=None):
+        """``batch(rows, y)``, with the targets as ``(y, weight)`` when weighted.
 
         What the training and validation loops read: the nets of ``_net``
         weigh each row's loss by ``weight`` (float32).
         """
-        X, y = self.batch(rows)
+        X, y = self.batch(rows, y)
         if self.sample_weight is None:
             return X, y
         return X, (y, self.weights(rows).to(torch.float32))
+
+    def training_batches(self, batches):
+        """:meth:`training_batch` of each of ``batches`` (1-D int64 tensors).
+
+        Lazy targets are made for all of them at once: one call of their
+        ``take`` costs a few numpy and torch calls whatever its rows
+        (``StandardizedTargets``: 20 to 50 us, 250 to 350 us for windows
+        scaled one by one), which a batch of 32 rows would pay every time.
+        """
+        if not _is_lazy(self.y):
+            for rows in batches:
+                yield self.training_batch(rows)
+            return
+        rows = torch.cat(batches)
+        if self._rows is not None:
+            rows = self._rows.index_select(0, rows)
+        targets = self._targets_of(rows).split([len(part) for part in batches])
+        for part, y in zip(batches, targets, strict=True):
+            yield self.training_batch(part, y)
 
     def weights(self, rows):
         """The float64 weights of ``rows`` (1-D int64 tensor); ones without weights."""
@@ -153,15 +180,32 @@ class SequenceDataset(Dataset):
         part._rows = rows if self._rows is None else self._rows.index_select(0, rows)
         return part
 
+    def _targets_of(self, rows):
+        """``y[rows]`` as a new tensor, for absolute ``rows`` (1-D int64 tensor)."""
+        if _is_lazy(self.y):
+            return self.y.take(rows)
+        return self.y.index_select(0, rows)
+
     @property
     def targets(self):
-        """``y`` of the rows this dataset serves, or None."""
-        if self.y is None or self._rows is None:
+        """``y`` of the rows this dataset serves as a tensor, or None.
+
+        Lazy targets are made for every row (the classifier's stratified
+        split reads its labels here, which are a tensor).
+        """
+        if self.y is None or (self._rows is None and not _is_lazy(self.y)):
             return self.y
-        return self.y.index_select(0, self._rows)
+        rows = torch.arange(len(self.X)) if self._rows is None else self._rows
+        return self._targets_of(rows)
 
     def _y_part(self, rows):
         return None if self.y is None else self.y[rows]
+
+
+def _is_lazy(y):
+    """Whether ``y`` is lazy targets (see :class:`SequenceDataset`)."""
+    arrays = (np.ndarray, torch.Tensor)  # whose take is another thing
+    return not isinstance(y, arrays) and callable(getattr(y, "take", None))
 
 
 def _shared_tensor(X):
@@ -190,34 +234,9 @@ def _torch_dtype(dtype):
     return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
 
 
-# Up to this many rows, a shuffled pass is one uniform random permutation
-# (8 MB at most); beyond, a block-wise shuffle of blocks of _SHUFFLE_BLOCK rows,
-# _PIECE_ROWS rows mixed at a time, whose memory stays flat.
-_EXACT_SHUFFLE_ROWS = 2**20
-_SHUFFLE_BLOCK = 256
-_PIECE_ROWS = 2**16
-
-
-def _block_shuffle(n_samples, generator):
-    """A random order of ``n_samples`` rows, ``_PIECE_ROWS`` rows at a time.
-
-    The rows are cut into blocks of ``_SHUFFLE_BLOCK`` consecutive rows
-    (blocks' indices: 4 bytes per block, not per row), the blocks are put in
-    a random order, and the rows of each group of ``_PIECE_ROWS //
-    _SHUFFLE_BLOCK`` consecutive blocks of that order are shuffled together.
-    Every row comes once per pass; a batch of 32 rows draws from 256 blocks
-    spread at random over the whole data, so that rows of one batch are
-    rarely neighbours (as they would be if each block were shuffled alone).
-    """
-    n_blocks = -(-n_samples // _SHUFFLE_BLOCK)
-    blocks = torch.randperm(n_blocks, generator=generator, dtype=torch.int32)
-    offsets = torch.arange(_SHUFFLE_BLOCK)
-    per_piece = max(1, _PIECE_ROWS // _SHUFFLE_BLOCK)
-    for start in range(0, n_blocks, per_piece):
-        group = blocks[start : start + per_piece].long()
-        rows = (group[:, None] * _SHUFFLE_BLOCK + offsets).ravel()
-        rows = rows[rows < n_samples]  # the last block may be short
-        yield rows[torch.randperm(len(rows), generator=generator)]
+# A pass asks lazy targets (SequenceDataset.training_batches) for the rows
+# of consecutive batches up to this many rows at once (16 KB a target).
+_TARGET_ROWS = 4096
 
 
 class BatchIterator:
@@ -290,40 +309,15 @@ class BatchIterator:
 
     def __iter__(self):
         cuda = self.device is not None and torch.device(self.device).type == "cuda"
-        for rows in self._batch_rows(len(self.dataset)):
-            batch = self.dataset.training_batch(self._shard(rows))
-            yield _to_cuda(batch, self.device) if cuda else batch
+        batches = map(self._shard, self._batch_rows(len(self.dataset)))
+        for group in _groups(batches, _TARGET_ROWS):
+            for batch in self.dataset.training_batches(group):
+                yield _to_cuda(batch, self.device) if cuda else batch
 
     def _batch_rows(self, n_samples):
-        """Each batch's rows (1-D int64 tensors), in this pass's order.
-
-        Never an index of every row beyond ``_EXACT_SHUFFLE_ROWS`` rows: in
-        order, each batch's range; shuffled, up to that many rows, one
-        ``torch.randperm`` (8 MB at most), beyond, a block-wise shuffle (see
-        :func:`_block_shuffle`), whose memory does not grow with the rows.
-        """
-        starts = itertools.pairwise(self._starts(n_samples))
-        if not self.shuffle:
-            for start, stop in starts:
-                yield torch.arange(start, stop)
-        elif n_samples <= _EXACT_SHUFFLE_ROWS:
-            order = torch.randperm(n_samples, generator=self.generator)
-            for start, stop in starts:
-                yield order[start:stop]
-        else:
-            pieces = _block_shuffle(n_samples, self.generator)
-            piece, used = torch.empty(0, dtype=torch.int64), 0
-            for start, stop in starts:
-                if used + stop - start <= len(piece):
-                    yield piece[used : used + stop - start]
-                    used += stop - start
-                    continue
-                parts = [piece[used:]]  # the batch runs on into the next piece(s)
-                while sum(map(len, parts)) < stop - start:
-                    piece = next(pieces)
-                    used = min(len(piece), stop - start - sum(map(len, parts)))
-                    parts.append(piece[:used])
-                yield torch.cat(parts)
+        """Each batch's rows (1-D int64 tensors), in this pass's order."""
+        starts = self._starts(n_samples)
+        return batch_rows(starts, self.shuffle, self.generator)
 
     def _shard(self, rows):
         """This process's rows of one batch: slice ``rank`` of ``n_shards`` equal ones.
@@ -339,6 +333,19 @@ class BatchIterator:
         per_shard = -(-len(rows) // self.n_shards)
         padded = rows[torch.arange(per_shard * self.n_shards) % len(rows)]
         return padded[self.rank * per_shard : (self.rank + 1) * per_shard]
+
+
+def _groups(batches, n_rows):
+    """Lists of consecutive ``batches`` of at most ``n_rows`` rows (or one batch)."""
+    group, size = [], 0
+    for rows in batches:
+        if group and size + len(rows) > n_rows:
+            yield group
+            group, size = [], 0
+        group.append(rows)
+        size += len(rows)
+    if group:
+        yield group
 
 
 def eval_batches(dataset, batch_size, device=None):

@@ -127,18 +127,32 @@ class TargetFrame(NamedTuple):
                 "very different scales. Fit it from scratch (warm_start=False) on "
                 "these data, or pass level='last'."
             )
-        column = _as_windows(X)[..., self.column]
+        return self.encode_column(_as_windows(X)[..., self.column], Y)
+
+    def encode_column(self, column, Y):
+        """:meth:`encode` from the windows' target column ``(n, n_steps)``.
+
+        Without ``encode``'s check of a logarithmic frame's ``Y`` (made once
+        on every row when the targets are framed): for a batch of rows. At
+        one scale only each window's last value is read, so ``column`` may
+        hold the last step alone.
+        """
+        Y = np.asarray(Y, dtype=np.float64)
         params = {**self.module_params(), "target_column": 0}
         shape = (-1,) + (1,) * (Y.ndim - 1)
         encoded = np.empty(Y.shape)
         for rows, chunk in _placed_chunks(column):
-            _, last, scale = frame_series(_tensor(chunk), **params)[:3]
+            if self.one_scale:  # frame_series's last value and scale, directly
+                last, scale = chunk[:, -1].astype(np.float64), np.float64(self.scale)
+            else:
+                _, last, scale = frame_series(_tensor(chunk), **params)[:3]
+                last, scale = last.numpy(), scale.numpy().reshape(shape)
             values = Y[rows]
             values = (
                 np.log(values) if self.log else (values - self.intercept) / self.slope
             )
-            values -= last.numpy().reshape(shape)
-            values /= scale.numpy().reshape(shape)
+            values -= last.reshape(shape)
+            values /= scale
             encoded[rows] = values
         return encoded
 

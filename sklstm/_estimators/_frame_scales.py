@@ -5,6 +5,8 @@ read a chunk of rows at a time: what is kept per row is at most a bounded
 sample (for quantiles), so memory does not grow with the number of windows.
 """
 
+import copy
+
 import numpy as np
 import torch
 
@@ -185,7 +187,7 @@ def season(last_values, starts, stops, n_steps):
 
 
 class FramedTargets:
-    """Targets in a frame, clipped, made a block of rows at a time.
+    """Targets in a frame, clipped, made a block or a batch of rows at a time.
 
     What the regressor trains on when ``y`` is forecast in its frame
     (``frame.encode``), with values beyond ``_OUTLYING`` times their 90th
@@ -193,8 +195,9 @@ class FramedTargets:
     comes from a window without history (a series' first row, all padding)
     or a break no window could foresee, and squared errors on it would
     dominate training. Never held for every row at once: :meth:`blocks`
-    encodes ``BLOCK_ROWS`` rows at a time, and the percentile is read from
-    every row up to ``_QUANTILE_ROWS`` rows, from evenly spaced ones beyond.
+    encodes ``BLOCK_ROWS`` rows at a time (for the targets' statistics),
+    :meth:`take` the rows of one batch; the percentile is read from every
+    row up to ``_QUANTILE_ROWS`` rows, from evenly spaced ones beyond.
 
     Parameters
     ----------
@@ -206,7 +209,7 @@ class FramedTargets:
     """
 
     def __init__(self, frame, X, y):
-        self._frame, self._X, self._y = frame, X, np.asarray(y, dtype=np.float64)
+        self._frame, self._X, self._y = frame, X, np.asarray(y)
         self.ndim = self._y.ndim
         self.shape = self._y.reshape(len(self._y), -1).shape  # a view
         stride = _sample_stride(len(self._y))
@@ -219,13 +222,35 @@ class FramedTargets:
     def __len__(self):
         return len(self._y)
 
+    def __getitem__(self, rows):
+        """The targets of a slice ``rows`` of the rows (same frame and bound)."""
+        part = copy.copy(self)
+        part._X, part._y = self._X[rows], self._y[rows]
+        part.shape = (len(part._y), *self.shape[1:])
+        return part
+
     def _encoded(self):
         for start in range(0, len(self._y), BLOCK_ROWS):
             rows = slice(start, start + BLOCK_ROWS)
             yield start, self._frame.encode(self._X[rows], self._y[rows])
 
+    def _clipped(self, z):
+        clipped = np.clip(z, -self.bound, self.bound, out=z)
+        return clipped.reshape(len(clipped), -1)
+
     def blocks(self):
         """``(first row, values)``: clipped targets, float64 ``(rows, n_outputs)``."""
         for start, z in self._encoded():
-            clipped = np.clip(z, -self.bound, self.bound, out=z)
-            yield start, clipped.reshape(len(clipped), -1)
+            yield start, self._clipped(z)
+
+    def take(self, rows):
+        """Clipped targets of ``rows`` (1-D int array), float64 ``(rows, n_outputs)``.
+
+        The same values as :meth:`blocks` gives them, from the rows' windows
+        alone: only the target's column of each window is read (its last
+        step alone for windows at one scale).
+        """
+        frame = self._frame
+        column = self._X[:, :, frame.column] if self._X.ndim == 3 else self._X
+        steps = slice(-1, None) if frame.one_scale else slice(None)
+        return self._clipped(frame.encode_column(column[rows, steps], self._y[rows]))

@@ -15,7 +15,7 @@ __all__ = ["RegressionTargetMixin"]
 
 
 def _blocks(Y):
-    """``(first row, rows)`` of 2-D ``Y``, ``BLOCK_ROWS`` rows at a time.
+    """``(first row, rows)`` of 2-D ``Y`` in float64, ``BLOCK_ROWS`` rows at a time.
 
     ``Y`` is an array or :class:`~sklstm._estimators._frame.FramedTargets`,
     which makes each block when asked: no pass over the targets holds a
@@ -25,15 +25,45 @@ def _blocks(Y):
         yield from Y.blocks()
         return
     for start in range(0, len(Y), BLOCK_ROWS):
-        yield start, Y[start : start + BLOCK_ROWS]
+        yield start, np.asarray(Y[start : start + BLOCK_ROWS], dtype=np.float64)
 
 
-def _standardized(Y, mean, scale):
-    """``(Y - mean) / scale`` as a new float32 array, a block of rows at a time."""
-    standardized = np.empty(Y.shape, dtype=np.float32)
-    for start, rows in _blocks(Y):
-        standardized[start : start + len(rows)] = (rows - mean) / scale
-    return standardized
+class StandardizedTargets:
+    """The targets the network trains on, made for each batch when it is drawn.
+
+    ``(Y - mean) / scale`` in float32, of the rows a batch asks for
+    (:meth:`take`): the numbers a float32 array of every row would hold,
+    without holding them (4 bytes a row and output). ``Y`` is ``y`` as the
+    user gave it (2-D, a view) or its
+    :class:`~sklstm._estimators._frame.FramedTargets`, whose rows are
+    framed and clipped on the way.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_outputs) or FramedTargets
+    mean, scale : ndarray of shape (n_outputs,)
+    """
+
+    def __init__(self, Y, mean, scale):
+        self._Y, self._mean, self._scale = Y, mean, scale
+        self.shape = Y.shape
+
+    def __len__(self):
+        return len(self._Y)
+
+    def __getitem__(self, rows):
+        """The targets of a slice ``rows`` of the rows, without copying."""
+        return StandardizedTargets(self._Y[rows], self._mean, self._scale)
+
+    def take(self, rows):
+        """The standardised targets of ``rows`` (1-D int64 tensor), float32 tensor."""
+        index = rows.numpy()
+        if isinstance(self._Y, FramedTargets):
+            values = self._Y.take(index)
+        else:
+            values = np.asarray(self._Y[index], dtype=np.float64)
+        standardized = ((values - self._mean) / self._scale).astype(np.float32)
+        return torch.from_numpy(standardized)
 
 
 def _mean(Y, weights=None):
@@ -85,7 +115,7 @@ class RegressionTargetMixin:
         else:
             check_float32_range(y, "y")
             check_numeric_y(y)
-            Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+            Y = np.asarray(y).reshape(len(y), -1)  # float64 a block at a time
         if continuing and (y.ndim, Y.shape[1]) != (self._y_ndim, self.n_outputs_):
             raise ValueError(
                 f"y has shape {y.shape}, but LSTMRegressor was fitted on "
@@ -95,8 +125,8 @@ class RegressionTargetMixin:
         if not continuing:
             self._y_ndim, self.n_outputs_ = y.ndim, Y.shape[1]
             self._set_target_scale(Y, sample_weight)
-        Y = _standardized(Y, self.y_mean_, self.y_scale_)
-        return torch.from_numpy(Y), self._module_output_size(), self._criterion_params()
+        targets = StandardizedTargets(Y, self.y_mean_, self.y_scale_)
+        return targets, self._module_output_size(), self._criterion_params()
 
     def _module_output_size(self):
         return self.n_outputs_ * self._criterion()[1]
