@@ -542,10 +542,17 @@ def _direct(window=8):
     return _windows(X, window), Y
 
 
+def _growth(window=10):
+    """One positive series growing over orders of magnitude: read in logarithms."""
+    rng = np.random.RandomState(4)
+    values = np.exp(0.02 * np.arange(600) + 0.05 * np.cumsum(rng.normal(size=600)))
+    return _windows(values[:-1], window), values[1:]
+
+
 FRAMES = {
     "one scale": _direct,
     "windows scaled one by one": lambda: _panel(level=0.0),
-    "logarithms": lambda: _panel(level=100.0),
+    "logarithms": _growth,
 }
 
 
@@ -571,3 +578,35 @@ def test_frames_of_the_batch_tests_are_the_three_kinds():
     assert frames[0].one_scale
     assert frames[1].per_window and not frames[1].log
     assert frames[2].log
+
+
+def test_a_panel_at_mixed_scales_reads_the_seasonal_phase(monkeypatch):
+    """Windows scaled one by one still show the season's phase; one pattern
+    learned over every series' windows beats none when they share it."""
+    rng = np.random.RandomState(0)
+    t = np.arange(48)
+    pattern = np.array([1.0, -0.5, 2.0, -2.5])
+    panel = pd.concat(
+        {
+            f"s{i}": pd.Series(
+                scale * (10 + 0.05 * t + pattern[t % 4] + 0.8 * rng.normal(size=48)),
+                index=pd.RangeIndex(48, name="t"),
+            )
+            for i, scale in enumerate([1.0, 10.0, 100.0, 1e3, 1e4, 3e4])
+        },
+        names=["series", "t"],
+    ).to_frame("value")
+    history = panel.groupby(level=0).head(40)
+    future = panel.groupby(level=0).tail(8)["value"]
+    X, Y = make_horizon_targets(history, horizon=1)
+    errors = {}
+    for phases in (True, False):
+        if not phases:
+            _frames_with(monkeypatch, phases=0)
+        model = make_pipeline(SlidingWindow(8), LSTMRegressor(**FAST)).fit(X, Y.ravel())
+        frame = model[-1]._target_frame
+        assert frame["per_window"] and frame["phases"] == (4 if phases else 0)
+        forecast = recursive_forecast(model, history, steps=8)["forecast"]
+        scale = future.groupby(level=0).transform("mean").to_numpy()
+        errors[phases] = np.mean(np.abs(forecast.to_numpy() - future.to_numpy()) / scale)
+    assert errors[True] < 0.97 * errors[False], errors
