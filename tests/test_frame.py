@@ -611,3 +611,27 @@ def test_a_panel_at_mixed_scales_reads_the_seasonal_phase(monkeypatch):
         error = np.abs(forecast.to_numpy() - future.to_numpy()) / scale
         errors[phases] = np.mean(error)
     assert errors[True] < 0.97 * errors[False], errors
+
+
+def test_a_panels_season_is_read_from_all_its_series():
+    """Each series' steps count alike whatever its scale; one long series
+    with a chance peak at lag 3 does not give the panel a season."""
+    rng = np.random.RandomState(0)
+    t = np.arange(40)
+    seasonal = [
+        scale * (np.sin(2 * np.pi * t / 4) + 0.2 * rng.normal(size=40))
+        for scale in (1.0, 1e3, 1e6)
+    ]
+    # The longest series: noise whose steps repeat every third step.
+    chance = np.cumsum(np.tile([1.0, -0.5, -0.4], 30) + 0.1 * rng.normal(size=90))
+    flat = [np.cumsum(rng.normal(size=40)) for _ in range(6)]
+
+    def runs(series):
+        values = np.concatenate(series)
+        stops = np.cumsum([len(s) for s in series])
+        starts = np.r_[0, stops[:-1]]
+        return values, starts, stops - 1  # a run's rows: its values less the last
+
+    assert _frame_scales.season(*runs(seasonal), n_steps=8) == 4
+    assert _frame_scales.season(*runs([chance]), n_steps=8) == 3  # one series
+    assert _frame_scales.season(*runs([chance, *flat]), n_steps=8) == 1

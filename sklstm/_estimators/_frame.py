@@ -312,8 +312,8 @@ def find_target_frame(X, Y):
     # own). Since panels' constant windows weigh nothing, one pattern for all
     # series moved the default's mean MASE (bench_accuracy.py,
     # bench_panels.py, seed 0) on 10 quarterly series 2.316 -> 1.899, on 14
-    # monthly 1.028 -> 1.035, on the macro panel 2.783 -> 2.826 (seed 1: 2.765
-    # -> 2.757); before that change it cost the macro panel 2.63 -> 2.73.
+    # monthly 1.028 -> 1.035; before that change it cost the macro panel
+    # 2.63 -> 2.73 (whose season, read from all its series, is now none).
     long_enough = n_season >= 2 and X.shape[1] >= n_season + 2
     phases = n_season if long_enough else 0
     # Series at mixed scales (windows scaled one by one: a panel) have no
