@@ -123,9 +123,10 @@ class TargetFrame(NamedTuple):
             n_bad = sum(int(np.sum(part <= 0)) for part in _chunks(Y))
             raise ValueError(
                 f"y holds {n_bad} value(s) <= 0, but this model "
-                "forecasts in logarithms: its first fit saw positive series at "
-                "very different scales. Fit it from scratch (warm_start=False) on "
-                "these data, or pass level='last'."
+                "forecasts in logarithms: its first fit saw a positive series "
+                "growing over orders of magnitude (or, before 0.2, positive series "
+                "at very different scales). Fit it from scratch (warm_start=False) "
+                "on these data, or pass level='last'."
             )
         return self.encode_column(_as_windows(X)[..., self.column], Y)
 
