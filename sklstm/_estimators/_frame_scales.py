@@ -149,18 +149,46 @@ def _all_positive(values, slope, intercept):
 def season(last_values, starts, stops, n_steps):
     """Steps per season of the training series, or 1 when it has none.
 
-    The series is read from the last values of the longest run of rows that
+    The series are read from the last values of the runs of rows that
     follow each other (``[starts[r], stops[r])``, see ``_following_runs``);
-    its season is the lag, within the window, at which the autocorrelation
-    of its steps peaks above ``_SEASONAL_ACF``. Read ``_SEASON_CHUNK`` steps
-    at a time (the run may be every row of a long series).
+    the season is the lag, within the window, at which the autocorrelation
+    of their steps peaks above ``_SEASONAL_ACF``. With several runs (a
+    panel) each run's autocorrelation is its own (centred and scaled by its
+    own steps, so that series at any scale count alike) and a lag's is the
+    mean over the runs long enough for it, weighted by their steps: read
+    from the longest run alone, a panel's season was one series' chance (the
+    longest of M1's yearly series, 51 steps, found a season of 3).
     """
-    if np.sum(stops - starts) < 3:
+    lengths = stops - starts
+    if np.sum(lengths) < 3:
         return 1
-    if len(starts) > 1:
-        return _panel_season(last_values, starts, stops, n_steps)
-    longest = int(np.argmax(stops - starts))
-    first, n_diffs = int(starts[longest]), int(stops[longest] - starts[longest])
+    max_lag = min(n_steps - 1, int(lengths.max()) // 3)
+    if max_lag < 2:
+        return 1
+    if len(starts) == 1:
+        acf = _run_acf(last_values, int(starts[0]), int(lengths[0]), max_lag)
+    else:
+        totals, weights = np.zeros(max_lag - 1), np.zeros(max_lag - 1)
+        for first, n_diffs in zip(starts, lengths, strict=True):
+            run = _run_acf(last_values, int(first), int(n_diffs), max_lag)
+            if n_diffs < 3 or run is None:
+                continue
+            usable = min(max_lag, int(n_diffs) - 1) - 1  # lags 2 .. n_diffs - 1
+            totals[:usable] += run[:usable] * n_diffs
+            weights[:usable] += n_diffs
+        acf = totals / np.maximum(weights, 1) if weights.any() else None
+    if acf is None:
+        return 1
+    best = int(np.argmax(acf))
+    return best + 2 if acf[best] > _SEASONAL_ACF else 1
+
+
+def _run_acf(last_values, first, n_diffs, max_lag):
+    """Autocorrelations at lags 2 .. ``max_lag`` of one run's steps, or None.
+
+    None when the steps are constant. Read ``_SEASON_CHUNK`` steps at a
+    time (the run may be every row of a long series).
+    """
 
     def steps(begin, end):  # the run's steps begin .. end - 1
         end = min(end, n_diffs)
@@ -169,13 +197,12 @@ def season(last_values, starts, stops, n_steps):
 
     chunks = range(0, n_diffs, _SEASON_CHUNK)
     mean = sum(steps(b, b + _SEASON_CHUNK).sum() for b in chunks) / n_diffs
-    max_lag = min(n_steps - 1, n_diffs // 3)
     variance = 0.0
     for begin in chunks:
         centred = steps(begin, begin + _SEASON_CHUNK) - mean
         variance += float(centred @ centred)
-    if max_lag < 2 or variance == 0:
-        return 1
+    if variance == 0:
+        return None
     acf = np.zeros(max_lag - 1)
     for begin in chunks:
         centred = steps(begin, begin + _SEASON_CHUNK + max_lag) - mean
@@ -183,42 +210,7 @@ def season(last_values, starts, stops, n_steps):
             n_pairs = min(_SEASON_CHUNK, n_diffs - k - begin)
             if n_pairs > 0:
                 acf[k - 2] += float(centred[:n_pairs] @ centred[k : k + n_pairs])
-    acf /= variance
-    best = int(np.argmax(acf))
-    return best + 2 if acf[best] > _SEASONAL_ACF else 1
-
-
-def _panel_season(last_values, starts, stops, n_steps):
-    """:func:`season` of several series (runs): their autocorrelations pooled.
-
-    Each run's steps are centred and scaled by its own mean and variance, so
-    that series at any scale count alike; a lag's autocorrelation is the
-    mean over the runs long enough for it, weighted by their steps. Read
-    from the longest run alone, a panel's season was one series' chance:
-    the longest of M1's yearly series (51 steps) found a season of 3.
-    """
-    lengths = stops - starts
-    max_lag = min(n_steps - 1, int(lengths.max()) // 3)
-    if max_lag < 2:
-        return 1
-    totals, weights = np.zeros(max_lag - 1), np.zeros(max_lag - 1)
-    for first, n_diffs in zip(starts, lengths, strict=True):
-        if n_diffs < 3:
-            continue
-        values = np.asarray(last_values[first : first + n_diffs + 1], dtype=np.float64)
-        centred = np.diff(values)
-        centred -= centred.mean()
-        variance = float(centred @ centred)
-        if variance == 0:
-            continue
-        for k in range(2, min(max_lag, n_diffs - 1) + 1):
-            totals[k - 2] += float(centred[:-k] @ centred[k:]) / variance * n_diffs
-            weights[k - 2] += n_diffs
-    if not weights.any():
-        return 1
-    acf = np.where(weights > 0, totals / np.maximum(weights, 1), 0.0)
-    best = int(np.argmax(acf))
-    return best + 2 if acf[best] > _SEASONAL_ACF else 1
+    return acf / variance
 
 
 class FramedTargets:
